@@ -1,0 +1,29 @@
+//! Switchboard's domain: the model and the rules, free of IO. Everything here is pure and
+//! synchronous; the service crate runs it inside transactions.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod account;
+pub mod audit;
+pub mod department;
+pub mod error;
+pub mod ids;
+pub mod mail;
+pub mod resources;
+pub mod role;
+pub mod schedule;
+pub mod user;
+pub mod values;
+
+pub use account::{Account, IdpField, Plan, SsoSettings, Usage};
+pub use audit::{ActorKind, AuditEvent, NewAuditEvent};
+pub use department::{Department, Fallback, RoutingMethod};
+pub use error::{Blocker, DomainError, FieldError, Problems};
+pub use ids::*;
+pub use mail::NewMail;
+pub use resources::{PhoneNumber, Workflow, WorkflowKind};
+pub use role::{BuiltinRole, Permissions, Role, Scope};
+pub use schedule::WeeklySchedule;
+pub use user::{
+    Availability, NewUser, NewUserInput, RoleRef, User, UserPatch, UserPatchInput, UserStatus,
+};
+pub use values::{E164, Email, Extension, ExtensionRange, Name, Tag, TimeZoneName};
