@@ -237,7 +237,6 @@ mod tests {
         assert!(Permissions::BASIC.is_within(&Permissions::MANAGER));
         assert!(Permissions::MANAGER.is_within(&Permissions::ADMINISTRATOR));
         assert!(!Permissions::ADMINISTRATOR.is_within(&Permissions::MANAGER));
-        assert!(!Permissions::MANAGER.delete_users);
         assert_eq!(Permissions::BASIC.edit_users, Scope::Own);
         assert_eq!(
             Permissions::ADMINISTRATOR.intersect(&Permissions::BASIC),
