@@ -1,1 +1,20 @@
-//! placeholder
+//! Switchboard's storage: the only crate that speaks SQL. One text of SQL serves SQLite
+//! and PostgreSQL (`$n` placeholders, portable types); migrations for both live side by
+//! side under `migrations/` and are kept in lockstep. Every query takes the account id.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod db;
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod calls;
+pub mod departments;
+pub mod invites;
+pub mod outbox;
+pub mod resources;
+pub mod roles;
+pub mod schema;
+pub mod users;
+
+pub use db::{Backend, Db, StoreError, StoreResult, Tx, UniqueKey};

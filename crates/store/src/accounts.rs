@@ -1,0 +1,174 @@
+//! Accounts: creation, reading, the per-account write lock, and plan usage counts.
+
+use switchboard_domain::{
+    Account, AccountId, ExtensionRange, IdpField, Name, Plan, SsoSettings, TimeZoneName, Usage,
+    UserId,
+};
+
+use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: String,
+    name: String,
+    plan: String,
+    seat_limit: i64,
+    extension_min: i64,
+    extension_max: i64,
+    default_time_zone: String,
+    sso_enabled: bool,
+    sso_managed_fields: String,
+    owner_id: Option<String>,
+    created_at: i64,
+}
+
+const COLUMNS: &str = "id, name, plan, seat_limit, extension_min, extension_max, \
+     default_time_zone, sso_enabled, sso_managed_fields, owner_id, created_at";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("account {what}"))
+}
+
+impl AccountRow {
+    fn into_account(self) -> StoreResult<Account> {
+        let fields: Vec<String> =
+            serde_json::from_str(&self.sso_managed_fields).map_err(|_| corrupt("sso fields"))?;
+        let managed_fields = fields
+            .iter()
+            .map(|f| IdpField::parse(f).map_err(|_| corrupt("sso field")))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Account {
+            id: parse_id(&self.id)?,
+            name: Name::parse("name", &self.name).map_err(|_| corrupt("name"))?,
+            plan: Plan::parse("plan", &self.plan).map_err(|_| corrupt("plan"))?,
+            seat_limit: u32::try_from(self.seat_limit).map_err(|_| corrupt("seats"))?,
+            extension_range: ExtensionRange::new(
+                u32::try_from(self.extension_min).map_err(|_| corrupt("range"))?,
+                u32::try_from(self.extension_max).map_err(|_| corrupt("range"))?,
+            )
+            .map_err(|_| corrupt("range"))?,
+            default_time_zone: TimeZoneName::parse("tz", &self.default_time_zone)
+                .map_err(|_| corrupt("time zone"))?,
+            sso: SsoSettings {
+                enabled: self.sso_enabled,
+                managed_fields,
+            },
+            owner_id: match self.owner_id {
+                Some(id) => parse_id(&id)?,
+                None => UserId::from_uuid(Default::default()),
+            },
+            created_at: from_micros(self.created_at)?,
+        })
+    }
+}
+
+fn sso_fields_json(sso: &SsoSettings) -> String {
+    let keys: Vec<&str> = sso.managed_fields.iter().map(IdpField::key).collect();
+    serde_json::to_string(&keys).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Inserts an account; its owner is set with [`set_account_owner`] once the owner exists.
+pub async fn insert_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
+    let sql = "INSERT INTO accounts (id, name, plan, seat_limit, extension_min, extension_max, \
+               default_time_zone, sso_enabled, sso_managed_fields, owner_id, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)";
+    on!(tx, |c| sqlx::query(sql)
+        .bind(a.id.to_string())
+        .bind(a.name.as_str())
+        .bind(a.plan.key())
+        .bind(i64::from(a.seat_limit))
+        .bind(i64::from(a.extension_range.min))
+        .bind(i64::from(a.extension_range.max))
+        .bind(a.default_time_zone.as_str())
+        .bind(a.sso.enabled)
+        .bind(sso_fields_json(&a.sso))
+        .bind(to_micros(a.created_at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Sets the owner.
+pub async fn set_account_owner(tx: &mut Tx, account: AccountId, owner: UserId) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE accounts SET owner_id = $1 WHERE id = $2"
+    )
+    .bind(owner.to_string())
+    .bind(account.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Updates plan, seats, extension range, default time zone and SSO settings.
+pub async fn update_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
+    let sql = "UPDATE accounts SET name = $1, plan = $2, seat_limit = $3, extension_min = $4, \
+               extension_max = $5, default_time_zone = $6, sso_enabled = $7, \
+               sso_managed_fields = $8 WHERE id = $9";
+    on!(tx, |c| sqlx::query(sql)
+        .bind(a.name.as_str())
+        .bind(a.plan.key())
+        .bind(i64::from(a.seat_limit))
+        .bind(i64::from(a.extension_range.min))
+        .bind(i64::from(a.extension_range.max))
+        .bind(a.default_time_zone.as_str())
+        .bind(a.sso.enabled)
+        .bind(sso_fields_json(&a.sso))
+        .bind(a.id.to_string())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Reads an account.
+pub async fn find_account(tx: &mut Tx, id: AccountId) -> StoreResult<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
+    let row: Option<AccountRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
+    row.map(AccountRow::into_account).transpose()
+}
+
+/// Takes the account's write lock for the rest of the transaction and reads the account.
+/// Every use case that changes an account's records calls this first, which serialises
+/// rules that read-then-write (seats R11, last admin R7, uniqueness R13, the audit chain).
+/// On SQLite the transaction already holds the database write lock (`BEGIN IMMEDIATE`).
+pub async fn lock_account(tx: &mut Tx, id: AccountId) -> StoreResult<Option<Account>> {
+    let sql = match tx {
+        Tx::Sqlite(_) => format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"),
+        Tx::Postgres(_) => format!("SELECT {COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE"),
+    };
+    let row: Option<AccountRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
+    row.map(AccountRow::into_account).transpose()
+}
+
+/// All account ids, oldest first.
+pub async fn list_account_ids(tx: &mut Tx) -> StoreResult<Vec<AccountId>> {
+    let rows: Vec<(String,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT id FROM accounts ORDER BY created_at, id"
+    )
+    .fetch_all(c)
+    .await)?;
+    rows.iter().map(|(id,)| parse_id(id)).collect()
+}
+
+/// Users and seats in use (R11): users not deactivated, and those of them with Panel Access.
+pub async fn count_usage(tx: &mut Tx, account: AccountId) -> StoreResult<Usage> {
+    let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN panel_access THEN 1 ELSE 0 END), 0) \
+               FROM users WHERE account_id = $1 AND status <> 'inactive'";
+    let (users, seats): (i64, i64) = on!(tx, |c| sqlx::query_as(sql)
+        .bind(account.to_string())
+        .fetch_one(c)
+        .await)?;
+    Ok(Usage {
+        users: u32::try_from(users).unwrap_or(u32::MAX),
+        seats: u32::try_from(seats).unwrap_or(u32::MAX),
+    })
+}

@@ -1,0 +1,225 @@
+//! Credentials: dashboard sessions and API tokens (stored as hashes). Deactivating or
+//! deleting a user revokes both at once (R9, R10).
+
+use switchboard_domain::{AccountId, ApiTokenId, RoleId, UserId};
+
+use crate::db::{StoreResult, Tx, from_micros, on, parse_id, to_micros};
+
+/// A stored API token (never the secret itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    /// Id.
+    pub id: ApiTokenId,
+    /// Account.
+    pub account_id: AccountId,
+    /// The user it acts for, if any.
+    pub user_id: Option<UserId>,
+    /// A name to recognise it by.
+    pub name: String,
+    /// `api` or `scim`.
+    pub kind: String,
+    /// The role bounding what it may do (API tokens).
+    pub role_id: Option<RoleId>,
+    /// Created.
+    pub created_at: jiff::Timestamp,
+    /// Last used.
+    pub last_used_at: Option<jiff::Timestamp>,
+    /// Revoked.
+    pub revoked_at: Option<jiff::Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ApiTokenRow {
+    id: String,
+    account_id: String,
+    user_id: Option<String>,
+    name: String,
+    kind: String,
+    role_id: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl ApiTokenRow {
+    fn into_record(self) -> StoreResult<ApiTokenRecord> {
+        Ok(ApiTokenRecord {
+            id: parse_id(&self.id)?,
+            account_id: parse_id(&self.account_id)?,
+            user_id: self.user_id.as_deref().map(parse_id).transpose()?,
+            name: self.name,
+            kind: self.kind,
+            role_id: self.role_id.as_deref().map(parse_id).transpose()?,
+            created_at: from_micros(self.created_at)?,
+            last_used_at: self.last_used_at.map(from_micros).transpose()?,
+            revoked_at: self.revoked_at.map(from_micros).transpose()?,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str =
+    "id, account_id, user_id, name, kind, role_id, created_at, last_used_at, revoked_at";
+
+/// Inserts an API or SCIM token.
+pub async fn insert_api_token(
+    tx: &mut Tx,
+    t: &ApiTokenRecord,
+    token_hash: &str,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "INSERT INTO api_tokens (id, account_id, user_id, name, kind, role_id, token_hash, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(t.id.to_string())
+    .bind(t.account_id.to_string())
+    .bind(t.user_id.map(|u| u.to_string()))
+    .bind(&t.name)
+    .bind(&t.kind)
+    .bind(t.role_id.map(|r| r.to_string()))
+    .bind(token_hash)
+    .bind(to_micros(t.created_at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Finds a token by the hash of its secret.
+pub async fn find_api_token_by_hash(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> StoreResult<Option<ApiTokenRecord>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
+    let row: Option<ApiTokenRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await)?;
+    row.map(ApiTokenRow::into_record).transpose()
+}
+
+/// The account's tokens, newest first.
+pub async fn list_api_tokens(tx: &mut Tx, account: AccountId) -> StoreResult<Vec<ApiTokenRecord>> {
+    let sql = format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account_id = $1 ORDER BY created_at DESC, id"
+    );
+    let rows: Vec<ApiTokenRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .fetch_all(c)
+        .await)?;
+    rows.into_iter().map(ApiTokenRow::into_record).collect()
+}
+
+/// Revokes one token. Returns whether it existed and was open.
+pub async fn revoke_api_token(
+    tx: &mut Tx,
+    account: AccountId,
+    id: ApiTokenId,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND id = $3 \
+         AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Revokes every session and API token of a user. Returns how many credentials ended.
+pub async fn revoke_user_credentials(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    now: jiff::Timestamp,
+) -> StoreResult<u64> {
+    let tokens = on!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
+         AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let sessions = on!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(tokens + sessions)
+}
+
+/// Starts a dashboard session.
+pub async fn insert_session(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    on!(tx, |c| sqlx::query(
+        "INSERT INTO sessions (id, account_id, user_id, token_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(&id)
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .bind(to_micros(expires_at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(id)
+}
+
+/// The (account, user) of a live session.
+pub async fn find_session(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<(AccountId, UserId)>> {
+    let row: Option<(String, String)> = on!(tx, |c| sqlx::query_as(
+        "SELECT account_id, user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2"
+    )
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .fetch_optional(c)
+    .await)?;
+    row.map(|(a, u)| Ok((parse_id(&a)?, parse_id(&u)?)))
+        .transpose()
+}
+
+/// How many live sessions and tokens a user holds.
+pub async fn count_user_credentials(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+) -> StoreResult<i64> {
+    let (s,): (i64,) = on!(tx, |c| sqlx::query_as(
+        "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .fetch_one(c)
+    .await)?;
+    let (t,): (i64,) = on!(tx, |c| sqlx::query_as(
+        "SELECT COUNT(*) FROM api_tokens WHERE account_id = $1 AND user_id = $2 \
+         AND revoked_at IS NULL"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .fetch_one(c)
+    .await)?;
+    Ok(s + t)
+}

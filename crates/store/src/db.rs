@@ -1,0 +1,291 @@
+//! Connecting to SQLite or PostgreSQL, migrating, transactions, and the one place where
+//! database errors are translated into typed conflicts.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+/// Which database a URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (the default).
+    Sqlite,
+    /// PostgreSQL, chosen by a `postgres://` URL.
+    Postgres,
+}
+
+/// A connection pool on one of the two databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// An open transaction on one of the two databases.
+pub enum Tx {
+    /// SQLite.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Which uniqueness rule a write broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// A user's email (case-insensitive).
+    Email,
+    /// A user's mobile.
+    Mobile,
+    /// A user's extension.
+    Extension,
+    /// A user's external (identity provider) id.
+    ExternalId,
+    /// A role or department name.
+    Name,
+    /// A phone number.
+    Number,
+    /// A call record's engine id.
+    EngineCallId,
+    /// Anything else (a primary key, a token hash).
+    Other,
+}
+
+/// Storage failures, already sorted into what the service can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write.
+    #[error("unique constraint on {0:?}")]
+    Unique(UniqueKey),
+    /// A foreign key refused the write (a referenced row is missing or still referenced).
+    #[error("foreign key constraint failed")]
+    ForeignKey,
+    /// A CHECK constraint refused the write.
+    #[error("check constraint failed")]
+    Check,
+    /// The database is busy or a lock could not be taken in time; safe to retry.
+    #[error("database busy")]
+    Busy,
+    /// A stored value could not be read back (corruption or a bug).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Anything else.
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        translate(e)
+    }
+}
+
+/// Result alias for the store.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+fn unique_key(text: &str) -> UniqueKey {
+    if text.contains("email_key") {
+        UniqueKey::Email
+    } else if text.contains("mobile") {
+        UniqueKey::Mobile
+    } else if text.contains("extension") {
+        UniqueKey::Extension
+    } else if text.contains("external_id") {
+        UniqueKey::ExternalId
+    } else if text.contains("name_key") {
+        UniqueKey::Name
+    } else if text.contains("numbers") && text.contains("number") {
+        UniqueKey::Number
+    } else if text.contains("engine") {
+        UniqueKey::EngineCallId
+    } else {
+        UniqueKey::Other
+    }
+}
+
+/// The one translation of database errors. PostgreSQL names the violated index; SQLite
+/// names the table and columns in its message — both carry the column names used above.
+fn translate(e: sqlx::Error) -> StoreError {
+    use sqlx::error::ErrorKind;
+    if let sqlx::Error::Database(db) = &e {
+        match db.kind() {
+            ErrorKind::UniqueViolation => {
+                let text = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
+                return StoreError::Unique(unique_key(&text));
+            }
+            ErrorKind::ForeignKeyViolation => return StoreError::ForeignKey,
+            ErrorKind::CheckViolation => return StoreError::Check,
+            _ => {}
+        }
+        // SQLITE_BUSY (5), SQLITE_LOCKED (6); PostgreSQL serialization failure / deadlock /
+        // lock timeout.
+        if let Some(code) = db.code()
+            && matches!(
+                code.as_ref(),
+                "5" | "6" | "517" | "262" | "40001" | "40P01" | "55P03"
+            )
+        {
+            return StoreError::Busy;
+        }
+    }
+    if matches!(e, sqlx::Error::PoolTimedOut) {
+        return StoreError::Busy;
+    }
+    StoreError::Other(e)
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Backend {
+    /// The backend a database URL selects.
+    pub fn of_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+impl Db {
+    /// Opens a pool. `postgres://…` selects PostgreSQL; `sqlite:PATH` or a plain path
+    /// selects SQLite (created if missing, in WAL mode with durable commits).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        match Backend::of_url(url) {
+            Backend::Postgres => {
+                let opts = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(32)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Self::Postgres(pool))
+            }
+            Backend::Sqlite => {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                let opts = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Self::Sqlite(pool))
+            }
+        }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let result = match self {
+            Self::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+            Self::Postgres(p) => POSTGRES_MIGRATOR.run(p).await,
+        };
+        result.map_err(|e| StoreError::Other(sqlx::Error::Migrate(Box::new(e))))
+    }
+
+    /// A transaction for reading.
+    pub async fn read(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction for writing. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so read-then-write rules cannot interleave; on PostgreSQL the
+    /// service additionally locks the account row ([`crate::accounts::lock_account`]).
+    pub async fn write(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(p) => p.close().await,
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(t) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls back (also happens when dropped).
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(t) => t.rollback().await?,
+            Self::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Runs the same query code on whichever connection the transaction holds. The body is
+/// compiled once per backend, so one text of SQL (with `$1` placeholders, which both
+/// databases accept) serves both.
+macro_rules! on {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on;
+
+/// Microseconds since the epoch, as stored.
+pub fn to_micros(t: jiff::Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// Reads a stored time back.
+pub fn from_micros(us: i64) -> StoreResult<jiff::Timestamp> {
+    jiff::Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Reads a stored id back.
+pub fn parse_id<T: FromStr>(s: &str) -> StoreResult<T> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
+}

@@ -1,0 +1,251 @@
+//! Invites (one-time password-setting links) and pending email changes. Only hashes of
+//! the link tokens are stored.
+
+use switchboard_domain::{AccountId, EmailChangeId, InviteId, UserId};
+
+use crate::db::{StoreResult, Tx, from_micros, on, parse_id, to_micros};
+
+/// A stored invite or email-change link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkRecord {
+    /// Id of the invite or email change.
+    pub id: String,
+    /// Account.
+    pub account_id: AccountId,
+    /// The user it is for.
+    pub user_id: UserId,
+    /// For email changes: the new address.
+    pub new_email: Option<String>,
+    /// Created.
+    pub created_at: jiff::Timestamp,
+    /// Expires.
+    pub expires_at: jiff::Timestamp,
+    /// Used (accepted / verified).
+    pub used_at: Option<jiff::Timestamp>,
+    /// Revoked (superseded by a newer link, or the user was deactivated).
+    pub revoked_at: Option<jiff::Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    id: String,
+    account_id: String,
+    user_id: String,
+    new_email: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl LinkRow {
+    fn into_record(self) -> StoreResult<LinkRecord> {
+        Ok(LinkRecord {
+            id: self.id,
+            account_id: parse_id(&self.account_id)?,
+            user_id: parse_id(&self.user_id)?,
+            new_email: self.new_email,
+            created_at: from_micros(self.created_at)?,
+            expires_at: from_micros(self.expires_at)?,
+            used_at: self.used_at.map(from_micros).transpose()?,
+            revoked_at: self.revoked_at.map(from_micros).transpose()?,
+        })
+    }
+}
+
+/// Revokes the user's open invites (a new one replaces them).
+pub async fn revoke_user_invites(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE invites SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
+         AND used_at IS NULL AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Inserts an invite.
+pub async fn insert_invite(
+    tx: &mut Tx,
+    id: InviteId,
+    account: AccountId,
+    user: UserId,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "INSERT INTO invites (id, account_id, user_id, token_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .bind(to_micros(expires_at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Finds an invite by the hash of its token (across accounts: the token is the key).
+pub async fn find_invite_by_token_hash(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> StoreResult<Option<LinkRecord>> {
+    let row: Option<LinkRow> = on!(tx, |c| sqlx::query_as(
+        "SELECT id, account_id, user_id, NULL AS new_email, created_at, expires_at, used_at, \
+         revoked_at FROM invites WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await)?;
+    row.map(LinkRow::into_record).transpose()
+}
+
+/// The user's most recent invite.
+pub async fn find_latest_invite(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+) -> StoreResult<Option<LinkRecord>> {
+    let row: Option<LinkRow> = on!(tx, |c| sqlx::query_as(
+        "SELECT id, account_id, user_id, NULL AS new_email, created_at, expires_at, used_at, \
+         revoked_at FROM invites WHERE account_id = $1 AND user_id = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT 1"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .fetch_optional(c)
+    .await)?;
+    row.map(LinkRow::into_record).transpose()
+}
+
+/// Marks an invite used, if it still is open. Returns whether it was.
+pub async fn use_invite(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+    let n =
+        on!(tx, |c| {
+            sqlx::query(
+        "UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+        })?;
+    Ok(n == 1)
+}
+
+/// Revokes the user's open email changes.
+pub async fn revoke_email_changes(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE email_changes SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
+         AND used_at IS NULL AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Inserts a pending email change.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_email_change(
+    tx: &mut Tx,
+    id: EmailChangeId,
+    account: AccountId,
+    user: UserId,
+    new_email: &str,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "INSERT INTO email_changes (id, account_id, user_id, new_email, token_hash, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .bind(new_email)
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .bind(to_micros(expires_at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Finds an email change by the hash of its token.
+pub async fn find_email_change_by_token_hash(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> StoreResult<Option<LinkRecord>> {
+    let row: Option<LinkRow> =
+        on!(tx, |c| {
+            sqlx::query_as(
+        "SELECT id, account_id, user_id, new_email, created_at, expires_at, used_at, revoked_at \
+         FROM email_changes WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await
+        })?;
+    row.map(LinkRow::into_record).transpose()
+}
+
+/// The user's open (unused, unrevoked) email change, if any.
+pub async fn find_pending_email_change(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+) -> StoreResult<Option<LinkRecord>> {
+    let row: Option<LinkRow> =
+        on!(tx, |c| {
+            sqlx::query_as(
+        "SELECT id, account_id, user_id, new_email, created_at, expires_at, used_at, revoked_at \
+         FROM email_changes WHERE account_id = $1 AND user_id = $2 AND used_at IS NULL \
+         AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .fetch_optional(c)
+    .await
+        })?;
+    row.map(LinkRow::into_record).transpose()
+}
+
+/// Marks an email change used, if still open.
+pub async fn use_email_change(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "UPDATE email_changes SET used_at = $1 WHERE id = $2 AND used_at IS NULL \
+         AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

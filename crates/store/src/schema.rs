@@ -1,0 +1,120 @@
+//! Introspection of the live schema, for the parity check between the two migration trees.
+
+use crate::db::{Db, StoreResult};
+
+/// A table with its columns and indexes (each index as name plus ordered columns).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TableShape {
+    /// Table name.
+    pub name: String,
+    /// Column names, sorted.
+    pub columns: Vec<String>,
+    /// `index_name(col, col)` for every named index, sorted; primary keys as `PRIMARY(..)`.
+    pub indexes: Vec<String>,
+}
+
+/// The shape of every Switchboard table (migration bookkeeping excluded).
+pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
+    let mut out = Vec::new();
+    match db {
+        Db::Sqlite(p) => {
+            let tables: Vec<(String,)> = sqlx::query_as(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+            )
+            .fetch_all(p)
+            .await?;
+            for (t,) in tables {
+                let mut columns: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT name, pk FROM pragma_table_info($1)")
+                        .bind(&t)
+                        .fetch_all(p)
+                        .await?;
+                let mut pk: Vec<(i64, String)> = columns
+                    .iter()
+                    .filter(|(_, k)| *k > 0)
+                    .map(|(n, k)| (*k, n.clone()))
+                    .collect();
+                pk.sort();
+                columns.sort();
+                let mut indexes = vec![format!(
+                    "PRIMARY({})",
+                    pk.into_iter()
+                        .map(|(_, n)| n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )];
+                let idx: Vec<(String,)> =
+                    sqlx::query_as("SELECT name FROM pragma_index_list($1) WHERE origin = 'c'")
+                        .bind(&t)
+                        .fetch_all(p)
+                        .await?;
+                for (i,) in idx {
+                    let cols: Vec<(String,)> =
+                        sqlx::query_as("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                            .bind(&i)
+                            .fetch_all(p)
+                            .await?;
+                    let cols: Vec<String> = cols.into_iter().map(|(c,)| c).collect();
+                    indexes.push(format!("{i}({})", cols.join(", ")));
+                }
+                indexes.sort();
+                out.push(TableShape {
+                    name: t,
+                    columns: columns.into_iter().map(|(c, _)| c).collect(),
+                    indexes,
+                });
+            }
+        }
+        Db::Postgres(p) => {
+            let tables: Vec<(String,)> = sqlx::query_as(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+                 AND table_name NOT LIKE '_sqlx%' ORDER BY table_name",
+            )
+            .fetch_all(p)
+            .await?;
+            for (t,) in tables {
+                let cols: Vec<(String,)> = sqlx::query_as(
+                    "SELECT column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1 \
+                     ORDER BY column_name",
+                )
+                .bind(&t)
+                .fetch_all(p)
+                .await?;
+                let idx: Vec<(String, bool, String)> = sqlx::query_as(
+                    "SELECT i.relname::text, x.indisprimary, \
+                     string_agg(a.attname::text, ', ' ORDER BY k.ord) \
+                     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                     JOIN pg_class c ON c.oid = x.indrelid \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) \
+                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
+                     WHERE c.relname = $1 AND n.nspname = current_schema() \
+                     GROUP BY i.relname, x.indisprimary",
+                )
+                .bind(&t)
+                .fetch_all(p)
+                .await?;
+                let mut indexes: Vec<String> = idx
+                    .into_iter()
+                    .map(|(name, primary, cols)| {
+                        if primary {
+                            format!("PRIMARY({cols})")
+                        } else {
+                            format!("{name}({cols})")
+                        }
+                    })
+                    .collect();
+                indexes.sort();
+                out.push(TableShape {
+                    name: t,
+                    columns: cols.into_iter().map(|(c,)| c).collect(),
+                    indexes,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

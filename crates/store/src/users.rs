@@ -1,0 +1,585 @@
+//! Users: reading, writing, searching, and the counts the rules need (admins, extensions).
+
+use switchboard_domain::{
+    AccountId, Availability, DepartmentId, E164, Email, Extension, Name, RoleId, Tag, TimeZoneName,
+    User, UserId, UserStatus, WeeklySchedule,
+};
+
+use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    account_id: String,
+    name: String,
+    email: Option<String>,
+    mobile: Option<String>,
+    alternate_mobile: Option<String>,
+    extension: i64,
+    role_id: String,
+    panel_access: bool,
+    receive_calls: bool,
+    call_hours: String,
+    time_zone: String,
+    availability: String,
+    voicemail: bool,
+    status: String,
+    external_id: Option<String>,
+    has_signed_in: bool,
+    deactivate_at: Option<i64>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
+     panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
+     external_id, has_signed_in, deactivate_at, version, created_at, updated_at";
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("user {what}"))
+}
+
+impl UserRow {
+    fn into_user(self, tags: Vec<Tag>) -> StoreResult<User> {
+        Ok(User {
+            id: parse_id(&self.id)?,
+            account_id: parse_id(&self.account_id)?,
+            name: Name::parse("name", &self.name).map_err(|_| bad("name"))?,
+            email: match self.email {
+                Some(e) => Some(Email::parse("email", &e).map_err(|_| bad("email"))?),
+                None => None,
+            },
+            mobile: self.mobile.map(E164::from_trusted),
+            alternate_mobile: self.alternate_mobile.map(E164::from_trusted),
+            extension: u32::try_from(self.extension)
+                .ok()
+                .and_then(Extension::from_number)
+                .ok_or_else(|| bad("extension"))?,
+            role_id: parse_id(&self.role_id)?,
+            panel_access: self.panel_access,
+            receive_calls: self.receive_calls,
+            call_hours: WeeklySchedule::from_json(&self.call_hours),
+            time_zone: TimeZoneName::parse("tz", &self.time_zone).map_err(|_| bad("tz"))?,
+            availability: Availability::parse("a", &self.availability)
+                .map_err(|_| bad("availability"))?,
+            voicemail: self.voicemail,
+            status: UserStatus::parse("s", &self.status).map_err(|_| bad("status"))?,
+            external_id: self.external_id,
+            tags,
+            has_signed_in: self.has_signed_in,
+            deactivate_at: self.deactivate_at.map(from_micros).transpose()?,
+            version: self.version,
+            created_at: from_micros(self.created_at)?,
+            updated_at: from_micros(self.updated_at)?,
+        })
+    }
+}
+
+/// Inserts a user and their tags.
+pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO users ({COLUMNS}, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+    );
+    on!(tx, |c| sqlx::query(&sql)
+        .bind(u.id.to_string())
+        .bind(u.account_id.to_string())
+        .bind(u.name.as_str())
+        .bind(u.email.as_ref().map(Email::as_str))
+        .bind(u.mobile.as_ref().map(E164::as_str))
+        .bind(u.alternate_mobile.as_ref().map(E164::as_str))
+        .bind(i64::from(u.extension.value()))
+        .bind(u.role_id.to_string())
+        .bind(u.panel_access)
+        .bind(u.receive_calls)
+        .bind(u.call_hours.to_json())
+        .bind(u.time_zone.as_str())
+        .bind(u.availability.key())
+        .bind(u.voicemail)
+        .bind(u.status.key())
+        .bind(u.external_id.as_deref())
+        .bind(u.has_signed_in)
+        .bind(u.deactivate_at.map(to_micros))
+        .bind(u.version)
+        .bind(to_micros(u.created_at))
+        .bind(to_micros(u.updated_at))
+        .bind(u.email.as_ref().map(Email::key))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    replace_user_tags(tx, u.account_id, u.id, &u.tags).await
+}
+
+/// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
+/// whether the row was written (false = changed by someone else or gone).
+pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
+    let sql = "UPDATE users SET name = $1, email = $2, email_key = $3, mobile = $4, \
+               alternate_mobile = $5, extension = $6, role_id = $7, panel_access = $8, \
+               receive_calls = $9, call_hours = $10, time_zone = $11, availability = $12, \
+               voicemail = $13, status = $14, external_id = $15, has_signed_in = $16, \
+               deactivate_at = $17, version = $18, updated_at = $19 \
+               WHERE account_id = $20 AND id = $21 AND version = $22";
+    let done = on!(tx, |c| sqlx::query(sql)
+        .bind(u.name.as_str())
+        .bind(u.email.as_ref().map(Email::as_str))
+        .bind(u.email.as_ref().map(Email::key))
+        .bind(u.mobile.as_ref().map(E164::as_str))
+        .bind(u.alternate_mobile.as_ref().map(E164::as_str))
+        .bind(i64::from(u.extension.value()))
+        .bind(u.role_id.to_string())
+        .bind(u.panel_access)
+        .bind(u.receive_calls)
+        .bind(u.call_hours.to_json())
+        .bind(u.time_zone.as_str())
+        .bind(u.availability.key())
+        .bind(u.voicemail)
+        .bind(u.status.key())
+        .bind(u.external_id.as_deref())
+        .bind(u.has_signed_in)
+        .bind(u.deactivate_at.map(to_micros))
+        .bind(u.version)
+        .bind(to_micros(u.updated_at))
+        .bind(u.account_id.to_string())
+        .bind(u.id.to_string())
+        .bind(u.version - 1)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Ok(false);
+    }
+    replace_user_tags(tx, u.account_id, u.id, &u.tags).await?;
+    Ok(true)
+}
+
+async fn replace_user_tags(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    tags: &[Tag],
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "DELETE FROM user_tags WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    for tag in tags {
+        on!(tx, |c| sqlx::query(
+            "INSERT INTO user_tags (account_id, user_id, tag) VALUES ($1, $2, $3)"
+        )
+        .bind(account.to_string())
+        .bind(user.to_string())
+        .bind(tag.as_str())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+async fn tags_of(
+    tx: &mut Tx,
+    account: AccountId,
+    ids: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT user_id, tag FROM user_tags WHERE account_id = $1 AND user_id IN ({}) \
+         ORDER BY user_id, tag",
+        placeholders.join(", ")
+    );
+    on!(tx, |c| {
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(account.to_string());
+        for id in ids {
+            q = q.bind(id.clone());
+        }
+        Ok(q.fetch_all(c).await?)
+    })
+}
+
+async fn rows_into_users(
+    tx: &mut Tx,
+    account: AccountId,
+    rows: Vec<UserRow>,
+) -> StoreResult<Vec<User>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let tags = tags_of(tx, account, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let mine = tags
+                .iter()
+                .filter(|(u, _)| *u == r.id)
+                .map(|(_, t)| Tag::parse("tag", t).map_err(|_| bad("tag")))
+                .collect::<StoreResult<Vec<_>>>()?;
+            r.into_user(mine)
+        })
+        .collect()
+}
+
+async fn find_one(
+    tx: &mut Tx,
+    account: AccountId,
+    clause: &str,
+    arg: String,
+) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND {clause}");
+    let row: Option<UserRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(arg)
+        .fetch_optional(c)
+        .await)?;
+    match row {
+        Some(r) => Ok(rows_into_users(tx, account, vec![r]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// Reads a user of the account.
+pub async fn find_user(tx: &mut Tx, account: AccountId, id: UserId) -> StoreResult<Option<User>> {
+    find_one(tx, account, "id = $2", id.to_string()).await
+}
+
+/// Finds the user holding an email (case-insensitively).
+pub async fn find_user_by_email(
+    tx: &mut Tx,
+    account: AccountId,
+    email: &Email,
+) -> StoreResult<Option<User>> {
+    find_one(tx, account, "email_key = $2", email.key()).await
+}
+
+/// Finds the user holding a mobile.
+pub async fn find_user_by_mobile(
+    tx: &mut Tx,
+    account: AccountId,
+    mobile: &E164,
+) -> StoreResult<Option<User>> {
+    find_one(tx, account, "mobile = $2", mobile.as_str().to_owned()).await
+}
+
+/// Finds the user holding an extension.
+pub async fn find_user_by_extension(
+    tx: &mut Tx,
+    account: AccountId,
+    ext: Extension,
+) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND extension = $2");
+    let row: Option<UserRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(i64::from(ext.value()))
+        .fetch_optional(c)
+        .await)?;
+    match row {
+        Some(r) => Ok(rows_into_users(tx, account, vec![r]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// Finds the user with an identity provider's external id.
+pub async fn find_user_by_external_id(
+    tx: &mut Tx,
+    account: AccountId,
+    external_id: &str,
+) -> StoreResult<Option<User>> {
+    find_one(tx, account, "external_id = $2", external_id.to_owned()).await
+}
+
+/// Deletes a user; memberships, tags, invites and sessions go with them.
+pub async fn delete_user(tx: &mut Tx, account: AccountId, id: UserId) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "DELETE FROM users WHERE account_id = $1 AND id = $2"
+    )
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// Active users holding the role (R7 counts active Administrators).
+pub async fn count_active_with_role(
+    tx: &mut Tx,
+    account: AccountId,
+    role: RoleId,
+) -> StoreResult<i64> {
+    let (n,): (i64,) =
+        on!(tx, |c| {
+            sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE account_id = $1 AND role_id = $2 AND status = 'active'"
+    )
+    .bind(account.to_string())
+    .bind(role.to_string())
+    .fetch_one(c)
+    .await
+        })?;
+    Ok(n)
+}
+
+/// The lowest free extension in `min..=max`, if any.
+pub async fn next_free_extension(
+    tx: &mut Tx,
+    account: AccountId,
+    min: u32,
+    max: u32,
+) -> StoreResult<Option<u32>> {
+    let (taken_min,): (i64,) = on!(tx, |c| sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE account_id = $1 AND extension = $2"
+    )
+    .bind(account.to_string())
+    .bind(i64::from(min))
+    .fetch_one(c)
+    .await)?;
+    if taken_min == 0 {
+        return Ok(Some(min));
+    }
+    // The first taken extension whose successor is free: a gap right after it.
+    let sql = "SELECT MIN(u.extension) + 1 FROM users u WHERE u.account_id = $1 \
+               AND u.extension >= $2 AND u.extension < $3 AND NOT EXISTS \
+               (SELECT 1 FROM users v WHERE v.account_id = u.account_id \
+                AND v.extension = u.extension + 1)";
+    let (next,): (Option<i64>,) = on!(tx, |c| sqlx::query_as(sql)
+        .bind(account.to_string())
+        .bind(i64::from(min))
+        .bind(i64::from(max))
+        .fetch_one(c)
+        .await)?;
+    Ok(next
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= max))
+}
+
+/// Up to `limit` free extensions in `min..=max`, lowest first.
+pub async fn list_free_extensions(
+    tx: &mut Tx,
+    account: AccountId,
+    min: u32,
+    max: u32,
+    limit: usize,
+) -> StoreResult<Vec<u32>> {
+    let taken: Vec<(i64,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT extension FROM users WHERE account_id = $1 AND extension BETWEEN $2 AND $3 \
+         ORDER BY extension"
+    )
+    .bind(account.to_string())
+    .bind(i64::from(min))
+    .bind(i64::from(max))
+    .fetch_all(c)
+    .await)?;
+    let mut out = Vec::new();
+    let mut taken = taken.into_iter().map(|(e,)| e).peekable();
+    let mut candidate = i64::from(min);
+    while candidate <= i64::from(max) && out.len() < limit {
+        while taken.peek().is_some_and(|t| *t < candidate) {
+            taken.next();
+        }
+        if taken.peek() == Some(&candidate) {
+            taken.next();
+        } else if let Ok(c) = u32::try_from(candidate) {
+            out.push(c);
+        }
+        candidate += 1;
+    }
+    Ok(out)
+}
+
+/// Filters for the users list. Every filter is optional; results are ordered by name, id.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Matches name, email, mobile (substring, case-insensitive) or extension (exact).
+    pub text: Option<String>,
+    /// Only this role.
+    pub role: Option<RoleId>,
+    /// Only this status.
+    pub status: Option<UserStatus>,
+    /// Only members of this department.
+    pub department: Option<DepartmentId>,
+    /// Only users with (or without) Panel Access.
+    pub panel_access: Option<bool>,
+    /// Only users carrying this tag.
+    pub tag: Option<String>,
+    /// Only users among these ids (a Manager's scope).
+    pub within: Option<Vec<UserId>>,
+}
+
+/// Where a page starts: after this (name, id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCursor {
+    /// Name of the last user of the previous page.
+    pub name: String,
+    /// Id of the last user of the previous page.
+    pub id: String,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+fn like_pattern(s: &str) -> String {
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of users matching the filter, ordered by name then id.
+pub async fn list_users_page(
+    tx: &mut Tx,
+    account: AccountId,
+    filter: &UserFilter,
+    after: Option<&UserCursor>,
+    limit: u32,
+) -> StoreResult<Vec<User>> {
+    let mut clauses = vec!["u.account_id = $1".to_owned()];
+    let mut args: Vec<Arg> = vec![Arg::Text(account.to_string())];
+    let next = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let p = next(&mut args, Arg::Text(like_pattern(text)));
+        let mut clause = format!(
+            "(LOWER(u.name) LIKE {p} ESCAPE '\\' OR u.email_key LIKE {p} ESCAPE '\\' \
+             OR u.mobile LIKE {p} ESCAPE '\\'"
+        );
+        if let Ok(ext) = text.parse::<i64>() {
+            let e = next(&mut args, Arg::Int(ext));
+            clause.push_str(&format!(" OR u.extension = {e}"));
+        }
+        clause.push(')');
+        clauses.push(clause);
+    }
+    if let Some(role) = filter.role {
+        let p = next(&mut args, Arg::Text(role.to_string()));
+        clauses.push(format!("u.role_id = {p}"));
+    }
+    if let Some(status) = filter.status {
+        let p = next(&mut args, Arg::Text(status.key().to_owned()));
+        clauses.push(format!("u.status = {p}"));
+    }
+    if let Some(pa) = filter.panel_access {
+        let p = next(&mut args, Arg::Bool(pa));
+        clauses.push(format!("u.panel_access = {p}"));
+    }
+    if let Some(dep) = filter.department {
+        let p = next(&mut args, Arg::Text(dep.to_string()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM department_members m WHERE m.account_id = u.account_id \
+             AND m.user_id = u.id AND m.department_id = {p})"
+        ));
+    }
+    if let Some(tag) = filter.tag.as_deref() {
+        let p = next(&mut args, Arg::Text(tag.to_owned()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM user_tags t WHERE t.account_id = u.account_id \
+             AND t.user_id = u.id AND t.tag = {p})"
+        ));
+    }
+    if let Some(within) = &filter.within {
+        if within.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ps: Vec<String> = within
+            .iter()
+            .map(|id| next(&mut args, Arg::Text(id.to_string())))
+            .collect();
+        clauses.push(format!("u.id IN ({})", ps.join(", ")));
+    }
+    if let Some(cursor) = after {
+        let n = next(&mut args, Arg::Text(cursor.name.clone()));
+        let i = next(&mut args, Arg::Text(cursor.id.clone()));
+        clauses.push(format!("(u.name > {n} OR (u.name = {n} AND u.id > {i}))"));
+    }
+    let lim = next(&mut args, Arg::Int(i64::from(limit)));
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM users u WHERE {} ORDER BY u.name, u.id LIMIT {lim}",
+        clauses.join(" AND ")
+    );
+    let rows: Vec<UserRow> = on!(tx, |c| {
+        let mut q = sqlx::query_as::<_, UserRow>(&sql);
+        for a in &args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Bool(b) => q.bind(*b),
+            };
+        }
+        q.fetch_all(c).await
+    })?;
+    rows_into_users(tx, account, rows).await
+}
+
+/// Stores a password hash and marks the user as having signed in.
+pub async fn set_user_password(
+    tx: &mut Tx,
+    account: AccountId,
+    id: UserId,
+    hash: &str,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE users SET password_hash = $1 WHERE account_id = $2 AND id = $3"
+    )
+    .bind(hash)
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The stored password hash, if any.
+pub async fn find_user_password_hash(
+    tx: &mut Tx,
+    account: AccountId,
+    id: UserId,
+) -> StoreResult<Option<String>> {
+    let row: Option<(Option<String>,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT password_hash FROM users WHERE account_id = $1 AND id = $2"
+    )
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.and_then(|(h,)| h))
+}
+
+/// Users whose scheduled deactivation time has come, across accounts: (account, user).
+pub async fn list_due_deactivations(
+    tx: &mut Tx,
+    now: jiff::Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<(AccountId, UserId)>> {
+    let rows: Vec<(String, String)> = on!(tx, |c| sqlx::query_as(
+        "SELECT account_id, id FROM users WHERE deactivate_at IS NOT NULL \
+         AND deactivate_at <= $1 AND status <> 'inactive' ORDER BY deactivate_at LIMIT $2"
+    )
+    .bind(to_micros(now))
+    .bind(i64::from(limit))
+    .fetch_all(c)
+    .await)?;
+    rows.iter()
+        .map(|(a, u)| Ok((parse_id(a)?, parse_id(u)?)))
+        .collect()
+}
