@@ -221,3 +221,9 @@ impl Problems {
         }
     }
 }
+
+impl From<FieldError> for DomainError {
+    fn from(e: FieldError) -> Self {
+        Self::Validation(vec![e])
+    }
+}

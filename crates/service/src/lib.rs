@@ -1,1 +1,211 @@
-//! placeholder
+//! Switchboard's use cases. Each one: resolve the actor and check permissions (R1) →
+//! begin a transaction (taking the account's write lock) → apply the domain rule → store
+//! → append the audit event (R12) and any outbox mail → commit.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod accounts;
+pub mod audit;
+pub mod calls;
+pub mod clock;
+pub mod ctx;
+pub mod departments;
+pub mod error;
+pub mod invites;
+pub mod lifecycle;
+pub mod resources;
+pub mod roles;
+pub mod scheduler;
+pub mod secrets;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+use switchboard_domain::{Account, AccountId, DomainError, NewAuditEvent, NewMail};
+use switchboard_store::{Db, Tx, accounts as account_store, audit as audit_store, outbox};
+
+pub use clock::{Clock, SystemClock};
+pub use ctx::{Actor, Ctx, Principal};
+pub use error::{Error, Result};
+
+/// Settings the use cases need.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The address people reach the dashboard at, for links in mails.
+    pub public_url: String,
+    /// How long invite links stay valid.
+    pub invite_ttl: jiff::SignedDuration,
+    /// How long email verification links stay valid.
+    pub email_verification_ttl: jiff::SignedDuration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            invite_ttl: jiff::SignedDuration::from_hours(7 * 24),
+            email_verification_ttl: jiff::SignedDuration::from_hours(48),
+        }
+    }
+}
+
+/// The entry point to every use case.
+#[derive(Clone)]
+pub struct Switchboard {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+/// A change being made: the open transaction, the locked account and the resolved actor.
+pub(crate) struct Change {
+    pub tx: Tx,
+    pub account: Account,
+    pub who: Principal,
+    pub now: jiff::Timestamp,
+    pub source: String,
+}
+
+/// What an audit event is about.
+pub(crate) struct Target<'a> {
+    pub kind: &'a str,
+    pub id: Option<String>,
+    pub name: String,
+}
+
+impl Switchboard {
+    /// Builds the service over a migrated database.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            db,
+            clock,
+            settings,
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Now, from the injected clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// Begins a change: write transaction, account lock, actor resolution.
+    pub(crate) async fn begin(&self, ctx: &Ctx) -> Result<Change> {
+        let mut tx = self.db.write().await?;
+        let account = account_store::lock_account(&mut tx, ctx.account_id)
+            .await?
+            .ok_or(Error::Domain(DomainError::NotFound("account")))?;
+        let who = ctx::resolve(&mut tx, ctx, account.owner_id).await?;
+        Ok(Change {
+            tx,
+            account,
+            who,
+            now: self.clock.now(),
+            source: ctx.source.clone(),
+        })
+    }
+
+    /// Begins a read: plain transaction, account check, actor resolution.
+    pub(crate) async fn begin_read(&self, ctx: &Ctx) -> Result<Change> {
+        let mut tx = self.db.read().await?;
+        let account = account_store::find_account(&mut tx, ctx.account_id)
+            .await?
+            .ok_or(Error::Domain(DomainError::NotFound("account")))?;
+        let who = ctx::resolve(&mut tx, ctx, account.owner_id).await?;
+        Ok(Change {
+            tx,
+            account,
+            who,
+            now: self.clock.now(),
+            source: ctx.source.clone(),
+        })
+    }
+}
+
+impl Change {
+    /// Appends an audit event for this change, in its transaction (R12).
+    pub(crate) async fn audit(
+        &mut self,
+        action: &str,
+        target: Target<'_>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()> {
+        let event = NewAuditEvent {
+            account_id: self.account.id,
+            at: self.now,
+            actor_kind: self.who.kind,
+            actor_id: self.who.id.clone(),
+            actor_name: self.who.name.clone(),
+            action: action.to_owned(),
+            target_type: target.kind.to_owned(),
+            target_id: target.id,
+            target_name: target.name,
+            source: self.source.clone(),
+            before: before.map(|v| v.to_string()),
+            after: after.map(|v| v.to_string()),
+        };
+        audit_store::append_audit_event(&mut self.tx, &event).await?;
+        Ok(())
+    }
+
+    /// Queues a mail in this change's transaction.
+    pub(crate) async fn mail(
+        &mut self,
+        kind: &str,
+        to: &str,
+        subject: String,
+        body: String,
+    ) -> Result<()> {
+        let m = NewMail {
+            account_id: self.account.id,
+            kind: kind.to_owned(),
+            to: to.to_owned(),
+            subject,
+            body,
+        };
+        outbox::insert_mail(&mut self.tx, &m, self.now).await?;
+        Ok(())
+    }
+
+    /// Commits.
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Lists the account ids (for operators and background work).
+pub async fn list_account_ids(db: &Db) -> Result<Vec<AccountId>> {
+    let mut tx = db.read().await?;
+    Ok(account_store::list_account_ids(&mut tx).await?)
+}
+
+/// Keeps only the keys whose values differ, for compact before/after audit values.
+pub(crate) fn diff(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> (serde_json::Value, serde_json::Value) {
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return (before.clone(), after.clone());
+    };
+    let mut bo = serde_json::Map::new();
+    let mut ao = serde_json::Map::new();
+    for (k, av) in a {
+        let bv = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        if &bv != av {
+            bo.insert(k.clone(), bv);
+            ao.insert(k.clone(), av.clone());
+        }
+    }
+    (serde_json::Value::Object(bo), serde_json::Value::Object(ao))
+}

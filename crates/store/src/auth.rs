@@ -223,3 +223,18 @@ pub async fn count_user_credentials(
     .await)?;
     Ok(s + t)
 }
+
+/// Reads one token of the account.
+pub async fn find_api_token(
+    tx: &mut Tx,
+    account: AccountId,
+    id: ApiTokenId,
+) -> StoreResult<Option<ApiTokenRecord>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account_id = $1 AND id = $2");
+    let row: Option<ApiTokenRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
+    row.map(ApiTokenRow::into_record).transpose()
+}

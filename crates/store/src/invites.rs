@@ -134,9 +134,8 @@ pub async fn find_latest_invite(
 
 /// Marks an invite used, if it still is open. Returns whether it was.
 pub async fn use_invite(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
-    let n =
-        on!(tx, |c| {
-            sqlx::query(
+    let n = on!(tx, |c| {
+        sqlx::query(
         "UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL"
     )
     .bind(to_micros(now))
@@ -144,7 +143,7 @@ pub async fn use_invite(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreRes
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(n == 1)
 }
 
@@ -202,16 +201,15 @@ pub async fn find_email_change_by_token_hash(
     tx: &mut Tx,
     token_hash: &str,
 ) -> StoreResult<Option<LinkRecord>> {
-    let row: Option<LinkRow> =
-        on!(tx, |c| {
-            sqlx::query_as(
+    let row: Option<LinkRow> = on!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, account_id, user_id, new_email, created_at, expires_at, used_at, revoked_at \
          FROM email_changes WHERE token_hash = $1"
     )
     .bind(token_hash)
     .fetch_optional(c)
     .await
-        })?;
+    })?;
     row.map(LinkRow::into_record).transpose()
 }
 
@@ -221,9 +219,8 @@ pub async fn find_pending_email_change(
     account: AccountId,
     user: UserId,
 ) -> StoreResult<Option<LinkRecord>> {
-    let row: Option<LinkRow> =
-        on!(tx, |c| {
-            sqlx::query_as(
+    let row: Option<LinkRow> = on!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, account_id, user_id, new_email, created_at, expires_at, used_at, revoked_at \
          FROM email_changes WHERE account_id = $1 AND user_id = $2 AND used_at IS NULL \
          AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1"
@@ -232,7 +229,7 @@ pub async fn find_pending_email_change(
     .bind(user.to_string())
     .fetch_optional(c)
     .await
-        })?;
+    })?;
     row.map(LinkRow::into_record).transpose()
 }
 

@@ -108,13 +108,18 @@ pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
                     })
                     .collect();
                 indexes.sort();
+                // Sorted here, not by ORDER BY: a `text` sort follows the database's
+                // collation (e.g. en_US ignores `_`), SQLite's follows bytes.
+                let mut columns: Vec<String> = cols.into_iter().map(|(c,)| c).collect();
+                columns.sort();
                 out.push(TableShape {
                     name: t,
-                    columns: cols.into_iter().map(|(c,)| c).collect(),
+                    columns,
                     indexes,
                 });
             }
         }
     }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }

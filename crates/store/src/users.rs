@@ -304,22 +304,22 @@ pub async fn delete_user(tx: &mut Tx, account: AccountId, id: UserId) -> StoreRe
     Ok(n > 0)
 }
 
-/// Active users holding the role (R7 counts active Administrators).
+/// Active Panel Access users holding the role (R7 counts these Administrators).
 pub async fn count_active_with_role(
     tx: &mut Tx,
     account: AccountId,
     role: RoleId,
 ) -> StoreResult<i64> {
-    let (n,): (i64,) =
-        on!(tx, |c| {
-            sqlx::query_as(
-        "SELECT COUNT(*) FROM users WHERE account_id = $1 AND role_id = $2 AND status = 'active'"
+    let (n,): (i64,) = on!(tx, |c| {
+        sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE account_id = $1 AND role_id = $2 AND status = 'active' \
+         AND panel_access = TRUE"
     )
     .bind(account.to_string())
     .bind(role.to_string())
     .fetch_one(c)
     .await
-        })?;
+    })?;
     Ok(n)
 }
 

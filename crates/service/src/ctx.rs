@@ -1,0 +1,237 @@
+//! Who is acting, and what they may do. Permissions are read from the database on every
+//! use case, so role and permission changes apply on the actor's very next request (SPEC
+//! §1), and a deactivated user's credentials stop working at once (R10).
+
+use switchboard_domain::{
+    AccountId, ActorKind, ApiTokenId, DepartmentId, DomainError, Permissions, Scope, UserId,
+    UserStatus,
+};
+use switchboard_store::{Tx, auth, departments, roles, users};
+
+use crate::error::{Error, Result, forbidden};
+
+/// The acting party as the interface authenticated it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user (dashboard session).
+    User(UserId),
+    /// An API token.
+    ApiToken(ApiTokenId),
+    /// An identity provider's SCIM token.
+    Scim(ApiTokenId),
+    /// Switchboard's operator or itself (CLI, scheduler): full rights within the account.
+    System(String),
+}
+
+/// The context every use case takes: which account, who acts, from where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ctx {
+    /// The account acted on; every query is scoped to it.
+    pub account_id: AccountId,
+    /// The actor.
+    pub actor: Actor,
+    /// Where the request came from (IP address, `cli`, `scheduler`).
+    pub source: String,
+}
+
+impl Ctx {
+    /// A context for the operator on the command line.
+    pub fn cli(account_id: AccountId) -> Self {
+        Self {
+            account_id,
+            actor: Actor::System("switchboard CLI".to_owned()),
+            source: "cli".to_owned(),
+        }
+    }
+
+    /// A context for a signed-in user.
+    pub fn user(account_id: AccountId, user: UserId, source: impl Into<String>) -> Self {
+        Self {
+            account_id,
+            actor: Actor::User(user),
+            source: source.into(),
+        }
+    }
+}
+
+/// The actor resolved against the database: identity for the audit log, and the
+/// permissions in force right now.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Kind, for the audit log.
+    pub kind: ActorKind,
+    /// Id, for the audit log.
+    pub id: Option<String>,
+    /// Display name, for the audit log.
+    pub name: String,
+    /// The user acting (signed-in user, or the user an API token belongs to).
+    pub user_id: Option<UserId>,
+    /// Permissions in force.
+    pub perms: Permissions,
+    /// Whether the actor is the account owner.
+    pub is_owner: bool,
+    /// Whether the actor holds the Administrator role (or is the system).
+    pub is_admin: bool,
+}
+
+async fn user_permissions(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+) -> Result<(String, Permissions, bool)> {
+    let u = users::find_user(tx, account, user)
+        .await?
+        .ok_or_else(|| forbidden("your account no longer exists"))?;
+    if u.status != UserStatus::Active {
+        return Err(forbidden("your account is not active"));
+    }
+    let role = roles::find_role(tx, account, u.role_id)
+        .await?
+        .ok_or_else(|| Error::Internal("user without role".to_owned()))?;
+    Ok((
+        u.name.to_string(),
+        role.permissions,
+        role.is_administrator(),
+    ))
+}
+
+/// Resolves the actor of `ctx` inside `tx`.
+pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal> {
+    match &ctx.actor {
+        Actor::System(name) => Ok(Principal {
+            kind: ActorKind::System,
+            id: None,
+            name: name.clone(),
+            user_id: None,
+            perms: Permissions::ADMINISTRATOR,
+            is_owner: true,
+            is_admin: true,
+        }),
+        Actor::User(id) => {
+            let (name, perms, is_admin) = user_permissions(tx, ctx.account_id, *id).await?;
+            Ok(Principal {
+                kind: ActorKind::User,
+                id: Some(id.to_string()),
+                name,
+                user_id: Some(*id),
+                perms,
+                is_owner: *id == owner,
+                is_admin,
+            })
+        }
+        Actor::ApiToken(id) | Actor::Scim(id) => {
+            let t = auth::find_api_token(tx, ctx.account_id, *id)
+                .await?
+                .filter(|t| t.revoked_at.is_none())
+                .ok_or_else(|| forbidden("this token has been revoked"))?;
+            let scim = matches!(ctx.actor, Actor::Scim(_));
+            let mut perms = if scim {
+                Permissions {
+                    manage_roles: false,
+                    view_audit: false,
+                    api_tokens: false,
+                    ..Permissions::ADMINISTRATOR
+                }
+            } else {
+                match t.role_id {
+                    Some(r) => roles::find_role(tx, ctx.account_id, r)
+                        .await?
+                        .map(|r| r.permissions)
+                        .unwrap_or(Permissions::NONE),
+                    None => Permissions::NONE,
+                }
+            };
+            let mut is_admin = scim;
+            if let Some(u) = t.user_id {
+                let (_, user_perms, admin) = user_permissions(tx, ctx.account_id, u).await?;
+                perms = perms.intersect(&user_perms);
+                is_admin = admin;
+            } else if !scim {
+                is_admin = perms == Permissions::ADMINISTRATOR;
+            }
+            Ok(Principal {
+                kind: if scim {
+                    ActorKind::Scim
+                } else {
+                    ActorKind::ApiToken
+                },
+                id: Some(id.to_string()),
+                name: t.name,
+                user_id: t.user_id,
+                perms,
+                is_owner: false,
+                is_admin,
+            })
+        }
+    }
+}
+
+impl Principal {
+    /// Refuses unless `allowed`.
+    pub fn require(&self, allowed: bool, what: &str) -> Result<()> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(forbidden(format!("your role does not allow you to {what}")))
+        }
+    }
+
+    /// Whether this principal is `user` themselves.
+    pub fn is_self(&self, user: UserId) -> bool {
+        self.user_id == Some(user)
+    }
+
+    /// R1 for editing: may this principal edit `target`? Returns the scope that applied.
+    pub async fn check_can_edit(
+        &self,
+        tx: &mut Tx,
+        account: AccountId,
+        target: UserId,
+    ) -> Result<Scope> {
+        match self.perms.edit_users {
+            Scope::All => Ok(Scope::All),
+            Scope::Departments => {
+                if let Some(me) = self.user_id
+                    && (me == target
+                        || departments::is_user_in_managed_departments(tx, account, me, target)
+                            .await?)
+                {
+                    return Ok(Scope::Departments);
+                }
+                Err(forbidden(
+                    "you can edit only users of the departments you manage",
+                ))
+            }
+            Scope::Own if self.is_self(target) => Ok(Scope::Own),
+            Scope::Own => Err(forbidden("you can edit only your own profile")),
+            Scope::None => Err(forbidden("your role does not allow editing users")),
+        }
+    }
+
+    /// The departments this principal manages (for the `departments` scope).
+    pub async fn managed_departments(
+        &self,
+        tx: &mut Tx,
+        account: AccountId,
+    ) -> Result<Vec<DepartmentId>> {
+        match self.user_id {
+            Some(me) => Ok(departments::list_managed_departments(tx, account, me)
+                .await?
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Refuses handing out a role with more rights than the principal holds.
+    pub fn check_can_grant(&self, perms: &Permissions, role_name: &str) -> Result<()> {
+        if self.is_admin || perms.is_within(&self.perms) {
+            Ok(())
+        } else {
+            Err(Error::Domain(DomainError::Forbidden(format!(
+                "you cannot give the {role_name} role: it has rights your role does not"
+            ))))
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The service's error: a refused rule (a [`DomainError`] with its stable code) or a
+//! storage failure (logged, never shown in detail to callers).
+
+use switchboard_domain::DomainError;
+use switchboard_store::StoreError;
+
+/// What a use case can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A rule refused the request; safe to show.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Storage failed; internal.
+    #[error("storage failure: {0}")]
+    Store(#[from] StoreError),
+    /// Something else internal (hashing, randomness).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The domain error, if this is one.
+    pub fn domain(&self) -> Option<&DomainError> {
+        match self {
+            Self::Domain(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The stable code for interfaces (`internal` for storage failures).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Domain(d) => d.code(),
+            Self::Store(StoreError::Busy) => "busy",
+            _ => "internal",
+        }
+    }
+}
+
+/// Result alias for use cases.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Shorthand for a refusal.
+pub(crate) fn refuse<T>(e: DomainError) -> Result<T> {
+    Err(Error::Domain(e))
+}
+
+/// Shorthand for a not-found refusal.
+pub(crate) fn not_found(what: &'static str) -> Error {
+    Error::Domain(DomainError::NotFound(what))
+}
+
+/// Shorthand for a forbidden refusal.
+pub(crate) fn forbidden(why: impl Into<String>) -> Error {
+    Error::Domain(DomainError::Forbidden(why.into()))
+}
+
+impl From<switchboard_domain::FieldError> for Error {
+    fn from(e: switchboard_domain::FieldError) -> Self {
+        Self::Domain(e.into())
+    }
+}

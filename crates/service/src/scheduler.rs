@@ -1,0 +1,125 @@
+//! Background work that comes due: scheduled deactivations (R10).
+
+use switchboard_domain::{ActorKind, Permissions};
+use switchboard_store::{accounts, roles, users};
+
+use crate::error::Result;
+use crate::users::user_target;
+use crate::{Change, Principal, Switchboard};
+
+impl Switchboard {
+    /// Applies every scheduled deactivation whose time has come. Each runs in its own
+    /// transaction under its account's lock, so several processes may call this at once.
+    /// A deactivation refused by a rule (the last administrator, the owner) is dropped
+    /// and audited. Returns how many users were deactivated.
+    pub async fn run_due_deactivations(&self) -> Result<u32> {
+        let now = self.now();
+        let due = {
+            let mut tx = self.db().read().await?;
+            users::list_due_deactivations(&mut tx, now, 500).await?
+        };
+        let mut done = 0;
+        for (account_id, user_id) in due {
+            let mut tx = self.db().write().await?;
+            let Some(account) = accounts::lock_account(&mut tx, account_id).await? else {
+                continue;
+            };
+            let Some(mut u) = users::find_user(&mut tx, account_id, user_id).await? else {
+                continue;
+            };
+            if u.deactivate_at.is_none_or(|t| t > now)
+                || u.status == switchboard_domain::UserStatus::Inactive
+            {
+                continue;
+            }
+            let Some(role) = roles::find_role(&mut tx, account_id, u.role_id).await? else {
+                continue;
+            };
+            let mut c = Change {
+                tx,
+                account,
+                who: Principal {
+                    kind: ActorKind::System,
+                    id: None,
+                    name: "scheduler".to_owned(),
+                    user_id: None,
+                    perms: Permissions::ADMINISTRATOR,
+                    is_owner: true,
+                    is_admin: true,
+                },
+                now,
+                source: "scheduler".to_owned(),
+            };
+            let before = u.audit_view();
+            let owner = c.account.owner_id == u.id;
+            let outcome = if owner {
+                Err(crate::Error::Domain(
+                    switchboard_domain::DomainError::OwnerProtected(
+                        "the owner cannot be deactivated".to_owned(),
+                    ),
+                ))
+            } else {
+                Self::deactivate_now(&mut c, &mut u, &role).await
+            };
+            match outcome {
+                Ok(()) => {
+                    let (b, a) = crate::diff(&before, &u.audit_view());
+                    c.audit("user.deactivated", user_target(&u), Some(b), Some(a))
+                        .await?;
+                    c.commit().await?;
+                    done += 1;
+                }
+                Err(crate::Error::Domain(refusal)) => {
+                    drop(c);
+                    self.drop_schedule(account_id, user_id, &refusal.to_string())
+                        .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    async fn drop_schedule(
+        &self,
+        account_id: switchboard_domain::AccountId,
+        user_id: switchboard_domain::UserId,
+        why: &str,
+    ) -> Result<()> {
+        let mut tx = self.db().write().await?;
+        let Some(account) = accounts::lock_account(&mut tx, account_id).await? else {
+            return Ok(());
+        };
+        let Some(mut u) = users::find_user(&mut tx, account_id, user_id).await? else {
+            return Ok(());
+        };
+        let now = self.now();
+        u.deactivate_at = None;
+        u.version += 1;
+        u.updated_at = now;
+        users::update_user(&mut tx, &u).await?;
+        let mut c = Change {
+            tx,
+            account,
+            who: Principal {
+                kind: ActorKind::System,
+                id: None,
+                name: "scheduler".to_owned(),
+                user_id: None,
+                perms: Permissions::ADMINISTRATOR,
+                is_owner: true,
+                is_admin: true,
+            },
+            now,
+            source: "scheduler".to_owned(),
+        };
+        c.audit(
+            "user.deactivation_refused",
+            user_target(&u),
+            None,
+            Some(serde_json::json!({ "reason": why })),
+        )
+        .await?;
+        c.commit().await
+    }
+}

@@ -1,0 +1,127 @@
+//! API and SCIM tokens: random secrets shown once, stored as hashes, named, revocable,
+//! bounded by a role (API) and by their user's current rights.
+
+use switchboard_domain::{AccountId, ApiTokenId, DomainError, RoleRef, UserId};
+use switchboard_store::auth::{self, ApiTokenRecord};
+
+use crate::ctx::Actor;
+use crate::error::{Result, not_found, refuse};
+use crate::secrets::{new_token, token_hash};
+use crate::users::resolve_role;
+use crate::{Ctx, Switchboard, Target};
+
+impl Switchboard {
+    /// Creates a token and returns its secret (shown once). `kind` is `api` or `scim`.
+    pub async fn create_api_token(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        kind: &str,
+        role: Option<RoleRef>,
+        user: Option<UserId>,
+    ) -> Result<(ApiTokenRecord, String)> {
+        let mut c = self.begin(ctx).await?;
+        c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return refuse(DomainError::field(
+                "name",
+                "invalid",
+                "must be 1-100 characters",
+            ));
+        }
+        if !matches!(kind, "api" | "scim") {
+            return refuse(DomainError::field("kind", "invalid", "use api or scim"));
+        }
+        let role_id = match (kind, role) {
+            ("api", Some(r)) => {
+                let role = resolve_role(&mut c.tx, c.account.id, &r).await?;
+                c.who
+                    .check_can_grant(&role.permissions, role.name.as_str())?;
+                Some(role.id)
+            }
+            ("api", None) => {
+                return refuse(DomainError::field(
+                    "role",
+                    "required",
+                    "API tokens need a role",
+                ));
+            }
+            _ => None,
+        };
+        let user = user.or(c.who.user_id);
+        let record = ApiTokenRecord {
+            id: ApiTokenId::new(),
+            account_id: c.account.id,
+            user_id: user,
+            name: name.to_owned(),
+            kind: kind.to_owned(),
+            role_id,
+            created_at: c.now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let prefix = if kind == "scim" { "sbs_" } else { "sbt_" };
+        let secret = new_token(prefix);
+        auth::insert_api_token(&mut c.tx, &record, &token_hash(&secret)).await?;
+        c.audit(
+            "api_token.created",
+            Target {
+                kind: "api_token",
+                id: Some(record.id.to_string()),
+                name: record.name.clone(),
+            },
+            None,
+            Some(serde_json::json!({ "kind": kind, "role_id": role_id.map(|r| r.to_string()) })),
+        )
+        .await?;
+        c.commit().await?;
+        Ok((record, secret))
+    }
+
+    /// The account's tokens (never their secrets).
+    pub async fn list_api_tokens(&self, ctx: &Ctx) -> Result<Vec<ApiTokenRecord>> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
+        Ok(auth::list_api_tokens(&mut c.tx, c.account.id).await?)
+    }
+
+    /// Revokes a token; it stops working on its next use.
+    pub async fn revoke_api_token(&self, ctx: &Ctx, id: ApiTokenId) -> Result<()> {
+        let mut c = self.begin(ctx).await?;
+        c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
+        let t = auth::find_api_token(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("API token"))?;
+        auth::revoke_api_token(&mut c.tx, c.account.id, id, c.now).await?;
+        c.audit(
+            "api_token.revoked",
+            Target {
+                kind: "api_token",
+                id: Some(id.to_string()),
+                name: t.name,
+            },
+            None,
+            None,
+        )
+        .await?;
+        c.commit().await
+    }
+
+    /// Looks up a presented secret: the account and actor it stands for, if it is live.
+    pub async fn authenticate_token(&self, secret: &str) -> Result<Option<(AccountId, Actor)>> {
+        let mut tx = self.db().read().await?;
+        let Some(t) = auth::find_api_token_by_hash(&mut tx, &token_hash(secret)).await? else {
+            return Ok(None);
+        };
+        if t.revoked_at.is_some() {
+            return Ok(None);
+        }
+        let actor = if t.kind == "scim" {
+            Actor::Scim(t.id)
+        } else {
+            Actor::ApiToken(t.id)
+        };
+        Ok(Some((t.account_id, actor)))
+    }
+}

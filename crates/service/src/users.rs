@@ -1,0 +1,738 @@
+//! Adding, reading, listing and editing users (R1–R7, R11, R13).
+
+use switchboard_domain::{
+    AccountId, Availability, DepartmentId, DomainError, E164, Email, Extension, FieldError,
+    IdpField, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch, UserStatus,
+};
+use switchboard_store::users::{UserCursor, UserFilter};
+use switchboard_store::{
+    StoreError, Tx, UniqueKey, accounts, departments, invites, roles, users as store,
+};
+
+use crate::ctx::Actor;
+use crate::error::{Error, Result, forbidden, not_found, refuse};
+use crate::{Change, Ctx, Switchboard, Target};
+
+/// A user just added, with the invite link when one was sent.
+#[derive(Clone, Debug)]
+pub struct AddedUser {
+    /// The user.
+    pub user: User,
+    /// The invite link (Panel Access users, when the account does not use SSO).
+    pub invite_link: Option<String>,
+}
+
+/// One page of a list, with the cursor of the next page.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// List filters as given by an interface.
+#[derive(Clone, Debug, Default)]
+pub struct UserQuery {
+    /// Text search over name, email, mobile and extension.
+    pub text: Option<String>,
+    /// Role id or name.
+    pub role: Option<String>,
+    /// Status.
+    pub status: Option<UserStatus>,
+    /// Department.
+    pub department: Option<DepartmentId>,
+    /// Panel Access.
+    pub panel_access: Option<bool>,
+    /// Tag.
+    pub tag: Option<String>,
+}
+
+pub(crate) fn user_target(u: &User) -> Target<'static> {
+    Target {
+        kind: "user",
+        id: Some(u.id.to_string()),
+        name: u.name.to_string(),
+    }
+}
+
+fn encode_cursor(u: &User) -> String {
+    hex::encode(format!("{}\n{}", u.name, u.id))
+}
+
+fn decode_cursor(s: &str) -> Result<UserCursor> {
+    let bad = || {
+        Error::Domain(DomainError::field(
+            "cursor",
+            "invalid",
+            "is not a cursor returned by this list",
+        ))
+    };
+    let bytes = hex::decode(s.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (name, id) = text.rsplit_once('\n').ok_or_else(bad)?;
+    id.parse::<UserId>().map_err(|_| bad())?;
+    Ok(UserCursor {
+        name: name.to_owned(),
+        id: id.to_owned(),
+    })
+}
+
+/// Resolves a role reference within the account.
+pub(crate) async fn resolve_role(tx: &mut Tx, account: AccountId, r: &RoleRef) -> Result<Role> {
+    let found = match r {
+        RoleRef::Id(id) => roles::find_role(tx, account, *id).await?,
+        RoleRef::Name(n) => roles::find_role_by_name(tx, account, n).await?,
+    };
+    found.ok_or_else(|| {
+        let what = match r {
+            RoleRef::Id(id) => id.to_string(),
+            RoleRef::Name(n) => n.clone(),
+        };
+        Error::Domain(DomainError::field(
+            "role",
+            "not_found",
+            format!("there is no role {what:?} in this account"),
+        ))
+    })
+}
+
+/// Whether a user counts for R7: an active Administrator who can sign in.
+pub(crate) fn is_active_admin(u: &User, role: &Role) -> bool {
+    role.is_administrator() && u.status == UserStatus::Active && u.panel_access
+}
+
+/// R7: refuses when `before` is an active Administrator who would stop being one and no
+/// other active Administrator remains. Runs under the account lock, so two admins demoting
+/// each other at the same moment cannot both pass.
+pub(crate) async fn ensure_admin_remains(
+    c: &mut Change,
+    before: &User,
+    before_role: &Role,
+) -> Result<()> {
+    if !is_active_admin(before, before_role) {
+        return Ok(());
+    }
+    let admins = store::count_active_with_role(&mut c.tx, c.account.id, before_role.id).await?;
+    if admins <= 1 {
+        return refuse(DomainError::LastAdmin);
+    }
+    Ok(())
+}
+
+async fn check_departments(tx: &mut Tx, account: AccountId, deps: &[DepartmentId]) -> Result<()> {
+    let mut problems = Vec::new();
+    for (i, d) in deps.iter().enumerate() {
+        if departments::find_department(tx, account, *d)
+            .await?
+            .is_none()
+        {
+            problems.push(FieldError::new(
+                format!("departments[{i}]"),
+                "not_found",
+                format!("there is no department {d} in this account"),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        refuse(DomainError::Validation(problems))
+    }
+}
+
+impl Switchboard {
+    /// Turns a uniqueness violation caught by the database into the conflict it means,
+    /// naming the holder (R2, R13). Used when a concurrent request won the race.
+    pub(crate) async fn explain_unique(
+        &self,
+        account: AccountId,
+        key: UniqueKey,
+        email: Option<&Email>,
+        mobile: Option<&E164>,
+        extension: Option<Extension>,
+    ) -> Error {
+        let lookup = async {
+            let mut tx = self.db().read().await?;
+            let holder = match key {
+                UniqueKey::Email => match email {
+                    Some(e) => store::find_user_by_email(&mut tx, account, e).await?,
+                    None => None,
+                },
+                UniqueKey::Mobile => match mobile {
+                    Some(m) => store::find_user_by_mobile(&mut tx, account, m).await?,
+                    None => None,
+                },
+                UniqueKey::Extension => match extension {
+                    Some(x) => store::find_user_by_extension(&mut tx, account, x).await?,
+                    None => None,
+                },
+                _ => None,
+            };
+            Ok::<_, StoreError>(holder.map(|h| h.name.to_string()))
+        };
+        let holder = lookup
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "another user".to_owned());
+        Error::Domain(match key {
+            UniqueKey::Email => DomainError::DuplicateEmail {
+                email: email.map(ToString::to_string).unwrap_or_default(),
+                holder,
+            },
+            UniqueKey::Mobile => DomainError::DuplicateMobile {
+                mobile: mobile.map(ToString::to_string).unwrap_or_default(),
+                holder,
+            },
+            UniqueKey::Extension => DomainError::ExtensionTaken {
+                extension: extension.map(|e| e.to_string()).unwrap_or_default(),
+                holder,
+            },
+            UniqueKey::ExternalId => DomainError::Conflict {
+                field: "external_id".to_owned(),
+                message: "another user has this external id".to_owned(),
+            },
+            _ => DomainError::Conflict {
+                field: "id".to_owned(),
+                message: "a record with this key already exists".to_owned(),
+            },
+        })
+    }
+
+    /// R2/R13 pre-checks inside the transaction: email, mobile, extension free and in range.
+    pub(crate) async fn check_identifiers(
+        c: &mut Change,
+        me: Option<UserId>,
+        email: Option<&Email>,
+        mobile: Option<&E164>,
+        extension: Option<Extension>,
+    ) -> Result<()> {
+        let other = |u: Option<User>| u.filter(|u| Some(u.id) != me);
+        if let Some(e) = email
+            && let Some(h) = other(store::find_user_by_email(&mut c.tx, c.account.id, e).await?)
+        {
+            return refuse(DomainError::DuplicateEmail {
+                email: e.to_string(),
+                holder: h.name.to_string(),
+            });
+        }
+        if let Some(m) = mobile
+            && let Some(h) = other(store::find_user_by_mobile(&mut c.tx, c.account.id, m).await?)
+        {
+            return refuse(DomainError::DuplicateMobile {
+                mobile: m.to_string(),
+                holder: h.name.to_string(),
+            });
+        }
+        if let Some(x) = extension {
+            let range = c.account.extension_range;
+            if !range.contains(x) {
+                return refuse(DomainError::ExtensionOutOfRange {
+                    extension: x.to_string(),
+                    min: range.min,
+                    max: range.max,
+                });
+            }
+            if let Some(h) = other(store::find_user_by_extension(&mut c.tx, c.account.id, x).await?)
+            {
+                return refuse(DomainError::ExtensionTaken {
+                    extension: x.to_string(),
+                    holder: h.name.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The next free extension in the account's range.
+    pub(crate) async fn next_extension(c: &mut Change) -> Result<Extension> {
+        let r = c.account.extension_range;
+        store::next_free_extension(&mut c.tx, c.account.id, r.min, r.max)
+            .await?
+            .and_then(Extension::from_number)
+            .ok_or(Error::Domain(DomainError::NoFreeExtension {
+                min: r.min,
+                max: r.max,
+            }))
+    }
+
+    /// Adds a user (R1, R2, R3, R11, R13). Panel Access users start as `pending_invite`
+    /// and get an invite; others start `active` as call-only users.
+    pub async fn add_user(&self, ctx: &Ctx, new: NewUser) -> Result<AddedUser> {
+        let mut c = self.begin(ctx).await?;
+        match c.who.perms.edit_users {
+            Scope::All => {}
+            Scope::Departments => {
+                let managed = c.who.managed_departments(&mut c.tx, c.account.id).await?;
+                if new.departments.is_empty()
+                    || new.departments.iter().any(|d| !managed.contains(d))
+                {
+                    return Err(forbidden(
+                        "you can add users only to departments you manage; choose at least one",
+                    ));
+                }
+            }
+            _ => return Err(forbidden("your role does not allow adding users")),
+        }
+        if new.panel_access && new.email.is_none() {
+            return refuse(DomainError::field(
+                "email",
+                "required",
+                "Panel Access users need an email address for their invite",
+            ));
+        }
+        let role = match &new.role {
+            Some(r) => resolve_role(&mut c.tx, c.account.id, r).await?,
+            None => roles::find_builtin_role(
+                &mut c.tx,
+                c.account.id,
+                switchboard_domain::BuiltinRole::Basic,
+            )
+            .await?
+            .ok_or_else(|| Error::Internal("account without Basic role".to_owned()))?,
+        };
+        c.who
+            .check_can_grant(&role.permissions, role.name.as_str())?;
+        check_departments(&mut c.tx, c.account.id, &new.departments).await?;
+        Self::check_identifiers(
+            &mut c,
+            None,
+            new.email.as_ref(),
+            new.mobile.as_ref(),
+            new.extension,
+        )
+        .await?;
+        let usage = accounts::count_usage(&mut c.tx, c.account.id).await?;
+        c.account.check_room_for(usage, new.panel_access)?;
+        let extension = match new.extension {
+            Some(x) => x,
+            None => Self::next_extension(&mut c).await?,
+        };
+        let user = User {
+            id: UserId::new(),
+            account_id: c.account.id,
+            name: new.name,
+            email: new.email,
+            mobile: new.mobile,
+            alternate_mobile: new.alternate_mobile,
+            extension,
+            role_id: role.id,
+            panel_access: new.panel_access,
+            receive_calls: new.receive_calls,
+            call_hours: new.call_hours,
+            time_zone: new
+                .time_zone
+                .unwrap_or_else(|| c.account.default_time_zone.clone()),
+            availability: Availability::Available,
+            voicemail: new.voicemail,
+            status: UserStatus::when_enabled(new.panel_access, false),
+            external_id: new.external_id,
+            tags: new.tags,
+            has_signed_in: false,
+            deactivate_at: None,
+            version: 1,
+            created_at: c.now,
+            updated_at: c.now,
+        };
+        if let Err(e) = store::insert_user(&mut c.tx, &user).await {
+            drop(c);
+            return Err(match e {
+                StoreError::Unique(k) => {
+                    self.explain_unique(
+                        user.account_id,
+                        k,
+                        user.email.as_ref(),
+                        user.mobile.as_ref(),
+                        Some(user.extension),
+                    )
+                    .await
+                }
+                other => other.into(),
+            });
+        }
+        departments::set_user_memberships(&mut c.tx, c.account.id, user.id, &new.departments)
+            .await?;
+        let mut after = user.audit_view();
+        after["departments"] = serde_json::json!(new.departments);
+        c.audit("user.created", user_target(&user), None, Some(after))
+            .await?;
+        let invite_link = if user.panel_access {
+            self.issue_invite(&mut c, &user).await?
+        } else {
+            None
+        };
+        c.commit().await?;
+        Ok(AddedUser { user, invite_link })
+    }
+
+    /// Reads a user of the account.
+    pub async fn get_user(&self, ctx: &Ctx, id: UserId) -> Result<User> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who
+            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
+        store::find_user(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("user"))
+    }
+
+    /// The departments a user belongs to (id, name), by name.
+    pub async fn user_departments(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+    ) -> Result<Vec<(DepartmentId, String)>> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who
+            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
+        let mut out = Vec::new();
+        for (d, _) in departments::list_user_memberships(&mut c.tx, c.account.id, id).await? {
+            if let Some(dep) = departments::find_department(&mut c.tx, c.account.id, d).await? {
+                out.push((d, dep.name.to_string()));
+            }
+        }
+        out.sort_by_key(|d| d.1.to_lowercase());
+        Ok(out)
+    }
+
+    /// Lists users, filtered and ordered by name, one page at a time.
+    pub async fn list_users(
+        &self,
+        ctx: &Ctx,
+        query: &UserQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<User>> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who.require(c.who.perms.view_users, "view users")?;
+        let limit = limit.clamp(1, 500);
+        let role = match query
+            .role
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) => Some(
+                resolve_role(&mut c.tx, c.account.id, &RoleRef::parse(r))
+                    .await?
+                    .id,
+            ),
+            None => None,
+        };
+        let filter = UserFilter {
+            text: query.text.clone(),
+            role,
+            status: query.status,
+            department: query.department,
+            panel_access: query.panel_access,
+            tag: query.tag.clone(),
+            within: None,
+        };
+        let after = cursor.map(decode_cursor).transpose()?;
+        let mut items =
+            store::list_users_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1)
+                .await?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next_cursor = if more {
+            items.last().map(encode_cursor)
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Edits a user with merge semantics (R1, R4, R5, R6, R7, R11, R13). `if_version`
+    /// refuses the edit when the user changed since the caller read it.
+    pub async fn edit_user(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+        patch: UserPatch,
+        if_version: Option<i64>,
+    ) -> Result<User> {
+        let mut c = self.begin(ctx).await?;
+        let before = store::find_user(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("user"))?;
+        if if_version.is_some_and(|v| v != before.version) {
+            return refuse(DomainError::PreconditionFailed);
+        }
+        let scope = c.who.check_can_edit(&mut c.tx, c.account.id, id).await?;
+        if scope == Scope::Own {
+            patch.only_self_service_fields()?;
+        }
+        let scim = matches!(ctx.actor, Actor::Scim(_));
+        let mut u = before.clone();
+
+        // R6: fields the identity provider owns are read-only outside SCIM.
+        if u.external_id.is_some() && !scim {
+            let managed = |f: IdpField| c.account.sso.managed_fields.contains(&f);
+            let changes = [
+                (
+                    IdpField::Name,
+                    patch.name.as_ref().is_some_and(|n| *n != u.name),
+                ),
+                (
+                    IdpField::Email,
+                    patch.email.as_ref().is_some_and(|e| {
+                        e.as_ref().map(Email::key) != u.email.as_ref().map(Email::key)
+                    }),
+                ),
+                (
+                    IdpField::AlternateMobile,
+                    patch
+                        .alternate_mobile
+                        .as_ref()
+                        .is_some_and(|m| *m != u.alternate_mobile),
+                ),
+                (
+                    IdpField::TimeZone,
+                    patch.time_zone.as_ref().is_some_and(|t| *t != u.time_zone),
+                ),
+            ];
+            if let Some((f, _)) = changes.iter().find(|(f, changed)| *changed && managed(*f)) {
+                return refuse(DomainError::FieldManagedByIdp {
+                    field: f.key().to_owned(),
+                });
+            }
+        }
+
+        // R4: the mobile is immutable once set.
+        if let Some(m) = &patch.mobile {
+            match (&u.mobile, m) {
+                (Some(cur), Some(new)) if cur == new => {}
+                (None, None) => {}
+                (None, Some(new)) => {
+                    Self::check_identifiers(&mut c, Some(id), None, Some(new), None).await?;
+                    u.mobile = Some(new.clone());
+                }
+                _ => return refuse(DomainError::MobileImmutable),
+            }
+        }
+        if let Some(n) = &patch.name {
+            u.name = n.clone();
+        }
+        if let Some(m) = &patch.alternate_mobile {
+            u.alternate_mobile = m.clone();
+        }
+        if let Some(t) = &patch.time_zone {
+            u.time_zone = t.clone();
+        }
+        if let Some(a) = patch.availability {
+            u.availability = a;
+        }
+        if let Some(v) = patch.receive_calls {
+            u.receive_calls = v;
+        }
+        if let Some(v) = &patch.call_hours {
+            u.call_hours = v.clone();
+        }
+        if let Some(v) = patch.voicemail {
+            u.voicemail = v;
+        }
+        if let Some(t) = &patch.tags {
+            u.tags = t.clone();
+        }
+        if let Some(x) = &patch.external_id {
+            if !scim && !c.who.is_admin {
+                return Err(forbidden("only administrators can change the external id"));
+            }
+            u.external_id = x.clone();
+        }
+        if let Some(x) = patch.extension
+            && x != u.extension
+        {
+            Self::check_identifiers(&mut c, Some(id), None, None, Some(x)).await?;
+            u.extension = x;
+        }
+
+        // Role (R7: never leave the account without an active Administrator).
+        let before_role = roles::find_role(&mut c.tx, c.account.id, before.role_id)
+            .await?
+            .ok_or_else(|| Error::Internal("user without role".to_owned()))?;
+        let mut role = before_role.clone();
+        if let Some(r) = &patch.role {
+            role = resolve_role(&mut c.tx, c.account.id, r).await?;
+            if role.id != before_role.id {
+                c.who
+                    .check_can_grant(&role.permissions, role.name.as_str())?;
+                if !c.who.is_admin && before_role.is_administrator() {
+                    return Err(forbidden(
+                        "only administrators can change an Administrator's role",
+                    ));
+                }
+                if c.account.owner_id == id && !role.is_administrator() {
+                    return refuse(DomainError::OwnerProtected(
+                        "the owner is always an Administrator; transfer ownership first".to_owned(),
+                    ));
+                }
+                u.role_id = role.id;
+            }
+        }
+
+        // Email (R5): verified before it takes effect, except for people who have not
+        // signed in yet (their invite goes to the corrected address) and for SCIM.
+        let mut email_requested = None;
+        let mut reinvite = false;
+        if let Some(e) = &patch.email {
+            let changed = e.as_ref().map(Email::key) != u.email.as_ref().map(Email::key);
+            match e {
+                None if changed => {
+                    if u.panel_access || patch.panel_access == Some(true) {
+                        return refuse(DomainError::field(
+                            "email",
+                            "required",
+                            "Panel Access users need an email address",
+                        ));
+                    }
+                    if u.mobile.is_none() {
+                        return refuse(DomainError::field(
+                            "email",
+                            "required",
+                            "an email or a mobile number is required",
+                        ));
+                    }
+                    u.email = None;
+                }
+                Some(new) if changed => {
+                    Self::check_identifiers(&mut c, Some(id), Some(new), None, None).await?;
+                    if scim || !u.has_signed_in || u.email.is_none() {
+                        u.email = Some(new.clone());
+                        reinvite = u.status == UserStatus::PendingInvite;
+                    } else {
+                        email_requested = Some(new.clone());
+                    }
+                }
+                // Same address, maybe different case: take the new spelling.
+                Some(new) => u.email = Some(new.clone()),
+                None => {}
+            }
+        }
+
+        // Panel Access (R3, R11).
+        if let Some(pa) = patch.panel_access
+            && pa != u.panel_access
+        {
+            if c.account.owner_id == id && !pa {
+                return refuse(DomainError::OwnerProtected(
+                    "the owner needs Panel Access; transfer ownership first".to_owned(),
+                ));
+            }
+            if pa {
+                if u.email.is_none() {
+                    return refuse(DomainError::field(
+                        "email",
+                        "required",
+                        "Panel Access users need an email address for their invite",
+                    ));
+                }
+                if u.status != UserStatus::Inactive {
+                    let usage = accounts::count_usage(&mut c.tx, c.account.id).await?;
+                    c.account.check_seat_for_existing(usage)?;
+                    if !u.has_signed_in {
+                        u.status = UserStatus::PendingInvite;
+                        reinvite = true;
+                    }
+                }
+            } else {
+                if u.status == UserStatus::PendingInvite {
+                    u.status = UserStatus::Active;
+                }
+                invites::revoke_user_invites(&mut c.tx, c.account.id, id, c.now).await?;
+                switchboard_store::auth::revoke_user_credentials(
+                    &mut c.tx,
+                    c.account.id,
+                    id,
+                    c.now,
+                )
+                .await?;
+            }
+            u.panel_access = pa;
+        }
+        if is_active_admin(&before, &before_role) && !is_active_admin(&u, &role) {
+            ensure_admin_remains(&mut c, &before, &before_role).await?;
+        }
+
+        // Departments (a Manager may only move people in and out of their own).
+        let current: Vec<DepartmentId> =
+            departments::list_user_memberships(&mut c.tx, c.account.id, id)
+                .await?
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect();
+        let mut deps_changed = false;
+        if let Some(deps) = &patch.departments {
+            check_departments(&mut c.tx, c.account.id, deps).await?;
+            let mut added_or_removed: Vec<DepartmentId> = deps
+                .iter()
+                .filter(|d| !current.contains(d))
+                .copied()
+                .collect();
+            added_or_removed.extend(current.iter().filter(|d| !deps.contains(d)));
+            if scope == Scope::Departments && !c.who.is_admin {
+                let managed = c.who.managed_departments(&mut c.tx, c.account.id).await?;
+                if added_or_removed.iter().any(|d| !managed.contains(d)) {
+                    return Err(forbidden(
+                        "you can move users only in and out of departments you manage",
+                    ));
+                }
+            }
+            deps_changed = !added_or_removed.is_empty();
+        }
+
+        let mut before_view = before.audit_view();
+        let mut after_view = u.audit_view();
+        if deps_changed {
+            before_view["departments"] = serde_json::json!(current);
+            after_view["departments"] = serde_json::json!(patch.departments);
+        }
+        if before_view == after_view && email_requested.is_none() {
+            return Ok(before);
+        }
+        if before_view != after_view {
+            u.version = before.version + 1;
+            u.updated_at = c.now;
+            match store::update_user(&mut c.tx, &u).await {
+                Ok(true) => {}
+                Ok(false) => return refuse(DomainError::PreconditionFailed),
+                Err(StoreError::Unique(k)) => {
+                    drop(c);
+                    return Err(self
+                        .explain_unique(
+                            u.account_id,
+                            k,
+                            u.email.as_ref(),
+                            u.mobile.as_ref(),
+                            Some(u.extension),
+                        )
+                        .await);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            if let Some(deps) = &patch.departments
+                && deps_changed
+            {
+                departments::set_user_memberships(&mut c.tx, c.account.id, id, deps).await?;
+            }
+            let (b, a) = crate::diff(&before_view, &after_view);
+            c.audit("user.updated", user_target(&u), Some(b), Some(a))
+                .await?;
+        }
+        if let Some(new) = &email_requested {
+            self.request_email_change(&mut c, &u, new).await?;
+            c.audit(
+                "user.email_change_requested",
+                user_target(&u),
+                Some(serde_json::json!({ "email": u.email.as_ref().map(Email::as_str) })),
+                Some(serde_json::json!({ "pending_email": new.as_str() })),
+            )
+            .await?;
+        }
+        if reinvite {
+            self.issue_invite(&mut c, &u).await?;
+        }
+        c.commit().await?;
+        Ok(u)
+    }
+}
