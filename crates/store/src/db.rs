@@ -289,3 +289,23 @@ pub fn parse_id<T: FromStr>(s: &str) -> StoreResult<T> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
 }
+
+/// Creates an empty PostgreSQL database through an administrative connection URL and
+/// returns the URL of the new database (for tests and first-time setup).
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> StoreResult<String> {
+    use sqlx::Connection;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
+    }
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let base = admin_url.split('?').next().unwrap_or(admin_url);
+    let without_db = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    Ok(format!("{without_db}/{name}"))
+}
