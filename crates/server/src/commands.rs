@@ -1,0 +1,450 @@
+//! The command-line interface: `migrate`, `account create`, `users add|list`,
+//! `audit verify`, `token create`, `mail list`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Parser, Subcommand};
+use switchboard_domain::{
+    AccountId, DepartmentId, Email, ExtensionRange, Name, NewUser, NewUserInput, Plan, RoleRef,
+    TimeZoneName, UserStatus,
+};
+use switchboard_service::users::UserQuery;
+use switchboard_service::{Ctx, Switchboard};
+
+use crate::config::{self, DEFAULT_DATABASE_URL};
+use crate::output::{explain, table};
+
+/// Switchboard: the people side of a cloud telephony platform.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about)]
+pub struct Cli {
+    /// Database: `sqlite:PATH` (default, created when missing) or `postgres://…`.
+    #[arg(long, global = true, env = "SWITCHBOARD_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
+    /// The address people open the dashboard at, used in invite links.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Mail waiting in or sent from the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account and its owner; prints the owner's one-time setup link.
+    Create(AccountCreate),
+}
+
+#[derive(Debug, Args)]
+struct AccountCreate {
+    /// Company name.
+    #[arg(long)]
+    name: String,
+    /// `free` (up to 5 users) or `pro` (Panel Access users use seats).
+    #[arg(long, default_value = "free")]
+    plan: String,
+    /// Licensed seats on `pro`.
+    #[arg(long, default_value_t = 0)]
+    seats: u32,
+    /// The owner's name.
+    #[arg(long)]
+    owner_name: String,
+    /// The owner's email; the setup link is sent there.
+    #[arg(long)]
+    owner_email: String,
+    /// Default time zone (IANA name).
+    #[arg(long, default_value = "UTC")]
+    time_zone: String,
+    /// Lowest extension.
+    #[arg(long, default_value_t = 100)]
+    extension_min: u32,
+    /// Highest extension.
+    #[arg(long, default_value_t = 999)]
+    extension_max: u32,
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a user.
+    Add(UsersAdd),
+    /// List users.
+    List(UsersList),
+}
+
+#[derive(Debug, Args)]
+struct UsersAdd {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// Full name.
+    #[arg(long)]
+    name: String,
+    /// Email (optional if a mobile is given).
+    #[arg(long)]
+    email: Option<String>,
+    /// Mobile in E.164 form, e.g. +919876543210 (optional if an email is given).
+    #[arg(long)]
+    mobile: Option<String>,
+    /// Alternate mobile in E.164 form.
+    #[arg(long)]
+    alternate_mobile: Option<String>,
+    /// Extension; the next free one when omitted.
+    #[arg(long)]
+    extension: Option<String>,
+    /// Role name or id (default Basic).
+    #[arg(long)]
+    role: Option<String>,
+    /// Give Panel Access (sends an invite; uses a seat on pro).
+    #[arg(long)]
+    panel_access: bool,
+    /// Never ring this user.
+    #[arg(long)]
+    no_receive_calls: bool,
+    /// Time zone (IANA name); the account's when omitted.
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// Department id (repeatable).
+    #[arg(long = "department")]
+    departments: Vec<String>,
+    /// Tag (repeatable).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Enable voicemail.
+    #[arg(long)]
+    voicemail: bool,
+}
+
+#[derive(Debug, Args)]
+struct UsersList {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// Search name, email, mobile or extension.
+    #[arg(long)]
+    search: Option<String>,
+    /// Only this role (name or id).
+    #[arg(long)]
+    role: Option<String>,
+    /// Only this status: pending_invite, active, inactive.
+    #[arg(long)]
+    status: Option<String>,
+    /// Only members of this department (id).
+    #[arg(long)]
+    department: Option<String>,
+    /// Page size.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Continue after this cursor (printed at the end of the previous page).
+    #[arg(long)]
+    cursor: Option<String>,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check every account's hash chain (or one); exits non-zero at the first broken link.
+    Verify {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints the secret once.
+    Create {
+        /// Account id.
+        #[arg(long)]
+        account: String,
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+        /// The role bounding what the token may do.
+        #[arg(long, default_value = "Administrator")]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// List the account's mail, newest first.
+    List {
+        /// Account id.
+        #[arg(long)]
+        account: String,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+fn account_id(raw: &str) -> anyhow::Result<AccountId> {
+    raw.trim()
+        .parse()
+        .map_err(|_| anyhow!("--account {raw:?} is not an account id (a UUID printed by `switchboard account create`)"))
+}
+
+fn field<T>(r: Result<T, switchboard_domain::FieldError>, flag: &str) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow!("--{flag}: {}", e.message))
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = config::open(&cli.database_url).await?;
+    let sb = config::service(db, &cli.public_url);
+    let result = match cli.command {
+        Command::Migrate => {
+            println!(
+                "database at {} is up to date",
+                config::redact(&cli.database_url)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Account(AccountCommand::Create(a)) => account_create(&sb, a).await,
+        Command::Users(UsersCommand::Add(a)) => users_add(&sb, a).await,
+        Command::Users(UsersCommand::List(l)) => users_list(&sb, l).await,
+        Command::Audit(AuditCommand::Verify { account }) => audit_verify(&sb, account).await,
+        Command::Token(TokenCommand::Create {
+            account,
+            name,
+            role,
+        }) => {
+            let ctx = Ctx::cli(account_id(&account)?);
+            let (t, secret) = sb
+                .create_api_token(&ctx, &name, "api", Some(RoleRef::parse(&role)), None)
+                .await
+                .map_err(|e| anyhow!(explain(&e)))?;
+            println!("token id: {}", t.id);
+            println!("secret (shown once): {secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mail(MailCommand::List { account, limit }) => {
+            let ctx = Ctx::cli(account_id(&account)?);
+            let mails = sb
+                .list_mail(&ctx, limit)
+                .await
+                .map_err(|e| anyhow!(explain(&e)))?;
+            for m in mails {
+                let state = match m.sent_at {
+                    Some(t) => format!("sent {t}"),
+                    None => "waiting in outbox".to_owned(),
+                };
+                println!(
+                    "--- {} to {} ({state})\nSubject: {}\n\n{}",
+                    m.created_at, m.mail.to, m.mail.subject, m.mail.body
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    sb.db().close().await;
+    result
+}
+
+async fn account_create(sb: &Switchboard, a: AccountCreate) -> anyhow::Result<ExitCode> {
+    let input = switchboard_service::accounts::NewAccount {
+        name: field(Name::parse("name", &a.name), "name")?,
+        plan: field(Plan::parse("plan", &a.plan), "plan")?,
+        seat_limit: a.seats,
+        extension_range: field(
+            ExtensionRange::new(a.extension_min, a.extension_max),
+            "extension-min/--extension-max",
+        )?,
+        time_zone: field(TimeZoneName::parse("time_zone", &a.time_zone), "time-zone")?,
+        owner_name: field(Name::parse("owner_name", &a.owner_name), "owner-name")?,
+        owner_email: field(Email::parse("owner_email", &a.owner_email), "owner-email")?,
+    };
+    let created = sb
+        .create_account(input, "cli")
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?;
+    println!("account id: {}", created.account.id);
+    println!(
+        "owner: {} <{}>",
+        created.owner.name,
+        created
+            .owner
+            .email
+            .as_ref()
+            .map(Email::as_str)
+            .unwrap_or("")
+    );
+    println!("one-time setup link (valid 7 days): {}", created.setup_link);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users_add(sb: &Switchboard, a: UsersAdd) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::cli(account_id(&a.account)?);
+    let input = NewUserInput {
+        name: Some(a.name),
+        email: a.email,
+        mobile: a.mobile,
+        alternate_mobile: a.alternate_mobile,
+        extension: a.extension,
+        role: a.role,
+        panel_access: Some(a.panel_access),
+        receive_calls: Some(!a.no_receive_calls),
+        call_hours: None,
+        time_zone: a.time_zone,
+        departments: Some(a.departments),
+        tags: Some(a.tags),
+        voicemail: Some(a.voicemail),
+        external_id: None,
+    };
+    let new = NewUser::parse(&input).map_err(|e| anyhow!(explain(&e.into())))?;
+    let added = sb
+        .add_user(&ctx, new)
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?;
+    let u = &added.user;
+    println!(
+        "added {} (id {}), extension {}, status {}",
+        u.name,
+        u.id,
+        u.extension,
+        u.status.key()
+    );
+    if let Some(email) = &u.email
+        && u.status == UserStatus::PendingInvite
+    {
+        println!("an invite was sent to {email}");
+    }
+    if let Some(link) = added.invite_link {
+        println!("invite link: {link}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users_list(sb: &Switchboard, l: UsersList) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::cli(account_id(&l.account)?);
+    let status = l
+        .status
+        .as_deref()
+        .map(|s| field(UserStatus::parse("status", s), "status"))
+        .transpose()?;
+    let department = l
+        .department
+        .as_deref()
+        .map(|d| {
+            d.parse::<DepartmentId>()
+                .map_err(|_| anyhow!("--department {d:?} is not a department id"))
+        })
+        .transpose()?;
+    let query = UserQuery {
+        text: l.search,
+        role: l.role,
+        status,
+        department,
+        panel_access: None,
+        tag: None,
+    };
+    let page = sb
+        .list_users(&ctx, &query, l.cursor.as_deref(), l.limit)
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?;
+    let roles = sb
+        .list_roles(&ctx)
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?;
+    let role_name = |id| {
+        roles
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.name.to_string())
+            .unwrap_or_default()
+    };
+    if l.json {
+        for u in &page.items {
+            let mut v = u.audit_view();
+            v["id"] = serde_json::json!(u.id.to_string());
+            v["role"] = serde_json::json!(role_name(u.role_id));
+            println!("{v}");
+        }
+    } else {
+        let rows: Vec<Vec<String>> = page
+            .items
+            .iter()
+            .map(|u| {
+                vec![
+                    u.name.to_string(),
+                    u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                    u.mobile.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+                    u.extension.to_string(),
+                    role_name(u.role_id),
+                    u.status.key().to_owned(),
+                    u.id.to_string(),
+                ]
+            })
+            .collect();
+        println!(
+            "{}",
+            table(
+                &["NAME", "EMAIL", "MOBILE", "EXT", "ROLE", "STATUS", "ID"],
+                &rows
+            )
+        );
+    }
+    if let Some(next) = page.next_cursor {
+        eprintln!("more users: add --cursor {next}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(sb: &Switchboard, account: Option<String>) -> anyhow::Result<ExitCode> {
+    let accounts = match account {
+        Some(a) => vec![account_id(&a)?],
+        None => switchboard_service::list_account_ids(sb.db())
+            .await
+            .context("cannot list accounts")?,
+    };
+    let mut broken = false;
+    for id in accounts {
+        let report = switchboard_service::audit::verify_chain(sb.db(), id)
+            .await
+            .map_err(|e| anyhow!(explain(&e)))?;
+        match report.broken {
+            None => println!("account {id}: {} events, chain intact", report.events),
+            Some(b) => {
+                broken = true;
+                println!(
+                    "account {id}: chain BROKEN at event {}: {}",
+                    b.seq, b.reason
+                );
+            }
+        }
+    }
+    Ok(if broken {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,219 @@
+//! The `switchboard` command line, run as a user would, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Output};
+
+use switchboard_testkit::{Backend, TestDb};
+
+fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .current_dir(dir)
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .args(["--database-url", url])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn line_value(out: &str, label: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("no {label:?} in {out}"))
+}
+
+async fn an_operator_creates_an_account_adds_and_lists_users_and_verifies_the_audit_log(
+    backend: Backend,
+) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.clone();
+    let created = run(
+        &url,
+        dir.path(),
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme Support",
+            "--plan",
+            "pro",
+            "--seats",
+            "2",
+            "--owner-name",
+            "Olivia Owner",
+            "--owner-email",
+            "olivia@acme.example.com",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    let account = line_value(&out, "account id:");
+    let link = line_value(&out, "one-time setup link (valid 7 days):");
+    assert!(
+        link.starts_with("http://127.0.0.1:8080/invite/sbi_"),
+        "{link}"
+    );
+
+    let added = run(
+        &url,
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "--account",
+            &account,
+            "--name",
+            "Priya Sharma",
+            "--mobile",
+            "+91 98765 43210",
+            "--extension",
+            "204",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stdout(&added).contains("added Priya Sharma"),
+        "{}",
+        stdout(&added)
+    );
+
+    let clash = run(
+        &url,
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "--account",
+            &account,
+            "--name",
+            "Rahul Verma",
+            "--mobile",
+            "+919876543211",
+            "--extension",
+            "204",
+        ],
+    );
+    assert_eq!(clash.status.code(), Some(1));
+    assert!(
+        stderr(&clash).contains("extension 204 is held by Priya Sharma"),
+        "{}",
+        stderr(&clash)
+    );
+
+    let bad = run(
+        &url,
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "--account",
+            &account,
+            "--name",
+            "X",
+            "--email",
+            "not-an-email",
+            "--mobile",
+            "98765",
+            "--extension",
+            "012",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    for field in ["email:", "mobile:", "extension:"] {
+        assert!(err.contains(field), "{field} missing from {err}");
+    }
+
+    let list = run(
+        &url,
+        dir.path(),
+        &["users", "list", "--account", &account, "--search", "priya"],
+    );
+    assert!(list.status.success(), "{}", stderr(&list));
+    let table = stdout(&list);
+    assert!(
+        table.contains("Priya Sharma") && table.contains("+919876543210") && table.contains("204"),
+        "{table}"
+    );
+    assert!(!table.contains("Olivia"), "search filters: {table}");
+
+    let verify = run(&url, dir.path(), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(
+        stdout(&verify).contains("chain intact"),
+        "{}",
+        stdout(&verify)
+    );
+}
+
+async fn bad_arguments_get_a_clear_error_and_a_failing_exit_code(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        &db.url,
+        dir.path(),
+        &["users", "list", "--account", "not-a-uuid"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not an account id"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &db.url,
+        dir.path(),
+        &[
+            "account",
+            "create",
+            "--name",
+            "A",
+            "--plan",
+            "gold",
+            "--owner-name",
+            "O",
+            "--owner-email",
+            "o@a.example.com",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--plan"), "{}", stderr(&o));
+}
+
+#[test]
+fn with_no_database_url_it_uses_sqlite_under_switchboard_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("switchboard-data/switchboard.db").exists());
+}
+
+macro_rules! on_both {
+    ($($name:ident),*) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })* }
+    };
+}
+
+on_both!(
+    an_operator_creates_an_account_adds_and_lists_users_and_verifies_the_audit_log,
+    bad_arguments_get_a_clear_error_and_a_failing_exit_code
+);
