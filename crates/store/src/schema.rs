@@ -9,7 +9,8 @@ pub struct TableShape {
     pub name: String,
     /// Column names, sorted.
     pub columns: Vec<String>,
-    /// `index_name(col, col)` for every named index, sorted; primary keys as `PRIMARY(..)`.
+    /// `index_name(col, col)` for every named index (`index_name UNIQUE(..)` when unique),
+    /// sorted; primary keys as `PRIMARY(..)`.
     pub indexes: Vec<String>,
 }
 
@@ -44,19 +45,21 @@ pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )];
-                let idx: Vec<(String,)> =
-                    sqlx::query_as("SELECT name FROM pragma_index_list($1) WHERE origin = 'c'")
-                        .bind(&t)
-                        .fetch_all(p)
-                        .await?;
-                for (i,) in idx {
+                let idx: Vec<(String, bool)> = sqlx::query_as(
+                    "SELECT name, \"unique\" FROM pragma_index_list($1) WHERE origin = 'c'",
+                )
+                .bind(&t)
+                .fetch_all(p)
+                .await?;
+                for (i, unique) in idx {
                     let cols: Vec<(String,)> =
                         sqlx::query_as("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
                             .bind(&i)
                             .fetch_all(p)
                             .await?;
                     let cols: Vec<String> = cols.into_iter().map(|(c,)| c).collect();
-                    indexes.push(format!("{i}({})", cols.join(", ")));
+                    let kind = if unique { " UNIQUE" } else { "" };
+                    indexes.push(format!("{i}{kind}({})", cols.join(", ")));
                 }
                 indexes.sort();
                 out.push(TableShape {
@@ -83,8 +86,8 @@ pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
                 .bind(&t)
                 .fetch_all(p)
                 .await?;
-                let idx: Vec<(String, bool, String)> = sqlx::query_as(
-                    "SELECT i.relname::text, x.indisprimary, \
+                let idx: Vec<(String, bool, bool, String)> = sqlx::query_as(
+                    "SELECT i.relname::text, x.indisprimary, x.indisunique, \
                      string_agg(a.attname::text, ', ' ORDER BY k.ord) \
                      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
                      JOIN pg_class c ON c.oid = x.indrelid \
@@ -92,16 +95,18 @@ pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
                      CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) \
                      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
                      WHERE c.relname = $1 AND n.nspname = current_schema() \
-                     GROUP BY i.relname, x.indisprimary",
+                     GROUP BY i.relname, x.indisprimary, x.indisunique",
                 )
                 .bind(&t)
                 .fetch_all(p)
                 .await?;
                 let mut indexes: Vec<String> = idx
                     .into_iter()
-                    .map(|(name, primary, cols)| {
+                    .map(|(name, primary, unique, cols)| {
                         if primary {
                             format!("PRIMARY({cols})")
+                        } else if unique {
+                            format!("{name} UNIQUE({cols})")
                         } else {
                             format!("{name}({cols})")
                         }
