@@ -310,9 +310,10 @@ impl Switchboard {
         let role = role_store::find_role(&mut c.tx, c.account.id, target.role_id)
             .await?
             .ok_or_else(|| not_found("role"))?;
-        if !role.is_administrator() || target.status != UserStatus::Active {
+        // The owner must be able to sign in (edits refuse taking the owner's Panel Access).
+        if !role.is_administrator() || target.status != UserStatus::Active || !target.panel_access {
             return refuse(DomainError::InvalidState(format!(
-                "{} must be an active Administrator to become the owner",
+                "{} must be an active Administrator with Panel Access to become the owner",
                 target.name
             )));
         }

@@ -380,9 +380,17 @@ impl Switchboard {
                 .ok_or_else(|| Error::Internal("parking extension".to_owned()))?,
         };
         let before_old = old.audit_view();
+        let original = old.clone();
         old.extension = parking;
         if old.email.is_some() && old.mobile.is_some() {
             old.email = None;
+        } else if r.mode == ReplaceMode::Delete && old.email.is_some() {
+            // The old profile is deleted below, in this transaction: park its email (it has
+            // no mobile, and a user needs one of the two) so the new user can take it.
+            old.email = Some(Email::parse(
+                "email",
+                &format!("{}@replaced.invalid", old.id.as_uuid().simple()),
+            )?);
         } else if r.email.is_none() && r.mode == ReplaceMode::Deactivate {
             return refuse(DomainError::field(
                 "email",
@@ -462,7 +470,8 @@ impl Switchboard {
                 c.audit("user.deactivated", user_target(&old), Some(b), Some(a))
                     .await?;
             }
-            ReplaceMode::Delete => Self::delete_now(&mut c, &old, &role).await?,
+            // Audited with the values it had, not the parked ones.
+            ReplaceMode::Delete => Self::delete_now(&mut c, &original, &role).await?,
         }
         if new.status == UserStatus::PendingInvite {
             self.issue_invite(&mut c, &new).await?;

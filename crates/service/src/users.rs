@@ -461,6 +461,12 @@ impl Switchboard {
         let scope = c.who.check_can_edit(&mut c.tx, c.account.id, id).await?;
         if scope == Scope::Own {
             patch.only_self_service_fields()?;
+            // The mobile may be sent back unchanged, but not set or changed (R1).
+            if patch.mobile.as_ref().is_some_and(|m| *m != before.mobile) {
+                return Err(forbidden(
+                    "you may change only your name, password, availability and time zone, not mobile",
+                ));
+            }
         }
         let scim = matches!(ctx.actor, Actor::Scim(_));
         let mut u = before.clone();

@@ -163,7 +163,10 @@ impl TestApp {
     /// Accepts the invite whose link was returned when the user was added.
     pub async fn accept(&self, link: &str) {
         let token = link.rsplit('/').next().unwrap();
-        self.sb.accept_invite(token, "correct horse battery").await.unwrap();
+        self.sb
+            .accept_invite(token, "correct horse battery")
+            .await
+            .unwrap();
     }
 
     /// Adds a user from a JSON description (the add-user input), as `ctx`, and — when the
@@ -180,6 +183,52 @@ impl TestApp {
         }
         added.user.id
     }
+}
+
+/// Alters one stored audit event behind the service's back (sets its `target_name` to
+/// `tampered`), to prove the hash chain detects it (R12).
+pub async fn tamper_audit_event(db: &Db, account: AccountId, seq: i64) {
+    let sql = "UPDATE audit_events SET target_name = 'tampered' WHERE account_id = $1 AND seq = $2";
+    let n = match db {
+        Db::Sqlite(p) => sqlx::query(sql)
+            .bind(account.to_string())
+            .bind(seq)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(account.to_string())
+            .bind(seq)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    assert_eq!(n, 1, "audit event {seq} exists");
+}
+
+/// Removes one stored audit event behind the service's back, to prove the hash chain
+/// detects a gap (R12).
+pub async fn delete_audit_event(db: &Db, account: AccountId, seq: i64) {
+    let sql = "DELETE FROM audit_events WHERE account_id = $1 AND seq = $2";
+    let n = match db {
+        Db::Sqlite(p) => sqlx::query(sql)
+            .bind(account.to_string())
+            .bind(seq)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(account.to_string())
+            .bind(seq)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    assert_eq!(n, 1, "audit event {seq} exists");
 }
 
 /// Parses add-user input from JSON, panicking on invalid input (for tests).

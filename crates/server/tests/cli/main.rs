@@ -155,6 +155,21 @@ async fn an_operator_creates_an_account_adds_and_lists_users_and_verifies_the_au
         "{}",
         stdout(&verify)
     );
+
+    // Someone edits the second event directly in the database: verify names that link.
+    let account_id = account.parse().unwrap();
+    switchboard_testkit::tamper_audit_event(&db.db, account_id, 2).await;
+    let verify = run(
+        &url,
+        dir.path(),
+        &["audit", "verify", "--account", &account],
+    );
+    assert_eq!(verify.status.code(), Some(2), "{}", stdout(&verify));
+    assert!(
+        stdout(&verify).contains("chain BROKEN at event 2"),
+        "{}",
+        stdout(&verify)
+    );
 }
 
 async fn bad_arguments_get_a_clear_error_and_a_failing_exit_code(backend: Backend) {

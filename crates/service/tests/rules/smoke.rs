@@ -6,7 +6,10 @@ async fn an_admin_adds_a_call_only_user_who_is_active_at_once(app: TestApp) {
     let acct = app.account("Acme", Plan::Pro, 5).await;
     let added = app
         .sb
-        .add_user(&acct.owner_ctx, new_user(json!({"name": "Priya Sharma", "mobile": "+919876543210"})))
+        .add_user(
+            &acct.owner_ctx,
+            new_user(json!({"name": "Priya Sharma", "mobile": "+919876543210"})),
+        )
         .await
         .unwrap();
     assert_eq!(added.user.status, UserStatus::Active);
