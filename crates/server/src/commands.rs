@@ -22,20 +22,20 @@ pub struct Cli {
     /// Database: `sqlite:PATH` (default, created when missing) or `postgres://…`.
     #[arg(long, global = true, env = "SWITCHBOARD_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     database_url: String,
-    /// The address people open the dashboard at, used in invite links.
-    #[arg(
-        long,
-        global = true,
-        env = "SWITCHBOARD_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    public_url: String,
+    /// The address people open the dashboard at, used in invite links (default: the
+    /// address `serve` listens on).
+    #[arg(long, global = true, env = "SWITCHBOARD_PUBLIC_URL")]
+    public_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the server: REST API, sign-in and background mail delivery.
+    Serve(crate::serve::ServeArgs),
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
     /// Create or upgrade the database schema.
     Migrate,
     /// Manage accounts.
@@ -219,9 +219,21 @@ fn field<T>(r: Result<T, switchboard_domain::FieldError>, flag: &str) -> anyhow:
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Openapi = cli.command {
+        print!("{}", switchboard_web::openapi::document_json());
+        return Ok(ExitCode::SUCCESS);
+    }
     let db = config::open(&cli.database_url).await?;
-    let sb = config::service(db, &cli.public_url);
+    if let Command::Serve(args) = cli.command {
+        return crate::serve::serve(db, cli.public_url.as_deref(), args).await;
+    }
+    let public_url = cli
+        .public_url
+        .as_deref()
+        .unwrap_or(config::DEFAULT_PUBLIC_URL);
+    let sb = config::service(db, public_url);
     let result = match cli.command {
+        Command::Serve(_) | Command::Openapi => Ok(ExitCode::SUCCESS),
         Command::Migrate => {
             println!(
                 "database at {} is up to date",

@@ -9,6 +9,9 @@ use switchboard_store::{Backend, Db};
 /// The default database: SQLite in `./switchboard-data`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:./switchboard-data/switchboard.db";
 
+/// Where links point when no public URL is configured.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 /// Opens (creating and migrating when needed) the database named by `url`.
 pub async fn open(url: &str) -> anyhow::Result<Db> {
     if Backend::of_url(url) == Backend::Sqlite {

@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -159,7 +159,8 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
                 name: t.name,
                 user_id: t.user_id,
                 perms,
-                is_owner: false,
+                // A token of the owner with full rights may act as the owner.
+                is_owner: !scim && is_admin && t.user_id == Some(owner),
                 is_admin,
             })
         }

@@ -83,6 +83,11 @@ impl Switchboard {
         }
     }
 
+    /// Whether the database answers (for readiness probes).
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.db.ping().await?)
+    }
+
     /// The database.
     pub fn db(&self) -> &Db {
         &self.db

@@ -226,6 +226,16 @@ impl Db {
         })
     }
 
+    /// Checks that the database answers a query.
+    pub async fn ping(&self) -> StoreResult<()> {
+        let mut tx = self.read().await?;
+        on!(&mut tx, |c| sqlx::query("SELECT 1")
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        tx.rollback().await
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         match self {

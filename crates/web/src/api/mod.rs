@@ -1,0 +1,13 @@
+//! The REST API v1: one module per resource, each contributing its documented routes.
+
+pub mod account;
+pub mod reference;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+/// Every `/api/v1` route, relative to that prefix.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(account::router())
+}

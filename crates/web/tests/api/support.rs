@@ -1,0 +1,192 @@
+//! The real HTTP server on a loopback port 0, over a fresh database per test, with a fake
+//! clock and helpers to call the API as a given token or session.
+
+use std::net::SocketAddr;
+
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use switchboard_domain::{Plan, RoleRef};
+use switchboard_service::Ctx;
+use switchboard_testkit::{TestAccount, TestApp};
+use switchboard_web::AppState;
+
+/// A running server and the app under it.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The service and database the server uses (to arrange state directly).
+    pub app: TestApp,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// An answer: status, headers and the body as JSON (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The problem `code` of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Server {
+    /// Starts the server over a fresh `app`.
+    pub async fn start(app: TestApp) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = switchboard_web::app(AppState::new(app.sb.clone()));
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            app,
+            task,
+        }
+    }
+
+    /// An account whose owner is an active Administrator.
+    pub async fn account(&self, name: &str, plan: Plan, seats: u32) -> TestAccount {
+        self.app.account(name, plan, seats).await
+    }
+
+    /// A new API token acting as `ctx`'s user (or unbound for the CLI context) with `role`.
+    pub async fn token(&self, ctx: &Ctx, role: &str) -> String {
+        let (_, secret) = self
+            .app
+            .sb
+            .create_api_token(
+                ctx,
+                &format!("test {role}"),
+                "api",
+                Some(RoleRef::parse(role)),
+                None,
+            )
+            .await
+            .unwrap();
+        secret
+    }
+
+    /// A client calling with `Authorization: Bearer token`.
+    pub fn as_token(&self, token: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: Some(token.to_owned()),
+        }
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: None,
+        }
+    }
+}
+
+/// Calls the API with fixed credentials.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Client {
+    /// Sends a request with an optional JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body), &[]).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+}
+
+/// Runs each listed `async fn(Server)` test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = switchboard_testkit::TestApp::new(switchboard_testkit::Backend::Sqlite).await {
+                        super::$name($crate::support::Server::start(app).await).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = switchboard_testkit::TestApp::new(switchboard_testkit::Backend::Postgres).await {
+                        super::$name($crate::support::Server::start(app).await).await;
+                    }
+                }
+            )*
+        }
+    };
+}
