@@ -47,15 +47,21 @@ fn start(dir: &std::path::Path, db_url: Option<&str>) -> Running {
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let line = lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("serve reports where it listens");
-        if let Some(base) = line.strip_prefix("Switchboard listening on ") {
-            return Running {
-                child,
-                base: base.trim().to_owned(),
-                lines,
-            };
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                if let Some(base) = line.strip_prefix("Switchboard listening on ") {
+                    return Running {
+                        child,
+                        base: base.trim().to_owned(),
+                        lines,
+                    };
+                }
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve did not report where it listens");
+            }
         }
     }
 }
