@@ -25,8 +25,8 @@ pub fn token_hash(token: &str) -> String {
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
-/// Checks a new password and hashes it with argon2id.
-pub fn hash_password(password: &str) -> Result<String> {
+/// Checks a new password against the length rules.
+pub fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::Domain(switchboard_domain::DomainError::field(
             "password",
@@ -41,6 +41,12 @@ pub fn hash_password(password: &str) -> Result<String> {
             "must be at most 1024 bytes",
         )));
     }
+    Ok(())
+}
+
+/// Checks a new password and hashes it with argon2id.
+pub fn hash_password(password: &str) -> Result<String> {
+    check_password(password)?;
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)

@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::error::{Problem, ProblemBlocker, ProblemField};
+use crate::error::{Problem, ProblemAccount, ProblemBlocker, ProblemField};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,7 +29,7 @@ use crate::error::{Problem, ProblemBlocker, ProblemField};
                        `application/problem+json` with a stable `code`."
     ),
     security(("api_token" = [])),
-    components(schemas(Problem, ProblemField, ProblemBlocker)),
+    components(schemas(Problem, ProblemField, ProblemBlocker, ProblemAccount)),
     modifiers(&Conventions)
 )]
 struct ApiDoc;
