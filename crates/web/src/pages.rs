@@ -90,8 +90,20 @@ pub(crate) fn render(status: StatusCode, t: &impl Template) -> Response {
             let mut res = (status, Html(html)).into_response();
             res.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res.headers_mut()
-                .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            let h = res.headers_mut();
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            // Link tokens are in the URL: never leak them to another site.
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'self'; img-src 'self'; \
+                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                ),
+            );
             res
         }
         Err(e) => {

@@ -195,7 +195,7 @@ async fn sign_in(
 }
 
 /// Who is signed in with the session cookie, and the session's CSRF token.
-#[utoipa::path(get, path = "/session", tag = "sessions", security(()),
+#[utoipa::path(get, path = "/session", tag = "sessions", security(("session_cookie" = [])),
     responses((status = 200, description = "The session", body = SessionOut)))]
 async fn get_session(
     State(state): State<AppState>,
@@ -217,7 +217,7 @@ pub fn user_of(s: &SessionAuthed) -> switchboard_domain::UserId {
 }
 
 /// Signs out: ends the session and removes the cookie (needs `X-CSRF-Token`).
-#[utoipa::path(delete, path = "/session", tag = "sessions", security(()),
+#[utoipa::path(delete, path = "/session", tag = "sessions", security(("session_cookie" = [])),
     responses((status = 204, description = "Signed out")))]
 async fn sign_out(
     State(state): State<AppState>,
