@@ -165,6 +165,41 @@ async fn deactivating_a_user_ends_their_session_on_the_very_next_request(s: Serv
     assert_eq!(r.status, 401);
 }
 
+async fn removing_panel_access_or_deleting_the_user_ends_their_session_at_once(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 5).await;
+    let priya = s
+        .app
+        .user(&acct.owner_ctx, json!({ "name": "Priya Sharma", "email": "priya@acme.example.com", "panel_access": true }))
+        .await;
+    let rahul = s
+        .app
+        .user(&acct.owner_ctx, json!({ "name": "Rahul Verma", "email": "rahul@acme.example.com", "panel_access": true }))
+        .await;
+    let (priya_browser, _) = s.sign_in("priya@acme.example.com", PASSWORD).await;
+    let (rahul_browser, _) = s.sign_in("rahul@acme.example.com", PASSWORD).await;
+    assert_eq!(priya_browser.get("/api/v1/session").await.status, 200);
+    assert_eq!(rahul_browser.get("/api/v1/session").await.status, 200);
+
+    let patch: UserPatchInput = serde_json::from_value(json!({ "panel_access": false })).unwrap();
+    s.app
+        .sb
+        .edit_user(
+            &acct.owner_ctx,
+            priya,
+            UserPatch::parse(&patch).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(priya_browser.get("/api/v1/session").await.status, 401);
+    let (_, r) = s.sign_in("priya@acme.example.com", PASSWORD).await;
+    assert_eq!(r.status, 401, "a call-only user cannot sign in");
+
+    s.app.sb.delete_user(&acct.owner_ctx, rahul).await.unwrap();
+    assert_eq!(rahul_browser.get("/api/v1/session").await.status, 401);
+    assert_eq!(rahul_browser.get("/api/v1/account").await.status, 401);
+}
+
 async fn demoting_an_admin_applies_on_their_next_request_without_signing_out(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
     let ada = s
@@ -298,6 +333,7 @@ crate::on_both!(
     every_failed_sign_in_gets_the_identical_refusal,
     repeated_failures_are_throttled_with_retry_after,
     deactivating_a_user_ends_their_session_on_the_very_next_request,
+    removing_panel_access_or_deleting_the_user_ends_their_session_at_once,
     demoting_an_admin_applies_on_their_next_request_without_signing_out,
     signing_out_ends_the_session_on_the_server,
     a_session_ends_after_being_idle,
