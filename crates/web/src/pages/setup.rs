@@ -8,9 +8,11 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
+use switchboard_domain::{Email, ExtensionRange, Name, Plan, TimeZoneName};
+use switchboard_service::accounts::NewAccount;
 use switchboard_service::secrets::MIN_PASSWORD_CHARS;
 
-use super::{bad_form, cross_site, failure, message, parse_new_account, render, same_origin};
+use super::{bad_form, cross_site, failure, message, render, same_origin};
 use crate::AppState;
 use crate::auth::ClientAddr;
 
@@ -133,5 +135,53 @@ pub async fn setup_post(
                 None => failure(&e),
             }
         }
+    }
+}
+
+/// Parses the setup form into an account; field problems become sentences.
+fn parse_new_account(
+    company: &str,
+    plan: &str,
+    seats: &str,
+    name: &str,
+    email: &str,
+) -> Result<NewAccount, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut note = |what: &str, e: switchboard_domain::FieldError| {
+        errors.push(format!("{what}: {}", e.message));
+    };
+    let company = Name::parse("company", company)
+        .map_err(|e| note("Company name", e))
+        .ok();
+    let plan = Plan::parse("plan", plan).map_err(|e| note("Plan", e)).ok();
+    let owner_name = Name::parse("name", name)
+        .map_err(|e| note("Your name", e))
+        .ok();
+    let owner_email = Email::parse("email", email)
+        .map_err(|e| note("Your email", e))
+        .ok();
+    let seats = match seats.trim() {
+        "" => Some(0),
+        s => s.parse::<u32>().ok(),
+    };
+    if seats.is_none() {
+        errors.push("Seats: give a whole number".to_owned());
+    }
+    let time_zone = TimeZoneName::parse("time_zone", "UTC").ok();
+    match (company, plan, owner_name, owner_email, seats, time_zone) {
+        (Some(name), Some(plan), Some(owner_name), Some(owner_email), Some(seats), Some(tz))
+            if errors.is_empty() =>
+        {
+            Ok(NewAccount {
+                name,
+                plan,
+                seat_limit: seats,
+                extension_range: ExtensionRange::default(),
+                time_zone: tz,
+                owner_name,
+                owner_email,
+            })
+        }
+        _ => Err(errors),
     }
 }
