@@ -129,8 +129,20 @@ mod tests {
             l.fail("1.2.3.4", "a@x.com", t);
         }
         assert_eq!(l.check("5.6.7.8", "a@X.com", t), Err(900));
+        l.succeed("a@x.com");
+        assert!(
+            l.check("5.6.7.8", "a@x.com", t).is_ok(),
+            "a success clears the email"
+        );
+        for i in 0..IP_LIMIT {
+            l.fail("9.9.9.9", &format!("user{i}@x.com"), t);
+        }
+        assert!(
+            l.check("9.9.9.9", "fresh@x.com", t).is_err(),
+            "one address, many emails"
+        );
         let later = t.saturating_add(WINDOW).unwrap();
-        assert!(l.check("5.6.7.8", "a@x.com", later).is_ok());
+        assert!(l.check("9.9.9.9", "a@x.com", later).is_ok());
         for i in 0..(MAX_KEYS + 50) {
             l.fail(&format!("10.0.{i}"), "b@x.com", t);
         }

@@ -104,6 +104,7 @@ async fn every_failed_sign_in_gets_the_identical_refusal(s: Server) {
         .await
         .unwrap();
 
+    let audit_before = audit_actions(&s, &acct).await;
     let attempts = [
         ("owner@acme.example.com", "wrong password!"),
         ("nobody@acme.example.com", PASSWORD),
@@ -124,6 +125,26 @@ async fn every_failed_sign_in_gets_the_identical_refusal(s: Server) {
         assert_eq!(r.body, replies[0].body);
     }
     assert_eq!(replies[0].code(), "invalid_credentials");
+    assert_eq!(
+        audit_actions(&s, &acct).await,
+        audit_before,
+        "failed attempts write no audit events"
+    );
+    s.sign_in("owner@acme.example.com", PASSWORD).await;
+    let after = audit_actions(&s, &acct).await;
+    assert_eq!(after.len(), audit_before.len() + 1);
+    assert_eq!(after.last().unwrap(), "user.signed_in");
+}
+
+async fn audit_actions(s: &Server, acct: &switchboard_testkit::TestAccount) -> Vec<String> {
+    s.app
+        .sb
+        .list_audit_events(&acct.system, &Default::default(), 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event.action)
+        .collect()
 }
 
 async fn repeated_failures_are_throttled_with_retry_after(s: Server) {
