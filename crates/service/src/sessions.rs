@@ -402,7 +402,7 @@ impl Switchboard {
     }
 
     /// First run: creates an account whose owner sets their password now (instead of
-    /// through an emailed link) and signs them in.
+    /// through an emailed link, so no invite is mailed) and signs them in.
     pub async fn create_account_with_owner_password(
         &self,
         input: NewAccount,
@@ -410,16 +410,18 @@ impl Switchboard {
         source: &str,
     ) -> Result<(AccountCreated, SessionStarted)> {
         check_password(password)?;
-        let created = self.create_account(input, source).await?;
-        let token = created
-            .setup_link
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let started = self
-            .accept_invite_and_sign_in(&token, password, source)
+        let created = self
+            .create_account_with(input, source, Some(password))
             .await?;
+        let started = self
+            .start_session(
+                created.account.id,
+                created.owner.id,
+                source,
+                "user.signed_in",
+            )
+            .await?
+            .ok_or_else(|| Error::Internal("the new owner cannot sign in".to_owned()))?;
         Ok((created, started))
     }
 }

@@ -226,6 +226,14 @@ async fn the_setup_link_creates_the_first_account_once_and_is_then_dead(s: Serve
     assert_eq!(r.body["plan"], "pro");
     assert_eq!(r.body["seat_limit"], 3);
     let owner_id = r.body["owner_id"].clone();
+    let account: switchboard_domain::AccountId = r.body["id"].as_str().unwrap().parse().unwrap();
+    let mails = s
+        .app
+        .sb
+        .list_mail(&switchboard_service::Ctx::cli(account), 50)
+        .await
+        .unwrap();
+    assert!(mails.is_empty(), "the owner set a password: no invite mail");
     let r = browser.get("/api/v1/session").await;
     assert_eq!(r.body["user"]["role"], "Administrator");
     assert_eq!(r.body["user"]["id"], owner_id);
