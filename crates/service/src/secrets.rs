@@ -24,6 +24,8 @@ pub fn token_hash(token: &str) -> String {
 
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest accepted password.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// Checks a new password against the length rules.
 pub fn check_password(password: &str) -> Result<()> {
@@ -34,11 +36,11 @@ pub fn check_password(password: &str) -> Result<()> {
             format!("must be at least {MIN_PASSWORD_CHARS} characters"),
         )));
     }
-    if password.len() > 1024 {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(Error::Domain(switchboard_domain::DomainError::field(
             "password",
             "too_long",
-            "must be at most 1024 bytes",
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
         )));
     }
     Ok(())

@@ -22,7 +22,9 @@ use switchboard_store::{Tx, accounts as account_store, auth, roles, users as use
 
 use crate::accounts::{AccountCreated, NewAccount};
 use crate::error::{Error, Result, not_found};
-use crate::secrets::{check_password, hash_password, new_token, token_hash, verify_password};
+use crate::secrets::{
+    MAX_PASSWORD_CHARS, check_password, hash_password, new_token, token_hash, verify_password,
+};
 use crate::{Change, Principal, Switchboard, Target};
 
 /// A session ends after this long without a request.
@@ -178,7 +180,7 @@ impl Switchboard {
         source: &str,
     ) -> Result<SignIn> {
         let candidates = match Email::parse("email", email) {
-            Ok(e) if password.len() <= 1024 => {
+            Ok(e) if password.len() <= 4 * MAX_PASSWORD_CHARS => {
                 let mut tx = self.db().read().await?;
                 auth::list_sign_in_candidates(&mut tx, &e.key()).await?
             }
@@ -393,6 +395,19 @@ impl Switchboard {
             .ok_or(Error::Domain(DomainError::LinkInvalid(
                 "for a user who cannot sign in",
             )))
+    }
+
+    /// Whether `token` is an email verification link that was ever issued (used or not).
+    pub async fn email_verification_known(&self, token: &str) -> Result<bool> {
+        let mut tx = self.db().read().await?;
+        Ok(
+            switchboard_store::invites::find_email_change_by_token_hash(
+                &mut tx,
+                &token_hash(token),
+            )
+            .await?
+            .is_some(),
+        )
     }
 
     /// Whether any account exists (a fresh install has none).

@@ -43,7 +43,8 @@ pub struct InviteOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptIn {
-    /// At least 10 characters.
+    /// 10 to 1024 characters.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
 }
 
@@ -78,7 +79,8 @@ async fn get_invite(
 }
 
 /// Accepts an invite: sets the password, activates the user and signs them in (sets the
-/// session cookie). A used, replaced or expired link answers 410 `link_invalid`.
+/// session cookie). An unknown link answers 404; a used, replaced or expired one 410
+/// `link_invalid`.
 #[utoipa::path(post, path = "/invites/{token}/accept", tag = "links", security(()),
     params(("token" = String, Path, description = "The token from the invite link")),
     request_body = AcceptIn,
@@ -93,6 +95,8 @@ async fn accept_invite(
     Path(token): Path<String>,
     ApiJson(input): ApiJson<AcceptIn>,
 ) -> ApiResult<axum::response::Response> {
+    // An unknown token is 404, like GET; a used, replaced or expired one is 410.
+    state.sb.invite_view(&token).await?;
     let started = state
         .sb
         .accept_invite_and_sign_in(&token, &input.password, &ip)
@@ -100,7 +104,8 @@ async fn accept_invite(
     started_response(&state, &started).await
 }
 
-/// Confirms a new email address from its verification link (R5).
+/// Confirms a new email address from its verification link (R5). An unknown link answers
+/// 404; a used, replaced or expired one 410 `link_invalid`.
 #[utoipa::path(post, path = "/email-verifications/{token}", tag = "links", security(()),
     params(("token" = String, Path, description = "The token from the verification link")),
     responses(
@@ -112,6 +117,9 @@ async fn verify_email(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> ApiResult<Json<VerifiedOut>> {
+    if !state.sb.email_verification_known(&token).await? {
+        return Err(crate::error::ApiError::not_found("email verification link"));
+    }
     let (account, user) = state.sb.verify_email(&token).await?;
     let v = state.sb.session_view(account, user).await?;
     Ok(Json(VerifiedOut {

@@ -69,6 +69,22 @@ async fn accepting_an_invite_sets_the_password_and_the_user_can_then_sign_in(s: 
     assert_eq!(r.status, 200, "{:?}", r.body);
     let r = anon.get("/api/v1/invites/sbi_nonsense").await;
     assert_eq!(r.status, 404);
+    let r = anon
+        .post(
+            "/api/v1/invites/sbi_nonsense/accept",
+            &json!({ "password": "a long enough password" }),
+        )
+        .await;
+    assert_eq!(r.status, 404, "unknown is 404, used or expired 410");
+    let r = anon
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/email-verifications/sbv_nonsense",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 404);
 }
 
 async fn an_expired_invite_is_shown_as_expired_and_answers_410(s: Server) {

@@ -322,6 +322,19 @@ async fn an_email_in_two_accounts_asks_which_account_only_after_the_password_mat
     assert_eq!(r.status, 401);
     assert!(r.body.get("accounts").is_none());
 
+    let r = s
+        .browser()
+        .post(
+            "/api/v1/sessions",
+            &json!({ "email": "sam@shared.example.com", "password": PASSWORD, "account": "nonsense" }),
+        )
+        .await;
+    assert_eq!(
+        r.status, 401,
+        "an account that is not there is one more mismatch"
+    );
+    assert_eq!(r.code(), "invalid_credentials");
+
     let (_, r) = s.sign_in("sam@shared.example.com", PASSWORD).await;
     assert_eq!(r.status, 409, "{:?}", r.body);
     assert_eq!(r.code(), "account_required");
