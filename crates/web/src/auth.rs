@@ -69,31 +69,25 @@ pub fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn cookie_attributes(state: &AppState) -> &'static str {
-    if state.secure_cookies {
-        "; Path=/; HttpOnly; SameSite=Lax; Secure"
-    } else {
-        "; Path=/; HttpOnly; SameSite=Lax"
-    }
-}
-
-/// `Set-Cookie` for a new session: HttpOnly (scripts cannot read it), SameSite=Lax (not
-/// sent with cross-site form posts), Secure when served over https, living no longer than
-/// the session's absolute lifetime.
-pub fn session_cookie(state: &AppState, s: &SessionStarted) -> HeaderValue {
+/// A `Set-Cookie` value for the session cookie: HttpOnly (scripts cannot read it),
+/// SameSite=Lax (not sent with cross-site form posts), Path=/, and Secure when served over
+/// https.
+pub fn set_session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     let v = format!(
-        "{SESSION_COOKIE}={}; Max-Age={}{}",
-        s.secret,
-        SESSION_ABSOLUTE.as_secs(),
-        cookie_attributes(state)
+        "{SESSION_COOKIE}={value}; Max-Age={max_age_secs}; Path=/; HttpOnly; SameSite=Lax{secure}"
     );
     HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
 }
 
+/// `Set-Cookie` for a new session, living no longer than its absolute lifetime.
+pub fn session_cookie(state: &AppState, s: &SessionStarted) -> HeaderValue {
+    set_session_cookie(&s.secret, SESSION_ABSOLUTE.as_secs(), state.secure_cookies)
+}
+
 /// `Set-Cookie` removing the session cookie.
 pub fn clear_session_cookie(state: &AppState) -> HeaderValue {
-    let v = format!("{SESSION_COOKIE}=; Max-Age=0{}", cookie_attributes(state));
-    HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
+    set_session_cookie("", 0, state.secure_cookies)
 }
 
 /// Whether `method` may change state (and so needs the CSRF token with a cookie).
@@ -212,5 +206,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(client_addr(parts)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_http_only_same_site_and_secure_over_https() {
+        let c = set_session_cookie("sbs_x", 60, true);
+        let c = c.to_str().unwrap();
+        assert_eq!(
+            c,
+            "sb_session=sbs_x; Max-Age=60; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        let plain = set_session_cookie("sbs_x", 60, false);
+        assert!(!plain.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn cookies_are_found_among_several_and_secrets_compare_exactly() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sb_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, "sb_session"), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
     }
 }

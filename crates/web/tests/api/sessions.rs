@@ -310,6 +310,17 @@ async fn a_session_ends_after_being_idle(s: Server) {
     assert_eq!(browser.get("/api/v1/session").await.status, 401);
 }
 
+async fn a_busy_session_still_ends_a_week_after_sign_in(s: Server) {
+    let _acct = s.account("Acme", Plan::Pro, 5).await;
+    let (browser, _) = s.sign_in("owner@acme.example.com", PASSWORD).await;
+    for _ in 0..15 {
+        s.app.clock.advance(jiff::SignedDuration::from_hours(11));
+        assert_eq!(browser.get("/api/v1/session").await.status, 200);
+    }
+    s.app.clock.advance(jiff::SignedDuration::from_hours(11));
+    assert_eq!(browser.get("/api/v1/session").await.status, 401);
+}
+
 async fn an_email_in_two_accounts_asks_which_account_only_after_the_password_matched(s: Server) {
     let acme = s.account("Acme", Plan::Pro, 5).await;
     let globex = s.account("Globex", Plan::Pro, 5).await;
@@ -371,5 +382,6 @@ crate::on_both!(
     demoting_an_admin_applies_on_their_next_request_without_signing_out,
     signing_out_ends_the_session_on_the_server,
     a_session_ends_after_being_idle,
+    a_busy_session_still_ends_a_week_after_sign_in,
     an_email_in_two_accounts_asks_which_account_only_after_the_password_matched,
 );
