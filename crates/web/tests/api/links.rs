@@ -264,6 +264,31 @@ async fn the_setup_link_creates_the_first_account_once_and_is_then_dead(s: Serve
     assert_eq!(r.status, 200);
 }
 
+async fn two_setup_posts_at_once_create_one_account(s: Server) {
+    let token = s.state.setup.open();
+    let path = format!("/setup/{token}");
+    let form = |email: &'static str| {
+        [
+            ("company", "Acme"),
+            ("plan", "free"),
+            ("seats", ""),
+            ("name", "Olivia Owner"),
+            ("email", email),
+            ("password", "olivia's password"),
+        ]
+    };
+    let (a, b) = (s.browser(), s.browser());
+    let (fa, fb) = (form("a@acme.example.com"), form("b@acme.example.com"));
+    let (ra, rb) = tokio::join!(a.post_form(&path, &fa, &[]), b.post_form(&path, &fb, &[]));
+    let mut statuses = [ra.0.as_u16(), rb.0.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 410]);
+    let accounts = switchboard_service::list_account_ids(s.app.sb.db())
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 1);
+}
+
 async fn a_setup_link_is_dead_once_any_account_exists(s: Server) {
     let token = s.state.setup.open();
     s.account("Acme", Plan::Free, 0).await;
@@ -323,6 +348,7 @@ crate::on_both!(
     the_invite_page_escapes_the_users_name_and_signs_them_in,
     an_email_change_takes_effect_through_its_verification_link,
     the_setup_link_creates_the_first_account_once_and_is_then_dead,
+    two_setup_posts_at_once_create_one_account,
     a_setup_link_is_dead_once_any_account_exists,
     the_sign_in_page_signs_in_and_the_home_page_signs_out,
 );
