@@ -39,6 +39,15 @@ pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow:
     };
     let sb = config::service(db.clone(), &public_url);
     let state = AppState::new(sb.clone());
+    let setup_token = if sb
+        .any_account_exists()
+        .await
+        .context("cannot read the database")?
+    {
+        None
+    } else {
+        Some(state.setup.open())
+    };
     let app = switchboard_web::app(state);
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -47,6 +56,9 @@ pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow:
     println!("Switchboard listening on http://{local}");
     println!("  dashboard and links: {public_url}");
     println!("  API reference:       {public_url}/api/v1/docs");
+    if let Some(token) = setup_token {
+        println!("First run: open {public_url}/setup/{token} to create your account and its owner");
+    }
 
     axum::serve(
         listener,

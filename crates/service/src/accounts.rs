@@ -10,6 +10,7 @@ use switchboard_domain::{
 use switchboard_store::{accounts as store, roles as role_store, users as user_store};
 
 use crate::error::{Error, Result, forbidden, not_found, refuse};
+use crate::secrets::hash_password;
 use crate::{Change, Ctx, Principal, Switchboard, Target};
 
 /// A new account and its owner.
@@ -36,9 +37,9 @@ pub struct NewAccount {
 pub struct AccountCreated {
     /// The account.
     pub account: Account,
-    /// Its owner (pending until the setup link is used).
+    /// Its owner (pending until the setup link is used, unless created with a password).
     pub owner: User,
-    /// The owner's one-time setup link.
+    /// The owner's one-time setup link (empty when the owner set a password at creation).
     pub setup_link: String,
 }
 
@@ -91,6 +92,18 @@ impl Switchboard {
     /// Creates an account with the three built-in roles and its owner, an Administrator
     /// whose one-time setup link is returned (and queued as a mail).
     pub async fn create_account(&self, input: NewAccount, source: &str) -> Result<AccountCreated> {
+        self.create_account_with(input, source, None).await
+    }
+
+    /// Creates an account; with `owner_password` the owner is active at once with that
+    /// password (first-run setup) and no setup link is issued or mailed.
+    pub(crate) async fn create_account_with(
+        &self,
+        input: NewAccount,
+        source: &str,
+        owner_password: Option<&str>,
+    ) -> Result<AccountCreated> {
+        let password_hash = owner_password.map(hash_password).transpose()?;
         if input.plan == Plan::Pro && input.seat_limit == 0 {
             return refuse(DomainError::field(
                 "seats",
@@ -150,16 +163,23 @@ impl Switchboard {
             time_zone: input.time_zone,
             availability: Availability::Available,
             voicemail: false,
-            status: UserStatus::PendingInvite,
+            status: if password_hash.is_some() {
+                UserStatus::Active
+            } else {
+                UserStatus::PendingInvite
+            },
             external_id: None,
             tags: Vec::new(),
-            has_signed_in: false,
+            has_signed_in: password_hash.is_some(),
             deactivate_at: None,
             version: 1,
             created_at: now,
             updated_at: now,
         };
         user_store::insert_user(&mut tx, &owner).await?;
+        if let Some(hash) = &password_hash {
+            user_store::set_user_password(&mut tx, id, owner_id, hash).await?;
+        }
         store::set_account_owner(&mut tx, id, owner_id).await?;
         account.owner_id = owner_id;
         let mut change = Change {
@@ -201,10 +221,13 @@ impl Switchboard {
                 Some(owner.audit_view()),
             )
             .await?;
-        let setup_link = self
-            .issue_invite(&mut change, &owner)
-            .await?
-            .unwrap_or_default();
+        let setup_link = if password_hash.is_some() {
+            String::new()
+        } else {
+            self.issue_invite(&mut change, &owner)
+                .await?
+                .unwrap_or_default()
+        };
         change.commit().await?;
         Ok(AccountCreated {
             account,

@@ -16,6 +16,7 @@ pub mod resources;
 pub mod roles;
 pub mod scheduler;
 pub mod secrets;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

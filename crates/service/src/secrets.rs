@@ -24,9 +24,11 @@ pub fn token_hash(token: &str) -> String {
 
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest accepted password.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
 
-/// Checks a new password and hashes it with argon2id.
-pub fn hash_password(password: &str) -> Result<String> {
+/// Checks a new password against the length rules.
+pub fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::Domain(switchboard_domain::DomainError::field(
             "password",
@@ -34,13 +36,19 @@ pub fn hash_password(password: &str) -> Result<String> {
             format!("must be at least {MIN_PASSWORD_CHARS} characters"),
         )));
     }
-    if password.len() > 1024 {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(Error::Domain(switchboard_domain::DomainError::field(
             "password",
             "too_long",
-            "must be at most 1024 bytes",
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
         )));
     }
+    Ok(())
+}
+
+/// Checks a new password and hashes it with argon2id.
+pub fn hash_password(password: &str) -> Result<String> {
+    check_password(password)?;
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)

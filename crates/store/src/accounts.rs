@@ -172,3 +172,11 @@ pub async fn count_usage(tx: &mut Tx, account: AccountId) -> StoreResult<Usage> 
         seats: u32::try_from(seats).unwrap_or(u32::MAX),
     })
 }
+
+/// Whether any account exists (a fresh install has none and offers a setup link).
+pub async fn any_account_exists(tx: &mut Tx) -> StoreResult<bool> {
+    let row: Option<(String,)> = on!(tx, |c| sqlx::query_as("SELECT id FROM accounts LIMIT 1")
+        .fetch_optional(c)
+        .await)?;
+    Ok(row.is_some())
+}

@@ -238,3 +238,128 @@ pub async fn find_api_token(
         .await)?;
     row.map(ApiTokenRow::into_record).transpose()
 }
+
+/// A user who might be signing in with an email: any account's holder of that address.
+#[derive(Clone, Debug)]
+pub struct SignInCandidate {
+    /// The user's account.
+    pub account_id: AccountId,
+    /// The account's name (shown only once the password matched).
+    pub account_name: String,
+    /// The user.
+    pub user_id: UserId,
+    /// `active`, `pending_invite` or `inactive`.
+    pub status: String,
+    /// Whether the user may sign in to the panel at all.
+    pub panel_access: bool,
+    /// The argon2 hash, if a password was ever set.
+    pub password_hash: Option<String>,
+}
+
+/// Every user holding `email_key`, across accounts (emails are unique per account only).
+/// Sign-in is the one lookup that cannot be scoped to an account: the person has not said
+/// which one they belong to yet.
+pub async fn list_sign_in_candidates(
+    tx: &mut Tx,
+    email_key: &str,
+) -> StoreResult<Vec<SignInCandidate>> {
+    let rows: Vec<(String, String, String, String, bool, Option<String>)> =
+        on!(tx, |c| sqlx::query_as(
+            "SELECT u.account_id, a.name, u.id, u.status, u.panel_access, u.password_hash \
+             FROM users u JOIN accounts a ON a.id = u.account_id \
+             WHERE u.email_key = $1 ORDER BY a.created_at, a.id"
+        )
+        .bind(email_key)
+        .fetch_all(c)
+        .await)?;
+    rows.into_iter()
+        .map(|(a, name, u, status, panel_access, password_hash)| {
+            Ok(SignInCandidate {
+                account_id: parse_id(&a)?,
+                account_name: name,
+                user_id: parse_id(&u)?,
+                status,
+                panel_access,
+                password_hash,
+            })
+        })
+        .collect()
+}
+
+/// A live dashboard session (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Id.
+    pub id: String,
+    /// Account.
+    pub account_id: AccountId,
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// Started.
+    pub created_at: jiff::Timestamp,
+    /// Ends unless used before (idle expiry, capped by the absolute lifetime).
+    pub expires_at: jiff::Timestamp,
+}
+
+/// The session whose secret hashes to `token_hash`, if it has not expired.
+pub async fn find_live_session(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<SessionRecord>> {
+    let row: Option<(String, String, String, i64, i64)> = on!(tx, |c| sqlx::query_as(
+        "SELECT id, account_id, user_id, created_at, expires_at FROM sessions \
+         WHERE token_hash = $1 AND expires_at > $2"
+    )
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .fetch_optional(c)
+    .await)?;
+    row.map(|(id, a, u, created, expires)| {
+        Ok(SessionRecord {
+            id,
+            account_id: parse_id(&a)?,
+            user_id: parse_id(&u)?,
+            created_at: from_micros(created)?,
+            expires_at: from_micros(expires)?,
+        })
+    })
+    .transpose()
+}
+
+/// Moves a session's expiry (sliding idle expiry).
+pub async fn extend_session(tx: &mut Tx, id: &str, expires_at: jiff::Timestamp) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE sessions SET expires_at = $1 WHERE id = $2"
+    )
+    .bind(to_micros(expires_at))
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Ends the session whose secret hashes to `token_hash`. Returns whether one ended.
+pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// Removes sessions that expired before `now`.
+pub async fn delete_expired_sessions(tx: &mut Tx, now: jiff::Timestamp) -> StoreResult<u64> {
+    let n = on!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE expires_at <= $1"
+    )
+    .bind(to_micros(now))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n)
+}

@@ -45,6 +45,19 @@ pub struct Problem {
     /// The blocking records, when a delete is refused (`owns_resources`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<ProblemBlocker>,
+    /// The accounts to choose from, when a sign-in matches users of several accounts
+    /// (`account_required`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<ProblemAccount>,
+}
+
+/// An account a person may sign in to.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProblemAccount {
+    /// Account id, to send back as `account`.
+    pub id: String,
+    /// Company name.
+    pub name: String,
 }
 
 /// A record that blocks deleting a user.
@@ -87,6 +100,7 @@ impl ApiError {
                 code: code.to_owned(),
                 errors: Vec::new(),
                 blockers: Vec::new(),
+                accounts: Vec::new(),
             }),
             retry_after: None,
         }
@@ -128,9 +142,20 @@ impl ApiError {
         )
     }
 
+    /// Adds the accounts to choose from.
+    pub fn with_accounts(mut self, accounts: Vec<ProblemAccount>) -> Self {
+        self.problem.accounts = accounts;
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> &str {
         &self.problem.code
+    }
+
+    /// What went wrong, in a sentence.
+    pub fn detail(&self) -> &str {
+        &self.problem.detail
     }
 
     /// The HTTP status.

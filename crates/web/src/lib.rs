@@ -9,10 +9,18 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod openapi;
+pub mod pages;
+pub mod ratelimit;
+pub mod setup;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use switchboard_service::Switchboard;
+
+use crate::ratelimit::SignInLimiter;
+use crate::setup::SetupGate;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -21,13 +29,22 @@ pub struct AppState {
     pub sb: Switchboard,
     /// Whether cookies are marked `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// Failed sign-in counters (per process).
+    pub limiter: Arc<SignInLimiter>,
+    /// The first-run setup link, when open.
+    pub setup: Arc<SetupGate>,
 }
 
 impl AppState {
     /// State over `sb`, with no setup link.
     pub fn new(sb: Switchboard) -> Self {
         let secure_cookies = sb.settings().public_url.starts_with("https://");
-        Self { sb, secure_cookies }
+        Self {
+            sb,
+            secure_cookies,
+            limiter: Arc::new(SignInLimiter::new()),
+            setup: Arc::new(SetupGate::closed()),
+        }
     }
 }
 
@@ -41,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(health::router())
         .merge(openapi::router())
+        .merge(pages::router())
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::request_context))

@@ -9,13 +9,13 @@ use axum::Router;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::error::{Problem, ProblemBlocker, ProblemField};
+use crate::error::{Problem, ProblemAccount, ProblemBlocker, ProblemField};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,11 +25,14 @@ use crate::error::{Problem, ProblemBlocker, ProblemField};
         description = "Manage the people who answer a company's phones: users, departments, \
                        roles, numbers, workflows, the audit log and the plan's seats. \
                        Authenticate with `Authorization: Bearer <API token>` (create one with \
-                       `switchboard token create` or `POST /api/v1/api-tokens`). Errors are \
-                       `application/problem+json` with a stable `code`."
+                       `switchboard token create` or `POST /api/v1/api-tokens`), or with the \
+                       dashboard session cookie from `POST /api/v1/sessions`; with the cookie, \
+                       every POST, PUT, PATCH and DELETE must also send the session's CSRF \
+                       token as `X-CSRF-Token`. Errors are `application/problem+json` with a \
+                       stable `code`."
     ),
-    security(("api_token" = [])),
-    components(schemas(Problem, ProblemField, ProblemBlocker)),
+    security(("api_token" = []), ("session_cookie" = [])),
+    components(schemas(Problem, ProblemField, ProblemBlocker, ProblemAccount)),
     modifiers(&Conventions)
 )]
 struct ApiDoc;
@@ -75,6 +78,13 @@ impl Modify for Conventions {
                     .description(Some("An API token, `sbt_…`."))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "sb_session",
+                "The dashboard session (HttpOnly). Writes also need `X-CSRF-Token`.",
+            ))),
         );
         for item in doc.paths.paths.values_mut() {
             for op in [

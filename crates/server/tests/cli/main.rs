@@ -5,6 +5,8 @@ mod serve;
 
 use std::process::{Command, Output};
 
+mod first_run;
+
 use switchboard_testkit::{Backend, TestDb};
 
 fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> Output {

@@ -1,7 +1,9 @@
 //! The REST API v1: one module per resource, each contributing its documented routes.
 
 pub mod account;
+pub mod links;
 pub mod reference;
+pub mod sessions;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -9,5 +11,8 @@ use crate::AppState;
 
 /// Every `/api/v1` route, relative to that prefix.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(account::router())
+    OpenApiRouter::new()
+        .merge(account::router())
+        .merge(sessions::router())
+        .merge(links::router())
 }

@@ -6,3 +6,5 @@ mod support;
 
 mod account;
 mod basics;
+mod links;
+mod sessions;

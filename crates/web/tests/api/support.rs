@@ -17,6 +17,8 @@ pub struct Server {
     pub base: String,
     /// The service and database the server uses (to arrange state directly).
     pub app: TestApp,
+    /// The state the server runs with (its setup gate and sign-in limiter).
+    pub state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -51,7 +53,8 @@ impl Server {
     pub async fn start(app: TestApp) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = switchboard_web::app(AppState::new(app.sb.clone()));
+        let state = AppState::new(app.sb.clone());
+        let router = switchboard_web::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -63,6 +66,7 @@ impl Server {
         Self {
             base: format!("http://{addr}"),
             app,
+            state,
             task,
         }
     }
@@ -105,6 +109,33 @@ impl Server {
             http: reqwest::Client::new(),
             token: None,
         }
+    }
+}
+
+impl Server {
+    /// A client that keeps cookies, as a browser does (no token).
+    pub fn browser(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            token: None,
+        }
+    }
+
+    /// Signs in through `POST /api/v1/sessions` with a cookie-keeping client; returns it
+    /// and the answer (its `csrf_token` is in the body).
+    pub async fn sign_in(&self, email: &str, password: &str) -> (Client, Reply) {
+        let browser = self.browser();
+        let r = browser
+            .post(
+                "/api/v1/sessions",
+                &serde_json::json!({ "email": email, "password": password }),
+            )
+            .await;
+        (browser, r)
     }
 }
 
@@ -161,6 +192,35 @@ impl Client {
 
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, None, &[]).await
+    }
+
+    /// Posts an HTML form; answers the status, headers and page text (redirects followed
+    /// only when the client follows them).
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap())
+    }
+
+    /// Gets a page as text.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
     }
 }
 

@@ -1,0 +1,178 @@
+//! The server-rendered pages: sign-in and sign-out, the home page, and the pages behind
+//! emailed links (invite, email verification) and the first-run setup link. Templates are
+//! askama with auto-escaping; the stylesheet is a vendored file served by the binary.
+//!
+//! CSRF on forms: the link pages are unauthenticated and their capability is the token in
+//! the URL, which another site does not know; sign-in has no capability. Both kinds of
+//! form post are refused when the browser's `Origin` names another site. Sign-out is
+//! cookie-authenticated and carries the session's CSRF token as a hidden field.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use switchboard_service::Error as ServiceError;
+use switchboard_service::sessions::SessionStarted;
+
+use crate::AppState;
+use crate::auth::session_cookie;
+
+mod home;
+mod links;
+
+mod setup;
+
+/// The page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/sign-in", get(home::sign_in_form).post(home::sign_in_post))
+        .route("/sign-out", axum::routing::post(home::sign_out_post))
+        .route(
+            "/invite/{token}",
+            get(links::invite_page).post(links::invite_post),
+        )
+        .route("/verify-email/{token}", get(links::verify_email_page))
+        .route(
+            "/setup/{token}",
+            get(setup::setup_page).post(setup::setup_post),
+        )
+        .route("/static/style.css", get(stylesheet))
+}
+
+#[derive(Template)]
+#[template(path = "message_page.html")]
+struct MessagePage<'a> {
+    heading: &'a str,
+    message: &'a str,
+    good: bool,
+    link: Option<(&'a str, &'a str)>,
+}
+
+/// Renders a template with a status; a template failure is logged and answered 500.
+pub(crate) fn render(status: StatusCode, t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut res = (status, Html(html)).into_response();
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let h = res.headers_mut();
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            // Link tokens are in the URL: never leak them to another site.
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'self'; img-src 'self'; \
+                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                ),
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong").into_response()
+        }
+    }
+}
+
+/// A page with a heading and one message.
+pub(crate) fn message(
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
+    render(
+        status,
+        &MessagePage {
+            heading,
+            message,
+            good: status.is_success(),
+            link,
+        },
+    )
+}
+
+/// The page for a service failure: a refusal is shown, anything else is logged.
+pub(crate) fn failure(e: &ServiceError) -> Response {
+    match e.domain() {
+        Some(d) => message(
+            crate::error::status_of(d),
+            "That did not work",
+            &d.to_string(),
+            Some(("/", "Home")),
+        ),
+        None => {
+            tracing::error!(error = %e, "page failed");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Something went wrong on our side; it has been logged. Try again shortly.",
+                None,
+            )
+        }
+    }
+}
+
+/// Whether a form post comes from this site: true without an `Origin` header (older
+/// browsers, scripts); otherwise it must be the public URL's origin or this host's.
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let public = state.sb.settings().public_url.trim_end_matches('/');
+    let public_origin = public
+        .split_once("://")
+        .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or("")))
+        .unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin == public_origin
+        || (!host.is_empty()
+            && (origin == format!("http://{host}") || origin == format!("https://{host}")))
+}
+
+pub(crate) fn cross_site() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Refused",
+        "This form was sent from another site. Open the page on Switchboard itself and try again.",
+        Some(("/", "Home")),
+    )
+}
+
+pub(crate) fn bad_form(e: &FormRejection) -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        "The form could not be read",
+        &e.body_text(),
+        None,
+    )
+}
+
+/// Sets the session cookie and sends the browser home.
+pub(crate) fn signed_in(state: &AppState, s: &SessionStarted) -> Response {
+    (
+        [(header::SET_COOKIE, session_cookie(state, s))],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/style.css"),
+    )
+}

@@ -1,0 +1,160 @@
+//! The home page (who is signed in), and signing in and out with forms.
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use switchboard_service::sessions::SignIn;
+
+use super::{bad_form, cross_site, failure, render, same_origin, signed_in};
+use crate::AppState;
+use crate::api::sessions::attempt_sign_in;
+use crate::auth::{ClientAddr, SESSION_COOKIE, clear_session_cookie, cookie, same_secret};
+
+#[derive(Template)]
+#[template(path = "home_page.html")]
+struct HomePage<'a> {
+    account: &'a str,
+    name: &'a str,
+    email: Option<&'a str>,
+    role: &'a str,
+    csrf_token: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in_page.html")]
+struct SignInPage<'a> {
+    error: Option<&'a str>,
+    email: &'a str,
+    accounts: Vec<(String, String)>,
+}
+
+pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(secret) = cookie(&headers, SESSION_COOKIE) else {
+        return Redirect::to("/sign-in").into_response();
+    };
+    let auth = match state.sb.authenticate_session(secret).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            return (
+                [(header::SET_COOKIE, clear_session_cookie(&state))],
+                Redirect::to("/sign-in"),
+            )
+                .into_response();
+        }
+        Err(e) => return failure(&e),
+    };
+    match state.sb.session_view(auth.account_id, auth.user_id).await {
+        Ok(v) => render(
+            StatusCode::OK,
+            &HomePage {
+                account: v.account.name.as_str(),
+                name: v.user.name.as_str(),
+                email: v.user.email.as_ref().map(|e| e.as_str()),
+                role: &v.role,
+                csrf_token: &auth.csrf_token,
+            },
+        ),
+        Err(e) => failure(&e),
+    }
+}
+
+pub(super) async fn sign_in_form() -> Response {
+    render(
+        StatusCode::OK,
+        &SignInPage {
+            error: None,
+            email: "",
+            accounts: Vec::new(),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+pub(super) async fn sign_in_post(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    form: Result<Form<SignInForm>, FormRejection>,
+) -> Response {
+    if !same_origin(&state, &headers) {
+        return cross_site();
+    }
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e),
+    };
+    let page = |status, error: &str, accounts| {
+        render(
+            status,
+            &SignInPage {
+                error: Some(error),
+                email: &f.email,
+                accounts,
+            },
+        )
+    };
+    match attempt_sign_in(&state, &ip, &f.email, &f.password, f.account.as_deref()).await {
+        Ok(SignIn::Started(s)) => signed_in(&state, &s),
+        Ok(SignIn::ChooseAccount(choices)) => page(
+            StatusCode::OK,
+            "Choose the account to sign in to, then sign in again.",
+            choices
+                .into_iter()
+                .map(|c| (c.id.to_string(), c.name))
+                .collect(),
+        ),
+        Ok(SignIn::Refused) => page(
+            StatusCode::UNAUTHORIZED,
+            "The email or password is not right.",
+            Vec::new(),
+        ),
+        Err(e) => page(e.status(), e.detail(), Vec::new()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SignOutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub(super) async fn sign_out_post(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    form: Result<Form<SignOutForm>, FormRejection>,
+) -> Response {
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e),
+    };
+    let Some(secret) = cookie(&headers, SESSION_COOKIE) else {
+        return Redirect::to("/sign-in").into_response();
+    };
+    match state.sb.authenticate_session(secret).await {
+        Ok(Some(a)) if same_secret(&a.csrf_token, f.csrf_token.trim()) => {}
+        Ok(Some(_)) => return cross_site(),
+        Ok(None) => {}
+        Err(e) => return failure(&e),
+    }
+    if let Err(e) = state.sb.sign_out(secret, &ip).await {
+        return failure(&e);
+    }
+    (
+        [(header::SET_COOKIE, clear_session_cookie(&state))],
+        Redirect::to("/sign-in"),
+    )
+        .into_response()
+}
