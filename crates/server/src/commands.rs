@@ -95,6 +95,32 @@ enum UsersCommand {
     Add(UsersAdd),
     /// List users.
     List(UsersList),
+    /// Add users from a CSV file, all or none (see the README for the columns).
+    Import(UsersImport),
+    /// Write the account's users as CSV.
+    Export(UsersExport),
+}
+
+#[derive(Debug, Args)]
+struct UsersImport {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// The CSV file (`-` for standard input).
+    file: String,
+    /// Check every row and report, writing nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+struct UsersExport {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +270,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Account(AccountCommand::Create(a)) => account_create(&sb, a).await,
         Command::Users(UsersCommand::Add(a)) => users_add(&sb, a).await,
         Command::Users(UsersCommand::List(l)) => users_list(&sb, l).await,
+        Command::Users(UsersCommand::Import(i)) => users_import(&sb, i).await,
+        Command::Users(UsersCommand::Export(e)) => users_export(&sb, e).await,
         Command::Audit(AuditCommand::Verify { account }) => audit_verify(&sb, account).await,
         Command::Token(TokenCommand::Create {
             account,
@@ -352,6 +380,64 @@ async fn users_add(sb: &Switchboard, a: UsersAdd) -> anyhow::Result<ExitCode> {
     }
     if let Some(link) = added.invite_link {
         println!("invite link: {link}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users_import(sb: &Switchboard, i: UsersImport) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::cli(account_id(&i.account)?);
+    let text = if i.file == "-" {
+        std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+    } else {
+        std::fs::read_to_string(&i.file).with_context(|| format!("reading {}", i.file))?
+    };
+    let report = sb
+        .import_users(&ctx, &text, i.dry_run)
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?;
+    if !report.errors.is_empty() {
+        for e in &report.errors {
+            eprintln!("line {}: {}: {} [{}]", e.line, e.field, e.message, e.code);
+        }
+        eprintln!(
+            "error: {} problem(s); nothing was imported",
+            report.errors.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    for (line, a) in &report.added {
+        let invite = if a.invite_link.is_some() {
+            ", invite queued"
+        } else {
+            ""
+        };
+        println!(
+            "line {line}: {} (extension {}, {}{invite})",
+            a.user.name,
+            a.user.extension,
+            a.user.status.key()
+        );
+    }
+    if report.dry_run {
+        println!(
+            "dry run: all {} row(s) would be imported; nothing was written",
+            report.rows
+        );
+    } else {
+        println!("imported {} user(s)", report.added.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users_export(sb: &Switchboard, e: UsersExport) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::cli(account_id(&e.account)?);
+    let csv = sb
+        .export_users(&ctx)
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?;
+    match &e.output {
+        Some(path) => std::fs::write(path, csv).with_context(|| format!("writing {path}"))?,
+        None => print!("{csv}"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod ctx;
 pub mod departments;
 pub mod error;
+pub mod import;
 pub mod invites;
 pub mod lifecycle;
 pub mod resources;

@@ -261,6 +261,27 @@ impl Switchboard {
     /// and get an invite; others start `active` as call-only users.
     pub async fn add_user(&self, ctx: &Ctx, new: NewUser) -> Result<AddedUser> {
         let mut c = self.begin(ctx).await?;
+        let account = c.account.id;
+        let (email, mobile, extension) = (new.email.clone(), new.mobile.clone(), new.extension);
+        match self.add_user_in(&mut c, new).await {
+            Ok(added) => {
+                c.commit().await?;
+                Ok(added)
+            }
+            Err(Error::Store(StoreError::Unique(k))) => {
+                drop(c);
+                Err(self
+                    .explain_unique(account, k, email.as_ref(), mobile.as_ref(), extension)
+                    .await)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds a user inside the caller's transaction (under the account lock): every check of
+    /// [`Self::add_user`], the insert, memberships, the audit event and the invite. A
+    /// uniqueness violation the pre-checks missed comes back as `Error::Store`.
+    pub(crate) async fn add_user_in(&self, c: &mut Change, new: NewUser) -> Result<AddedUser> {
         match c.who.perms.edit_users {
             Scope::All => {}
             Scope::Departments => {
@@ -296,7 +317,7 @@ impl Switchboard {
             .check_can_grant(&role.permissions, role.name.as_str())?;
         check_departments(&mut c.tx, c.account.id, &new.departments).await?;
         Self::check_identifiers(
-            &mut c,
+            c,
             None,
             new.email.as_ref(),
             new.mobile.as_ref(),
@@ -307,7 +328,7 @@ impl Switchboard {
         c.account.check_room_for(usage, new.panel_access)?;
         let extension = match new.extension {
             Some(x) => x,
-            None => Self::next_extension(&mut c).await?,
+            None => Self::next_extension(c).await?,
         };
         let user = User {
             id: UserId::new(),
@@ -335,22 +356,7 @@ impl Switchboard {
             created_at: c.now,
             updated_at: c.now,
         };
-        if let Err(e) = store::insert_user(&mut c.tx, &user).await {
-            drop(c);
-            return Err(match e {
-                StoreError::Unique(k) => {
-                    self.explain_unique(
-                        user.account_id,
-                        k,
-                        user.email.as_ref(),
-                        user.mobile.as_ref(),
-                        Some(user.extension),
-                    )
-                    .await
-                }
-                other => other.into(),
-            });
-        }
+        store::insert_user(&mut c.tx, &user).await?;
         departments::set_user_memberships(&mut c.tx, c.account.id, user.id, &new.departments)
             .await?;
         let mut after = user.audit_view();
@@ -358,11 +364,10 @@ impl Switchboard {
         c.audit("user.created", user_target(&user), None, Some(after))
             .await?;
         let invite_link = if user.panel_access {
-            self.issue_invite(&mut c, &user).await?
+            self.issue_invite(c, &user).await?
         } else {
             None
         };
-        c.commit().await?;
         Ok(AddedUser { user, invite_link })
     }
 

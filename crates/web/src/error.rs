@@ -142,6 +142,12 @@ impl ApiError {
         )
     }
 
+    /// Adds per-field problems.
+    pub fn with_errors(mut self, errors: Vec<ProblemField>) -> Self {
+        self.problem.errors = errors;
+        self
+    }
+
     /// Adds the accounts to choose from.
     pub fn with_accounts(mut self, accounts: Vec<ProblemAccount>) -> Self {
         self.problem.accounts = accounts;
@@ -275,11 +281,47 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     }
     let span =
         tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let run = tokio::time::timeout(REQUEST_TIMEOUT, next.run(req));
+    let mut res = match tracing::Instrument::instrument(run, span.clone()).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(parent: &span, "request timed out after {REQUEST_TIMEOUT:?}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "the request took too long and was abandoned; nothing was changed, try again",
+            )
+            .into_response()
+        }
+    };
+    let status = res.status();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status.is_server_error() {
+        tracing::warn!(parent: &span, %method, path, status = status.as_u16(), elapsed_ms, "request failed");
+    } else {
+        tracing::info!(parent: &span, %method, path, status = status.as_u16(), elapsed_ms, "request");
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
     res
+}
+
+/// How long one request may run before it is abandoned (its transaction rolls back).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The answer when a handler panics: a problem document, never a dropped connection.
+pub fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let text = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown cause");
+    tracing::error!("handler panicked: {text}");
+    ApiError::internal(&"a handler panicked").into_response()
 }
 
 /// The answer for a path no route matches.

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use switchboard_service::Switchboard;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::ratelimit::SignInLimiter;
 use crate::setup::SetupGate;
@@ -54,13 +55,49 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let (api, _) = openapi::api_router().split_for_parts();
-    Router::new()
+    let routes = Router::new()
         .merge(api)
         .merge(health::router())
         .merge(openapi::router())
         .merge(pages::router())
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
+    guarded(routes)
+}
+
+/// Wraps `router` so that every answer carries a request id and is logged, a handler that
+/// panics answers 500 with a problem document, and a request running past
+/// [`error::REQUEST_TIMEOUT`] is abandoned with 503.
+fn guarded(router: Router) -> Router {
+    router
+        .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(error::request_context))
-        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_a_problem_and_the_request_id() {
+        let router = super::guarded(
+            axum::Router::new().route("/boom", get(|| async { panic!("boom") as &str })),
+        );
+        let req = Request::get("/boom")
+            .header("x-request-id", "req-42")
+            .body(Body::empty())
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(res.headers()["x-request-id"], "req-42");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body = to_bytes(res.into_body(), 64 * 1024).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "internal");
+        assert!(!problem["detail"].as_str().unwrap().contains("boom"));
+    }
 }

@@ -225,6 +225,125 @@ fn with_no_database_url_it_uses_sqlite_under_switchboard_data() {
     assert!(dir.path().join("switchboard-data/switchboard.db").exists());
 }
 
+async fn an_operator_imports_users_from_csv_all_or_nothing_and_exports_them(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.clone();
+    let created = run(
+        &url,
+        dir.path(),
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme Support",
+            "--plan",
+            "pro",
+            "--seats",
+            "5",
+            "--owner-name",
+            "Olivia Owner",
+            "--owner-email",
+            "olivia@acme.example.com",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let account = line_value(&stdout(&created), "account id:");
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "name,email,mobile,extension,panel_access\n\
+         Priya Sharma,priya@acme.example.com,+919876543210,204,yes\n\
+         Rahul Verma,,+919812345678,,no\n",
+    )
+    .unwrap();
+    let good = good.to_str().unwrap();
+
+    let dry = run(
+        &url,
+        dir.path(),
+        &["users", "import", "--account", &account, good, "--dry-run"],
+    );
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("dry run: all 2 row(s) would be imported"),
+        "{}",
+        stdout(&dry)
+    );
+    let listed = run(&url, dir.path(), &["users", "list", "--account", &account]);
+    assert!(
+        !stdout(&listed).contains("Priya Sharma"),
+        "{}",
+        stdout(&listed)
+    );
+
+    let done = run(
+        &url,
+        dir.path(),
+        &["users", "import", "--account", &account, good],
+    );
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(
+        stdout(&done)
+            .contains("line 2: Priya Sharma (extension 204, pending_invite, invite queued)"),
+        "{}",
+        stdout(&done)
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,mobile,extension\nAsha Rao,+919800000001,\nMeera Iyer,+919800000002,204\n",
+    )
+    .unwrap();
+    let refused = run(
+        &url,
+        dir.path(),
+        &[
+            "users",
+            "import",
+            "--account",
+            &account,
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("line 3: extension: extension 204 is held by Priya Sharma"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        stderr(&refused).contains("nothing was imported"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let out = dir.path().join("users.csv");
+    let exported = run(
+        &url,
+        dir.path(),
+        &[
+            "users",
+            "export",
+            "--account",
+            &account,
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        4,
+        "header, owner, Priya, Rahul:\n{text}"
+    );
+    assert!(!text.contains("Asha Rao"), "{text}");
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -234,5 +353,6 @@ macro_rules! on_both {
 
 on_both!(
     an_operator_creates_an_account_adds_and_lists_users_and_verifies_the_audit_log,
-    bad_arguments_get_a_clear_error_and_a_failing_exit_code
+    bad_arguments_get_a_clear_error_and_a_failing_exit_code,
+    an_operator_imports_users_from_csv_all_or_nothing_and_exports_them
 );

@@ -1,6 +1,7 @@
 //! The REST API v1: one module per resource, each contributing its documented routes.
 
 pub mod account;
+pub mod bulk;
 pub mod links;
 pub mod reference;
 pub mod sessions;
@@ -13,6 +14,7 @@ use crate::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::router())
+        .merge(bulk::router())
         .merge(sessions::router())
         .merge(links::router())
 }

@@ -6,5 +6,6 @@ mod support;
 
 mod account;
 mod basics;
+mod bulk;
 mod links;
 mod sessions;

@@ -5,6 +5,7 @@
 
 mod adding;
 mod editing;
+mod import;
 mod permissions;
 
 use switchboard_domain::{
