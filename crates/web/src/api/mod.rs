@@ -4,6 +4,7 @@ pub mod account;
 pub mod links;
 pub mod reference;
 pub mod sessions;
+pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -15,4 +16,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(sessions::router())
         .merge(links::router())
+        .merge(users::router())
 }

@@ -8,3 +8,4 @@ mod account;
 mod basics;
 mod links;
 mod sessions;
+mod users;
