@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::json;
 use switchboard_domain::Plan;
 
-use super::{assert_problem, at, owner_api, user};
+use super::{assert_problem, at, department, owner_api, user};
 use crate::support::Server;
 
 async fn another_accounts_token_gets_404_for_every_user_endpoint(s: Server) {
@@ -94,6 +94,26 @@ async fn another_accounts_token_gets_404_for_every_user_endpoint(s: Server) {
     assert_eq!(search.body["items"], json!([]));
     let search = b_api.get("/api/v1/users?q=acme").await;
     assert_eq!(search.body["items"], json!([]));
+    // Filtering by A's department or role ids shows nothing of A.
+    let a_sales = department(&s, &a.owner_ctx, "Sales", vec![priya], vec![]).await;
+    let r = b_api
+        .get(&format!("/api/v1/users?department={a_sales}"))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["items"], json!([]));
+    let a_role = a_api.get(&path).await.body["role"]["id"].clone();
+    let r = b_api
+        .get(&format!("/api/v1/users?role={}", a_role.as_str().unwrap()))
+        .await;
+    assert_problem(&r, 422, "validation_failed", Some("role"));
+    // A's department id cannot be joined from B either.
+    let r = b_api
+        .post(
+            "/api/v1/users",
+            &json!({ "name": "Sneaky", "mobile": "+919876543297", "departments": [a_sales.to_string()] }),
+        )
+        .await;
+    assert_problem(&r, 422, "validation_failed", Some("departments[0]"));
     // A's cursor does not open A's list to B.
     let a_page = a_api.get("/api/v1/users?limit=1").await;
     let cursor = a_page.body["next_cursor"].as_str().unwrap();
