@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use switchboard_domain::{DepartmentId, DomainError, UserId, UserStatus};
 use switchboard_service::users::UserQuery;
 
@@ -42,18 +43,41 @@ pub async fn create_user(
     ))
 }
 
-/// Reads a user. The `ETag` names its version, for `If-Match` on `PATCH`.
+/// Reads a user. The `ETag` names its version, for `If-Match` on `PATCH`; with
+/// `If-None-Match` naming the current version the answer is 304 without a body.
 #[utoipa::path(get, path = "/users/{id}", tag = "users",
-    params(("id" = String, Path, format = "uuid", description = "User id")),
-    responses((status = 200, description = "The user", body = UserOut,
-        headers(("ETag" = String, description = "The user's version")))))]
+    params(
+        ("id" = String, Path, format = "uuid", description = "User id"),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` read before; 304 when the user has not changed")),
+    responses(
+        (status = 200, description = "The user", body = UserOut,
+            headers(("ETag" = String, description = "The user's version"))),
+        (status = 304, description = "Unchanged since the `ETag` in `If-None-Match`",
+            headers(("ETag" = String, description = "The user's version")))))]
 pub async fn get_user(
     State(state): State<AppState>,
     Authed(ctx): Authed,
     Id(id): Id<UserId>,
-) -> ApiResult<(HeaderMap, Json<UserOut>)> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let user = user_out(&state, &ctx, id).await?;
-    Ok((etag_headers(user.version), Json(user)))
+    let tags = etag_headers(user.version);
+    if if_none_match(&headers, user.version) {
+        return Ok((StatusCode::NOT_MODIFIED, tags).into_response());
+    }
+    Ok((tags, Json(user)).into_response())
+}
+
+/// Whether `If-None-Match` names `version` (weak comparison, RFC 9110 §13.1.2).
+fn if_none_match(headers: &HeaderMap, version: i64) -> bool {
+    let current = format!("\"{version}\"");
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == current)
 }
 
 /// Lists users by name, filtered, one page at a time.

@@ -51,6 +51,15 @@ async fn adding_a_user_answers_201_with_location_etag_and_whether_an_invite_was_
     assert_eq!(got.header("etag"), Some("\"1\""));
     assert_eq!(got.body["email"], "priya@acme.example.com");
     assert_eq!(got.body["voicemail"], true);
+    let same = api
+        .send(Method::GET, &at(&id), None, &[("if-none-match", "W/\"1\"")])
+        .await;
+    assert_eq!(same.status, 304);
+    assert_eq!(same.header("etag"), Some("\"1\""));
+    let changed = api
+        .send(Method::GET, &at(&id), None, &[("if-none-match", "\"0\"")])
+        .await;
+    assert_eq!(changed.status, 200);
 
     let call_only = api
         .post(

@@ -58,6 +58,34 @@ async fn deactivating_a_user_ends_their_token_and_session_at_once(s: Server) {
     assert_eq!(fresh.get("/api/v1/users").await.status, 200);
 }
 
+async fn a_scheduled_deactivation_ends_the_token_when_it_falls_due(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 5).await;
+    let owner = owner_api(&s, &acct).await;
+    let ada = user(
+        &s,
+        &acct,
+        json!({ "name": "Ada Admin", "email": "ada@acme.example.com", "panel_access": true, "role": "Administrator" }),
+    )
+    .await;
+    let token = api_as(&s, &acct, ada, "Administrator").await;
+    let r = owner
+        .post(
+            &format!("{}/deactivate", at(ada)),
+            &json!({ "at": "2026-03-02T10:00:00Z" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["deactivate_at"], "2026-03-02T10:00:00Z");
+    // Until then, everything works.
+    assert_eq!(token.get("/api/v1/users").await.status, 200);
+    s.app.clock.advance(jiff::SignedDuration::from_mins(61));
+    assert_eq!(s.app.sb.run_due_deactivations().await.unwrap(), 1);
+    assert_problem(&token.get("/api/v1/users").await, 401, "unauthorized", None);
+    let r = owner.get(&at(ada)).await;
+    assert_eq!(r.body["status"], "inactive");
+    assert!(r.body["deactivate_at"].is_null());
+}
+
 async fn deleting_a_user_ends_their_token_and_session_at_once(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
     let owner = owner_api(&s, &acct).await;
@@ -147,5 +175,6 @@ async fn a_role_change_applies_on_the_next_request(s: Server) {
 crate::on_both!(
     deactivating_a_user_ends_their_token_and_session_at_once,
     deleting_a_user_ends_their_token_and_session_at_once,
+    a_scheduled_deactivation_ends_the_token_when_it_falls_due,
     a_role_change_applies_on_the_next_request,
 );
