@@ -6,6 +6,7 @@ mod crud;
 mod isolation;
 mod permissions;
 mod revocation;
+mod schema;
 
 use serde_json::{Value, json};
 use switchboard_domain::{
