@@ -391,7 +391,7 @@ impl Switchboard {
                 "email",
                 &format!("{}@replaced.invalid", old.id.as_uuid().simple()),
             )?);
-        } else if r.email.is_none() && r.mode == ReplaceMode::Deactivate {
+        } else if old.email.is_some() && r.email.is_none() && r.mode == ReplaceMode::Deactivate {
             return refuse(DomainError::field(
                 "email",
                 "required",

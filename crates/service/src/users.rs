@@ -257,6 +257,31 @@ impl Switchboard {
             }))
     }
 
+    /// Free extensions in the account's range, lowest first: up to `limit` (1–500) of them,
+    /// starting after `after` when given (to page through the range).
+    pub async fn available_extensions(
+        &self,
+        ctx: &Ctx,
+        after: Option<Extension>,
+        limit: u32,
+    ) -> Result<Vec<Extension>> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who.require(c.who.perms.view_users, "view users")?;
+        let range = c.account.extension_range;
+        let from = match after {
+            Some(a) if a.value() >= range.max => return Ok(Vec::new()),
+            Some(a) => range.min.max(a.value() + 1),
+            None => range.min,
+        };
+        let limit = usize::try_from(limit.clamp(1, 500)).unwrap_or(500);
+        let free =
+            store::list_free_extensions(&mut c.tx, c.account.id, from, range.max, limit).await?;
+        Ok(free
+            .into_iter()
+            .filter_map(Extension::from_number)
+            .collect())
+    }
+
     /// Adds a user (R1, R2, R3, R11, R13). Panel Access users start as `pending_invite`
     /// and get an invite; others start `active` as call-only users.
     pub async fn add_user(&self, ctx: &Ctx, new: NewUser) -> Result<AddedUser> {

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod links;
 pub mod reference;
 pub mod sessions;
+pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -17,4 +18,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(bulk::router())
         .merge(sessions::router())
         .merge(links::router())
+        .merge(users::router())
 }

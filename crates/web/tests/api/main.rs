@@ -9,3 +9,4 @@ mod basics;
 mod bulk;
 mod links;
 mod sessions;
+mod users;

@@ -329,6 +329,59 @@ async fn the_next_free_extension_is_assigned_filling_gaps(app: TestApp) {
     assert_eq!(add("H", "+919876543208", None).await.extension.value(), 106);
 }
 
+async fn free_extensions_are_listed_lowest_first_and_paged_through_the_range(app: TestApp) {
+    let acct = app.account("Acme", Plan::Pro, 5).await;
+    for (m, x) in [("+919876543201", "101"), ("+919876543202", "103")] {
+        app.sb
+            .add_user(
+                &acct.owner_ctx,
+                new_user(json!({"name": "Taken", "mobile": m, "extension": x})),
+            )
+            .await
+            .unwrap();
+    }
+    let values = |v: Vec<switchboard_domain::Extension>| -> Vec<u32> {
+        v.into_iter().map(|x| x.value()).collect()
+    };
+    // The owner holds 100.
+    let first = app
+        .sb
+        .available_extensions(&acct.owner_ctx, None, 3)
+        .await
+        .unwrap();
+    assert_eq!(values(first), [102, 104, 105]);
+    let after = switchboard_domain::Extension::parse("x", "105").unwrap();
+    let next = app
+        .sb
+        .available_extensions(&acct.owner_ctx, Some(after), 2)
+        .await
+        .unwrap();
+    assert_eq!(values(next), [106, 107]);
+    let end = switchboard_domain::Extension::parse("x", "998").unwrap();
+    let last = app
+        .sb
+        .available_extensions(&acct.owner_ctx, Some(end), 10)
+        .await
+        .unwrap();
+    assert_eq!(values(last), [999]);
+    let past = switchboard_domain::Extension::parse("x", "999").unwrap();
+    assert!(
+        app.sb
+            .available_extensions(&acct.owner_ctx, Some(past), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Below the range: the page starts at the range's start.
+    let low = switchboard_domain::Extension::parse("x", "5").unwrap();
+    let from_low = app
+        .sb
+        .available_extensions(&acct.owner_ctx, Some(low), 1)
+        .await
+        .unwrap();
+    assert_eq!(values(from_low), [102]);
+}
+
 async fn a_new_user_gets_the_defaults(app: TestApp) {
     let acct = app.account("Acme", Plan::Pro, 5).await;
     let added = app
@@ -798,6 +851,7 @@ both_backends!(
     a_duplicate_mobile_is_refused_naming_the_holder,
     a_taken_extension_is_refused_naming_the_holder,
     the_next_free_extension_is_assigned_filling_gaps,
+    free_extensions_are_listed_lowest_first_and_paged_through_the_range,
     a_new_user_gets_the_defaults,
     a_panel_access_user_is_invited_and_activated_by_accepting_once,
     resending_an_invite_kills_the_old_link,

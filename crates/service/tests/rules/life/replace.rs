@@ -391,7 +391,37 @@ async fn a_user_on_a_full_plan_can_still_be_replaced(app: TestApp) {
     assert_eq!(app.sb.plan_usage(ctx).await.unwrap().seats_used, 2);
 }
 
+async fn a_call_only_user_with_only_a_mobile_is_replaced_keeping_the_old_one_deactivated(
+    app: TestApp,
+) {
+    let acct = app.account("Acme", Plan::Pro, 5).await;
+    let ctx = &acct.owner_ctx;
+    let rahul = app
+        .user(
+            ctx,
+            json!({"name": "Rahul Verma", "mobile": "+919876543211", "extension": "204"}),
+        )
+        .await;
+    let new = app
+        .sb
+        .replace_user(
+            ctx,
+            rahul,
+            replacement("+919876599999", ReplaceMode::Deactivate),
+        )
+        .await
+        .unwrap();
+    assert_eq!(new.email, None);
+    assert_eq!(new.mobile, Some(e164("+919876599999")));
+    assert_eq!(new.extension.value(), 204);
+    let old = app.sb.get_user(ctx, rahul).await.unwrap();
+    assert_eq!(old.status, UserStatus::Inactive);
+    assert_eq!(old.mobile, Some(e164("+919876543211")));
+    assert_ne!(old.extension.value(), 204);
+}
+
 both_backends!(
+    a_call_only_user_with_only_a_mobile_is_replaced_keeping_the_old_one_deactivated,
     replacing_a_user_copies_the_profile_and_deactivates_the_old_one,
     replacing_with_delete_removes_the_old_user_and_keeps_positions,
     a_failed_replace_changes_nothing,
