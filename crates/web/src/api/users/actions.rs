@@ -65,8 +65,8 @@ pub async fn deactivate_user(
     body: Bytes,
 ) -> UserReply {
     let input: UserDeactivateIn = optional_body(&headers, &body)?;
-    let at = match input.at.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let at = match input.at.as_deref() {
+        None => None,
         Some(t) => Some(t.parse::<jiff::Timestamp>().map_err(|_| {
             ApiError::field(
                 "at",

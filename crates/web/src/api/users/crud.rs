@@ -106,6 +106,20 @@ pub async fn list_users(
             )
         })?),
     };
+    for (name, value, max) in [
+        ("q", &q.q, 200),
+        ("role", &q.role, 100),
+        ("tag", &q.tag, 50),
+        ("cursor", &q.cursor, 1000),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(ApiError::field(
+                name,
+                "too_long",
+                format!("must be at most {max} characters"),
+            ));
+        }
+    }
     let nonblank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let query = UserQuery {
         text: nonblank(q.q),

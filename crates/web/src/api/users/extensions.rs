@@ -27,8 +27,15 @@ pub async fn available_extensions(
             "must be between 1 and 200",
         ));
     }
-    let after = match q.after.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(a) if a.trim() != a => {
+            return Err(ApiError::field(
+                "after",
+                "invalid",
+                "must be digits only, without spaces",
+            ));
+        }
         Some(a) => Some(Extension::parse("after", a)?),
     };
     let mut page = state
