@@ -12,6 +12,7 @@ pub mod departments;
 pub mod error;
 pub mod invites;
 pub mod lifecycle;
+pub mod mail;
 pub mod resources;
 pub mod roles;
 pub mod scheduler;
