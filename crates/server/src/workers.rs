@@ -64,17 +64,22 @@ async fn pause(stop: &mut watch::Receiver<bool>, every: Duration) -> bool {
 async fn mail_loop(sb: Switchboard, mailer: Mailer, mut stop: watch::Receiver<bool>) {
     loop {
         let mut more = false;
-        match sb.deliver_due_mail(&mailer).await {
+        let running = stop.clone();
+        match sb
+            .deliver_due_mail_while(&mailer, move || !*running.borrow())
+            .await
+        {
             Ok(r) => {
                 if r.claimed > 0 {
                     tracing::info!(
                         sent = r.sent,
                         retrying = r.retrying,
                         failed = r.failed,
+                        released = r.released,
                         "mail delivery pass"
                     );
                 }
-                more = r.claimed >= mailer.policy().batch;
+                more = r.claimed >= mailer.policy().batch && r.released == 0;
             }
             Err(e) => tracing::error!(error = %e, "mail delivery pass failed"),
         }

@@ -196,6 +196,8 @@ pub struct DeliveryReport {
     pub retrying: u32,
     /// Given up on (kept with status `failed`).
     pub failed: u32,
+    /// Handed back unsent (stopping, or the lease ran short).
+    pub released: u32,
 }
 
 impl Switchboard {
@@ -203,6 +205,17 @@ impl Switchboard {
     /// records the outcome. Safe to run in several processes at once — each mail is
     /// claimed by exactly one of them. A full batch means more may be due.
     pub async fn deliver_due_mail(&self, mailer: &Mailer) -> Result<DeliveryReport> {
+        self.deliver_due_mail_while(mailer, || true).await
+    }
+
+    /// [`Self::deliver_due_mail`], checking `keep_going` before each send: when it turns
+    /// false (the server is stopping), or when less than half the lease is left, the
+    /// mails not yet sent are handed back unsent for the next pass or another worker.
+    pub async fn deliver_due_mail_while(
+        &self,
+        mailer: &Mailer,
+        keep_going: impl Fn() -> bool + Send,
+    ) -> Result<DeliveryReport> {
         let policy = &mailer.policy;
         let now = self.now();
         let token = new_token("claim_");
@@ -217,7 +230,18 @@ impl Switchboard {
             claimed: u32::try_from(claimed.len()).unwrap_or(u32::MAX),
             ..DeliveryReport::default()
         };
-        for m in claimed {
+        let half_lease = now.saturating_add(policy.lease / 2).unwrap_or(now);
+        let mut claimed = claimed.into_iter();
+        while let Some(m) = claimed.next() {
+            if !keep_going() || self.now() >= half_lease {
+                let mut tx = self.db().write().await?;
+                for m in std::iter::once(m).chain(claimed.by_ref()) {
+                    outbox::release_mail(&mut tx, m.id, &token).await?;
+                    report.released += 1;
+                }
+                tx.commit().await?;
+                break;
+            }
             let outgoing = Outgoing {
                 id: m.id,
                 from: mailer.from.clone(),

@@ -194,3 +194,19 @@ pub async fn mark_mail_failed(
     .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Hands a claimed mail back unsent (the worker is stopping or its lease is running
+/// short): due again at once for any worker, and the claim's attempt is not counted.
+pub async fn release_mail(tx: &mut Tx, id: MailId, token: &str) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "UPDATE outbox SET locked_until = NULL, claim_token = NULL, \
+         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+         WHERE id = $1 AND claim_token = $2 AND status = 'pending'"
+    )
+    .bind(id.to_string())
+    .bind(token)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

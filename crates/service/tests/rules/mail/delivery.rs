@@ -304,7 +304,68 @@ async fn several_workers_at_once_send_every_mail_exactly_once(app: TestApp) {
     );
 }
 
+async fn a_stopping_worker_hands_back_the_mail_it_has_not_sent(app: TestApp) {
+    let acct = app.account("Acme", Plan::Pro, 10).await;
+    invited(
+        &app,
+        &acct.owner_ctx,
+        "Priya Sharma",
+        "priya@acme.example.com",
+    )
+    .await;
+    let n = u32::try_from(all_mail(&app, &acct).await.len()).unwrap();
+    let transport = Arc::new(FakeTransport::default());
+    let m = mailer(transport.clone(), DeliveryPolicy::default());
+
+    let r = app.sb.deliver_due_mail_while(&m, || false).await.unwrap();
+    assert_eq!((r.claimed, r.sent, r.released), (n, 0, n));
+    let priya = mail_to(&app, &acct, "priya@acme.example.com").await;
+    assert_eq!((priya.status, priya.attempts), (MailStatus::Pending, 0));
+
+    // Due again at once, for this worker or another.
+    let r = app.sb.deliver_due_mail(&m).await.unwrap();
+    assert_eq!((r.claimed, r.sent), (n, n));
+    assert_eq!(
+        mail_to(&app, &acct, "priya@acme.example.com")
+            .await
+            .attempts,
+        1
+    );
+}
+
+async fn a_worker_whose_lease_runs_short_hands_back_the_rest_of_its_batch(app: TestApp) {
+    let acct = app.account("Acme", Plan::Pro, 10).await;
+    for name in ["Priya Sharma", "Rahul Verma", "Asha Rao"] {
+        let email = format!("{}@acme.example.com", name.split(' ').next().unwrap());
+        invited(&app, &acct.owner_ctx, name, &email.to_lowercase()).await;
+    }
+    let n = u32::try_from(all_mail(&app, &acct).await.len()).unwrap();
+    let policy = DeliveryPolicy::default();
+    // Each send takes 40% of the lease: two fit in the first half.
+    let transport = Arc::new(FakeTransport {
+        tick: Some((app.clock.clone(), policy.lease / 5 * 2)),
+        ..FakeTransport::default()
+    });
+    let m = mailer(transport.clone(), policy);
+
+    let r = app.sb.deliver_due_mail(&m).await.unwrap();
+    assert_eq!((r.claimed, r.sent, r.released), (n, 2, n - 2));
+    let r = app.sb.deliver_due_mail(&m).await.unwrap();
+    assert_eq!((r.claimed, r.sent), (n - 2, 2));
+    let sent = transport.sent();
+    let ids: BTreeSet<_> = sent.iter().map(|o| o.id).collect();
+    assert_eq!(ids.len(), sent.len());
+    assert!(
+        all_mail(&app, &acct)
+            .await
+            .iter()
+            .all(|m| m.status != MailStatus::Sent || m.attempts == 1)
+    );
+}
+
 both_backends!(
+    a_stopping_worker_hands_back_the_mail_it_has_not_sent,
+    a_worker_whose_lease_runs_short_hands_back_the_rest_of_its_batch,
     a_failing_smtp_server_is_retried_with_backoff_until_the_mail_is_delivered,
     a_mail_is_given_up_after_the_last_attempt_and_kept_as_failed,
     a_permanently_refused_recipient_fails_at_once_and_others_are_delivered,

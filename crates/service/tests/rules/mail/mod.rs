@@ -6,8 +6,8 @@
 mod delivery;
 mod scheduler;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
@@ -18,7 +18,7 @@ use switchboard_service::mail::{
 use switchboard_service::users::AddedUser;
 use switchboard_service::{Ctx, Settings, Switchboard};
 use switchboard_store::Db;
-use switchboard_testkit::TestApp;
+use switchboard_testkit::{FakeClock, TestApp};
 
 /// A transport that records what it delivers and fails on demand.
 #[derive(Default)]
@@ -33,6 +33,8 @@ pub struct FakeTransport {
     pub refuse: Option<String>,
     /// How long a send takes.
     pub delay: Duration,
+    /// How far each send moves the fake clock (a slow SMTP server, in test time).
+    pub tick: Option<(Arc<FakeClock>, jiff::SignedDuration)>,
 }
 
 impl FakeTransport {
@@ -46,6 +48,9 @@ impl MailTransport for FakeTransport {
         Box::pin(async move {
             if !self.delay.is_zero() {
                 tokio::time::sleep(self.delay).await;
+            }
+            if let Some((clock, by)) = &self.tick {
+                clock.advance(*by);
             }
             if self.refuse.as_deref() == Some(mail.to.as_str()) {
                 return Err(MailError::permanent("550 5.1.1 mailbox unavailable"));
@@ -67,7 +72,7 @@ impl MailTransport for FakeTransport {
 }
 
 /// A mailer over `transport` with `policy`.
-pub fn mailer(transport: std::sync::Arc<FakeTransport>, policy: DeliveryPolicy) -> Mailer {
+pub fn mailer(transport: Arc<FakeTransport>, policy: DeliveryPolicy) -> Mailer {
     Mailer::new(
         transport,
         parse_mailbox("Switchboard <no-reply@switchboard.example.com>").unwrap(),
