@@ -280,3 +280,50 @@ impl Switchboard {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn plain_starttls_and_tls_smtp_urls_are_understood() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:secret@mail.example.com:587?tls=required",
+            "smtp://mail.example.com?tls=opportunistic",
+            "smtps://user:secret@mail.example.com:465",
+        ] {
+            assert!(SmtpTransport::from_url(url).is_ok(), "{url}");
+        }
+        for url in ["gopher://mail.example.com", "smtp://", "mail.example.com"] {
+            assert!(SmtpTransport::from_url(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_message_is_plain_text_with_an_id_derived_from_the_outbox_row() {
+        let id = MailId::new();
+        let out = Outgoing {
+            id,
+            from: parse_mailbox("Acme <no-reply@acme.example.com>").unwrap(),
+            to: "priya@acme.example.com".to_owned(),
+            subject: "You have been invited".to_owned(),
+            body: "Hello Priya,\n\nhttp://127.0.0.1:8080/invite/sbi_x\n".to_owned(),
+        };
+        let text = String::from_utf8(build_message(&out).unwrap().formatted()).unwrap();
+        assert!(text.contains("To: priya@acme.example.com\r\n"), "{text}");
+        assert!(
+            text.contains(&format!("Message-ID: <{id}@acme.example.com>")),
+            "{text}"
+        );
+        assert!(text.contains("Content-Type: text/plain"), "{text}");
+        assert!(text.contains("/invite/sbi_x"), "{text}");
+
+        let bad = Outgoing {
+            to: "not an address".to_owned(),
+            ..out
+        };
+        assert!(build_message(&bad).unwrap_err().permanent);
+        assert!(parse_mailbox("nobody").is_err());
+    }
+}

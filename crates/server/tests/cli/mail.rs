@@ -326,6 +326,71 @@ async fn mail_queued_while_the_smtp_server_is_down_arrives_once_it_is_up(backend
     stop(serving);
 }
 
+async fn two_servers_on_one_database_send_each_mail_once(backend: Backend) {
+    let Some(python) = python() else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = start_sink(&python, port, &dir.path().join("mailbox"));
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let logs = [
+        dir.path().join("serve-a.log"),
+        dir.path().join("serve-b.log"),
+    ];
+    let servers: Vec<Running> = logs
+        .iter()
+        .map(|log| start_with(dir.path(), Some(&db.url), &["--smtp-url", &smtp], Some(log)))
+        .collect();
+
+    let (account, _) = create_account(&db.url, dir.path());
+    let people = ["asha", "bilal", "chen", "dara"];
+    for p in people {
+        let email = format!("{p}@acme.example.com");
+        let o = run(
+            &db.url,
+            dir.path(),
+            &[
+                "users",
+                "add",
+                "--account",
+                &account,
+                "--name",
+                p,
+                "--email",
+                &email,
+                "--panel-access",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for p in people {
+        wait_for_mail_to(
+            &sink,
+            &format!("{p}@acme.example.com"),
+            Duration::from_secs(30),
+            &logs[0],
+        );
+    }
+    wait_for_mail_to(
+        &sink,
+        "olivia@acme.example.com",
+        Duration::from_secs(30),
+        &logs[0],
+    );
+    // Give a second sending of any mail the time to show up.
+    std::thread::sleep(Duration::from_millis(2500));
+    let got = received(&sink);
+    let ids: std::collections::BTreeSet<_> =
+        got.iter().map(|m| m["message_id"].to_string()).collect();
+    assert_eq!(got.len(), people.len() + 1, "{got:?}");
+    assert_eq!(ids.len(), got.len(), "a mail was sent twice: {got:?}");
+    for s in servers {
+        stop(s);
+    }
+}
+
 async fn without_smtp_mail_waits_in_the_outbox(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
@@ -407,6 +472,11 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn two_servers_on_one_database_send_each_mail_once() {
+        super::two_servers_on_one_database_send_each_mail_once(Sqlite).await;
+    }
+
+    #[tokio::test]
     async fn without_smtp_mail_waits_in_the_outbox() {
         super::without_smtp_mail_waits_in_the_outbox(Sqlite).await;
     }
@@ -423,5 +493,10 @@ mod postgres {
     #[tokio::test]
     async fn mail_queued_while_the_smtp_server_is_down_arrives_once_it_is_up() {
         super::mail_queued_while_the_smtp_server_is_down_arrives_once_it_is_up(Postgres).await;
+    }
+
+    #[tokio::test]
+    async fn two_servers_on_one_database_send_each_mail_once() {
+        super::two_servers_on_one_database_send_each_mail_once(Postgres).await;
     }
 }
