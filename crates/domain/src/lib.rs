@@ -19,7 +19,7 @@ pub use audit::{ActorKind, AuditEvent, NewAuditEvent};
 pub use department::{Department, Fallback, RoutingMethod};
 pub use error::{Blocker, DomainError, FieldError, Problems};
 pub use ids::*;
-pub use mail::NewMail;
+pub use mail::{MailStatus, NewMail};
 pub use resources::{PhoneNumber, Workflow, WorkflowKind};
 pub use role::{BuiltinRole, Permissions, Role, Scope};
 pub use schedule::WeeklySchedule;

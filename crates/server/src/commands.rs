@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 use switchboard_domain::{
-    AccountId, DepartmentId, Email, ExtensionRange, Name, NewUser, NewUserInput, Plan, RoleRef,
-    TimeZoneName, UserStatus,
+    AccountId, DepartmentId, Email, ExtensionRange, MailStatus, Name, NewUser, NewUserInput, Plan,
+    RoleRef, TimeZoneName, UserStatus,
 };
 use switchboard_service::users::UserQuery;
 use switchboard_service::{Ctx, Switchboard};
@@ -294,9 +294,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow!(explain(&e)))?;
             for m in mails {
-                let state = match m.sent_at {
-                    Some(t) => format!("sent {t}"),
-                    None => "waiting in outbox".to_owned(),
+                let state = match (m.status, m.sent_at) {
+                    (MailStatus::Sent, Some(t)) => format!("sent {t}"),
+                    (MailStatus::Failed, _) => format!(
+                        "FAILED after {} attempts: {}",
+                        m.attempts,
+                        m.last_error.as_deref().unwrap_or("unknown error")
+                    ),
+                    (_, _) if m.attempts > 0 => format!(
+                        "waiting in outbox; attempt {} failed: {}; next attempt {}",
+                        m.attempts,
+                        m.last_error.as_deref().unwrap_or("unknown error"),
+                        m.next_attempt_at
+                    ),
+                    (_, _) => "waiting in outbox".to_owned(),
                 };
                 println!(
                     "--- {} to {} ({state})\nSubject: {}\n\n{}",

@@ -4,6 +4,7 @@ mod commands;
 mod config;
 mod output;
 mod serve;
+mod workers;
 
 use std::process::ExitCode;
 

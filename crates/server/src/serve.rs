@@ -4,15 +4,17 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use switchboard_service::mail::{DeliveryPolicy, Mailer, SmtpTransport, parse_mailbox};
 use switchboard_store::Db;
 use switchboard_web::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config;
+use crate::{config, workers};
 
 /// Options of `switchboard serve`.
 #[derive(Debug, Args)]
@@ -20,10 +22,60 @@ pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free one).
     #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// SMTP server for outgoing mail: `smtp://host:25` (plain, for a local relay),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465` (TLS). Without it no mail is sent: it stays in
+    /// the outbox, readable with `switchboard mail list`.
+    #[arg(long, env = "SWITCHBOARD_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail, e.g. `Acme Switchboard <no-reply@acme.example.com>`.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAIL_FROM",
+        default_value = "Switchboard <switchboard@localhost>"
+    )]
+    pub mail_from: String,
+    /// Wait after a first failed delivery; it doubles with each further failure, up to
+    /// an hour.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAIL_RETRY_BASE",
+        default_value = "30s",
+        hide = true
+    )]
+    pub mail_retry_base: jiff::SignedDuration,
+}
+
+/// The mailer `--smtp-url` asks for, if any; refuses bad settings with how to fix them.
+fn mailer(args: &ServeArgs) -> anyhow::Result<Option<Mailer>> {
+    let Some(url) = args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let transport = SmtpTransport::from_url(url.trim()).map_err(|e| {
+        anyhow::anyhow!(
+            "--smtp-url {}: {e} (use smtp://host:25, smtp://user:password@host:587?tls=required \
+             or smtps://user:password@host:465)",
+            config::redact(url)
+        )
+    })?;
+    let from = parse_mailbox(&args.mail_from).map_err(|e| {
+        anyhow::anyhow!(
+            "--mail-from: {e}; give an address such as \"Switchboard <no-reply@example.com>\""
+        )
+    })?;
+    if args.mail_retry_base <= jiff::SignedDuration::ZERO {
+        anyhow::bail!("--mail-retry-base must be positive, such as 30s");
+    }
+    let policy = DeliveryPolicy {
+        retry_base: args.mail_retry_base,
+        ..DeliveryPolicy::default()
+    };
+    Ok(Some(Mailer::new(Arc::new(transport), from, policy)))
 }
 
 /// Runs the server until a shutdown signal arrives.
 pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mailer = mailer(&args)?;
     let listener = TcpListener::bind(args.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (is another server using it? choose another with --listen)",
@@ -51,11 +103,18 @@ pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow:
     let app = switchboard_web::app(state);
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let _ = stop_rx;
+    let workers = workers::spawn(&sb, mailer.clone(), &stop_rx);
 
     println!("Switchboard listening on http://{local}");
     println!("  dashboard and links: {public_url}");
     println!("  API reference:       {public_url}/api/v1/docs");
+    match &args.smtp_url {
+        Some(url) if mailer.is_some() => println!("  mail sent through:   {}", config::redact(url)),
+        _ => println!(
+            "  mail:                no SMTP server (--smtp-url); mail waits in the outbox, \
+             see `switchboard mail list`"
+        ),
+    }
     if let Some(token) = setup_token {
         println!("First run: open {public_url}/setup/{token} to create your account and its owner");
     }
@@ -69,6 +128,7 @@ pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow:
     .context("the HTTP server failed")?;
 
     let _ = stop_tx.send(true);
+    workers.join().await;
     db.close().await;
     println!("Switchboard stopped");
     Ok(ExitCode::SUCCESS)

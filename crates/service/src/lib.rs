@@ -13,6 +13,7 @@ pub mod error;
 pub mod import;
 pub mod invites;
 pub mod lifecycle;
+pub mod mail;
 pub mod resources;
 pub mod roles;
 pub mod scheduler;

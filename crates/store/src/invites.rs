@@ -246,3 +246,46 @@ pub async fn use_email_change(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> St
     .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Unused, unrevoked invites that ran out before `now` and have not been marked expired
+/// yet, across accounts: (account, invite id, user).
+pub async fn list_due_invite_expiries(
+    tx: &mut Tx,
+    now: jiff::Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<(AccountId, String, UserId)>> {
+    let rows: Vec<(String, String, String)> = on!(tx, |c| sqlx::query_as(
+        "SELECT account_id, id, user_id FROM invites WHERE expires_at <= $1 \
+         AND used_at IS NULL AND revoked_at IS NULL AND expired_at IS NULL \
+         ORDER BY expires_at, id LIMIT $2"
+    )
+    .bind(to_micros(now))
+    .bind(i64::from(limit))
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|(a, i, u)| Ok((parse_id(&a)?, i, parse_id(&u)?)))
+        .collect()
+}
+
+/// Marks a run-out invite as expired. False when it was used, revoked or marked already
+/// (so that exactly one process records each expiry).
+pub async fn mark_invite_expired(
+    tx: &mut Tx,
+    account: AccountId,
+    id: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "UPDATE invites SET expired_at = $3 WHERE account_id = $1 AND id = $2 \
+         AND expires_at <= $3 AND used_at IS NULL AND revoked_at IS NULL \
+         AND expired_at IS NULL"
+    )
+    .bind(account.to_string())
+    .bind(id)
+    .bind(to_micros(now))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use switchboard_testkit::{Backend, TestDb};
 
 /// A running `switchboard serve` and the address it reported.
-struct Running {
-    child: Child,
-    base: String,
-    lines: std::sync::mpsc::Receiver<String>,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Running {
@@ -22,17 +22,40 @@ impl Drop for Running {
 }
 
 fn start(dir: &std::path::Path, db_url: Option<&str>) -> Running {
+    start_with(dir, db_url, &[], None)
+}
+
+/// Starts `serve` on a free port with extra `serve` arguments, its log (at info level)
+/// going to `log` when given.
+pub(crate) fn start_with(
+    dir: &std::path::Path,
+    db_url: Option<&str>,
+    extra: &[&str],
+    log: Option<&std::path::Path>,
+) -> Running {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
     cmd.current_dir(dir)
         .env_remove("SWITCHBOARD_DATABASE_URL")
         .env_remove("SWITCHBOARD_LISTEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .env_remove("SWITCHBOARD_SMTP_URL")
+        .env_remove("SWITCHBOARD_MAIL_FROM")
+        .env_remove("SWITCHBOARD_MAIL_RETRY_BASE")
+        .stdout(Stdio::piped());
+    match log {
+        Some(path) => {
+            cmd.env("SWITCHBOARD_LOG", "info")
+                .stderr(std::fs::File::create(path).unwrap());
+        }
+        None => {
+            cmd.stderr(Stdio::null());
+        }
+    }
     if let Some(url) = db_url {
         cmd.args(["--database-url", url]);
     }
     let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -66,7 +89,7 @@ fn start(dir: &std::path::Path, db_url: Option<&str>) -> Running {
     }
 }
 
-fn terminate(r: &mut Running) -> std::process::ExitStatus {
+pub(crate) fn terminate(r: &mut Running) -> std::process::ExitStatus {
     let pid = r.child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
