@@ -1,8 +1,8 @@
 //! Departments: settings, ordered members, managers.
 
 use switchboard_domain::{
-    Department, DepartmentId, DomainError, Fallback, Name, RoutingMethod, TimeZoneName, UserId,
-    UserStatus, WeeklySchedule,
+    Department, DepartmentId, DomainError, Fallback, Name, RoutingMethod, Scope, TimeZoneName,
+    User, UserId, UserStatus, WeeklySchedule,
 };
 use switchboard_store::{StoreError, UniqueKey, departments as store, users};
 
@@ -45,6 +45,26 @@ pub struct DepartmentPatch {
     pub time_zone: Option<TimeZoneName>,
     /// Fallback.
     pub fallback: Option<Fallback>,
+}
+
+/// A department with its members (in ring order) and managers as users.
+#[derive(Clone, Debug)]
+pub struct DepartmentPeople {
+    /// The department.
+    pub department: Department,
+    /// Its members, in ring order.
+    pub members: Vec<User>,
+    /// Its managers.
+    pub managers: Vec<User>,
+}
+
+/// Who may change a department.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Only those who manage departments (settings, managers, deletion).
+    Settings,
+    /// Also a Manager of this very department (its members).
+    Members,
 }
 
 fn view(d: &Department) -> serde_json::Value {
@@ -176,18 +196,58 @@ impl Switchboard {
         Ok(store::list_departments(&mut c.tx, c.account.id).await?)
     }
 
+    /// A department with its members and managers, for those who may view users.
+    pub async fn get_department_people(
+        &self,
+        ctx: &Ctx,
+        id: DepartmentId,
+    ) -> Result<DepartmentPeople> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who.require(c.who.perms.view_users, "view users")?;
+        let department = store::find_department(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("department"))?;
+        let mut members = Vec::with_capacity(department.members.len());
+        for u in &department.members {
+            if let Some(u) = users::find_user(&mut c.tx, c.account.id, *u).await? {
+                members.push(u);
+            }
+        }
+        let mut managers = Vec::with_capacity(department.managers.len());
+        for u in &department.managers {
+            if let Some(u) = users::find_user(&mut c.tx, c.account.id, *u).await? {
+                managers.push(u);
+            }
+        }
+        Ok(DepartmentPeople {
+            department,
+            members,
+            managers,
+        })
+    }
+
     async fn change_department(
         &self,
         ctx: &Ctx,
         id: DepartmentId,
+        access: Access,
         apply: impl AsyncFnOnce(&mut Change, &mut Department) -> Result<()>,
     ) -> Result<Department> {
         let mut c = self.begin(ctx).await?;
-        c.who
-            .require(c.who.perms.manage_departments, "manage departments")?;
         let before = store::find_department(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("department"))?;
+        // A Manager arranges the members of the departments they manage (SPEC §1: they act
+        // inside their departments); everything else needs "manage departments".
+        let manages_it = access == Access::Members
+            && c.who.perms.edit_users >= Scope::Departments
+            && c.who
+                .user_id
+                .is_some_and(|me| before.managers.contains(&me));
+        if !manages_it {
+            c.who
+                .require(c.who.perms.manage_departments, "manage departments")?;
+        }
         let mut d = before.clone();
         apply(&mut c, &mut d).await?;
         match store::update_department(&mut c.tx, &d).await {
@@ -214,7 +274,7 @@ impl Switchboard {
         id: DepartmentId,
         p: DepartmentPatch,
     ) -> Result<Department> {
-        self.change_department(ctx, id, async |c, d| {
+        self.change_department(ctx, id, Access::Settings, async |c, d| {
             if let Some(n) = p.name {
                 d.name = n;
             }
@@ -240,15 +300,22 @@ impl Switchboard {
         .await
     }
 
-    /// Replaces the members, in ring order.
+    /// Replaces the members, in ring order. Those who manage departments may set any
+    /// members; a Manager of this department may reorder and remove its members and add
+    /// users they may edit (members of departments they manage).
     pub async fn set_department_members(
         &self,
         ctx: &Ctx,
         id: DepartmentId,
         members: Vec<UserId>,
     ) -> Result<Department> {
-        self.change_department(ctx, id, async |c, d| {
+        self.change_department(ctx, id, Access::Members, async |c, d| {
             check_users(c, "members", &members, false).await?;
+            if !c.who.perms.manage_departments {
+                for m in members.iter().filter(|m| !d.members.contains(m)) {
+                    c.who.check_can_edit(&mut c.tx, c.account.id, *m).await?;
+                }
+            }
             d.members = members;
             Ok(())
         })
@@ -262,7 +329,7 @@ impl Switchboard {
         id: DepartmentId,
         managers: Vec<UserId>,
     ) -> Result<Department> {
-        self.change_department(ctx, id, async |c, d| {
+        self.change_department(ctx, id, Access::Settings, async |c, d| {
             check_users(c, "managers", &managers, true).await?;
             d.managers = managers;
             Ok(())

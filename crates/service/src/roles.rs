@@ -33,7 +33,15 @@ impl Switchboard {
         Ok(store::list_roles(&mut c.tx, c.account.id).await?)
     }
 
-    /// Adds a custom role.
+    /// Reads one of the account's roles.
+    pub async fn get_role(&self, ctx: &Ctx, id: RoleId) -> Result<Role> {
+        let mut c = self.begin_read(ctx).await?;
+        store::find_role(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("role"))
+    }
+
+    /// Adds a custom role, with no right the actor does not hold themselves.
     pub async fn create_role(
         &self,
         ctx: &Ctx,
@@ -42,6 +50,7 @@ impl Switchboard {
     ) -> Result<Role> {
         let mut c = self.begin(ctx).await?;
         c.who.require(c.who.perms.manage_roles, "manage roles")?;
+        c.who.check_can_grant(&permissions, name.as_str())?;
         let r = Role {
             id: RoleId::new(),
             account_id: c.account.id,
@@ -60,6 +69,7 @@ impl Switchboard {
     }
 
     /// Renames a role or changes its permissions. Takes effect on holders' next request.
+    /// Nobody gives a role a right they do not hold themselves.
     pub async fn update_role(
         &self,
         ctx: &Ctx,
@@ -91,6 +101,7 @@ impl Switchboard {
                     "the Administrator role always has every permission",
                 ));
             }
+            c.who.check_can_grant(&p, r.name.as_str())?;
             r.permissions = p;
         }
         match store::update_role(&mut c.tx, &r).await {

@@ -2,8 +2,10 @@
 
 pub mod account;
 pub mod bulk;
+pub mod departments;
 pub mod links;
 pub mod reference;
+pub mod roles;
 pub mod sessions;
 pub mod users;
 
@@ -19,4 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(links::router())
         .merge(users::router())
+        .merge(departments::router())
+        .merge(roles::router())
 }

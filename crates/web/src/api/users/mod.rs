@@ -16,6 +16,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+/// Shared with departments: weekly schedules and user statuses.
+pub(crate) use output::{CallHours, UserStatusOut};
 use output::{Lookups, UserOut};
 
 /// The routes of this module.

@@ -175,7 +175,8 @@ impl CallHours {
             .collect()
     }
 
-    fn from_map(map: BTreeMap<String, Vec<switchboard_domain::schedule::SlotText>>) -> Self {
+    /// From the domain's wire map.
+    pub fn from_map(map: BTreeMap<String, Vec<switchboard_domain::schedule::SlotText>>) -> Self {
         let mut out = Self::default();
         for (day, slots) in map {
             let slots = Some(
