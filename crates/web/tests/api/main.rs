@@ -7,6 +7,8 @@ mod support;
 mod account;
 mod basics;
 mod bulk;
+mod departments;
 mod links;
+mod roles;
 mod sessions;
 mod users;

@@ -6,6 +6,7 @@
 mod adding;
 mod editing;
 mod import;
+mod managing;
 mod permissions;
 
 use switchboard_domain::{

@@ -8,6 +8,8 @@ mod permissions;
 mod revocation;
 mod schema;
 
+pub use schema::conforms;
+
 use serde_json::{Value, json};
 use switchboard_domain::{
     DepartmentId, E164, Fallback, Name, RoleRef, RoutingMethod, UserId, WeeklySchedule,

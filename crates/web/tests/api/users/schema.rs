@@ -9,7 +9,7 @@ use crate::support::Server;
 
 /// Checks that `body` has every required property of schema `name` and no undocumented
 /// ones, recursing into documented object and array properties.
-fn conforms(doc: &serde_json::Value, name: &str, body: &serde_json::Value) {
+pub fn conforms(doc: &serde_json::Value, name: &str, body: &serde_json::Value) {
     let schema = &doc["components"]["schemas"][name];
     let props = schema["properties"]
         .as_object()
