@@ -77,6 +77,20 @@ impl Switchboard {
         name: Option<Name>,
         permissions: Option<Permissions>,
     ) -> Result<Role> {
+        self.edit_role(ctx, id, name, permissions.map(|p| move |_| p))
+            .await
+    }
+
+    /// Like [`Self::update_role`], with the new permissions worked out from the current ones
+    /// inside the same transaction (so changing a few named permissions loses no
+    /// concurrent change to the others).
+    pub async fn edit_role(
+        &self,
+        ctx: &Ctx,
+        id: RoleId,
+        name: Option<Name>,
+        permissions: Option<impl FnOnce(Permissions) -> Permissions>,
+    ) -> Result<Role> {
         let mut c = self.begin(ctx).await?;
         c.who.require(c.who.perms.manage_roles, "manage roles")?;
         let before = store::find_role(&mut c.tx, c.account.id, id)
@@ -93,7 +107,8 @@ impl Switchboard {
             }
             r.name = n;
         }
-        if let Some(p) = permissions {
+        if let Some(change) = permissions {
+            let p = change(r.permissions);
             if r.is_administrator() && p != Permissions::ADMINISTRATOR {
                 return refuse(DomainError::field(
                     "permissions",

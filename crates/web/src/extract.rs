@@ -21,8 +21,17 @@ fn json_path(path: &serde_path_to_error::Path) -> String {
     if p == "." { String::new() } else { p }
 }
 
-/// Deserializes a JSON body, naming the offending field.
+/// Deserializes a JSON body, naming the offending field. Every body the API documents is
+/// an object; serde would also read a struct from an array of its field values, so a
+/// top-level array is refused here.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::field(
+            "body",
+            "invalid",
+            "the body must be a JSON object",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = json_path(e.path());

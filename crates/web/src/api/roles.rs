@@ -291,11 +291,8 @@ pub async fn update_role(
     ApiJson(input): ApiJson<RolePatchIn>,
 ) -> ApiResult<Json<RoleOut>> {
     let name = input.name.as_deref().map(parse_name).transpose()?;
-    let permissions = match input.permissions {
-        Some(p) => Some(p.over(state.sb.get_role(&ctx, id).await?.permissions)),
-        None => None,
-    };
-    let r = state.sb.update_role(&ctx, id, name, permissions).await?;
+    let permissions = input.permissions.map(|p| move |current| p.over(current));
+    let r = state.sb.edit_role(&ctx, id, name, permissions).await?;
     Ok(Json(RoleOut::from(&r)))
 }
 

@@ -224,6 +224,7 @@ async fn bad_department_input_is_refused_naming_the_field(s: Server) {
         (json!({}), "members"),
         (json!({ "members": "x" }), "members"),
         (json!({ "members": ["x"] }), "members[0]"),
+        (json!([[]]), "body"),
     ] {
         let r = put(&api, &format!("{path}/members"), body.clone()).await;
         assert_eq!(r.status, 422, "{body}: {:?}", r.body);

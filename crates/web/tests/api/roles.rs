@@ -209,6 +209,11 @@ async fn bad_role_input_is_refused_naming_the_field(s: Server) {
         )
         .await;
     assert_problem(&r, 422, "validation_failed", Some("permissions.call_logs"));
+    // A struct's fields as an array are not an object.
+    let r = api
+        .send(Method::PATCH, &path, Some(&json!([null, null])), &[])
+        .await;
+    assert_problem(&r, 422, "validation_failed", Some("body"));
     assert_problem(&api.get(&at("basic")).await, 404, "not_found", None);
     assert_problem(
         &api.patch(&at("42"), &json!({ "name": "X" })).await,

@@ -187,6 +187,24 @@ async fn nobody_gives_a_role_rights_they_do_not_hold(app: TestApp) {
         app.sb.get_role(owner, role.id).await.unwrap().permissions,
         wider
     );
+    // Changing one named permission keeps the others as stored.
+    let edited = app
+        .sb
+        .edit_role(
+            owner,
+            role.id,
+            None,
+            Some(|p: Permissions| Permissions { export: true, ..p }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        edited.permissions,
+        Permissions {
+            export: true,
+            ..wider
+        }
+    );
     let other = app.account("Globex", Plan::Pro, 10).await;
     assert_eq!(
         refusal(app.sb.get_role(&other.owner_ctx, role.id).await).code(),

@@ -96,15 +96,21 @@ pub async fn list_users(
             "must be between 1 and 500",
         ));
     }
-    let department = match q.department.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(d) => Some(d.parse::<DepartmentId>().map_err(|_| {
-            ApiError::field(
-                "department",
-                "invalid",
-                format!("{d:?} is not a department id"),
-            )
-        })?),
+    // The parameter is documented as a uuid: an empty value is refused, not read as absent.
+    let department = match q.department.as_deref() {
+        None => None,
+        Some(d) => Some(
+            d.parse::<DepartmentId>()
+                .ok()
+                .filter(|_| d.len() == 36)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "department",
+                        "invalid",
+                        format!("{d:?} is not a department id"),
+                    )
+                })?,
+        ),
     };
     for (name, value, max) in [
         ("q", &q.q, 200),
