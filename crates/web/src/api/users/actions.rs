@@ -129,8 +129,6 @@ pub async fn replace_user(
     let email = input
         .email
         .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
         .and_then(|e| p.check(Email::parse("email", e)));
     p.finish()?;
     let Some(mobile) = mobile else {

@@ -96,8 +96,8 @@ pub async fn list_users(
             "must be between 1 and 500",
         ));
     }
-    let department = match q.department.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let department = match q.department.as_deref() {
+        None => None,
         Some(d) => Some(d.parse::<DepartmentId>().map_err(|_| {
             ApiError::field(
                 "department",
