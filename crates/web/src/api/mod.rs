@@ -4,6 +4,7 @@ pub mod account;
 pub mod bulk;
 pub mod links;
 pub mod reference;
+pub mod routing;
 pub mod sessions;
 pub mod users;
 
@@ -19,4 +20,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(links::router())
         .merge(users::router())
+        .merge(routing::router())
 }

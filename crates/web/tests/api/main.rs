@@ -8,5 +8,6 @@ mod account;
 mod basics;
 mod bulk;
 mod links;
+mod routing;
 mod sessions;
 mod users;
