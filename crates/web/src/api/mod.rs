@@ -1,11 +1,17 @@
 //! The REST API v1: one module per resource, each contributing its documented routes.
 
 pub mod account;
+pub mod audit;
 pub mod bulk;
 pub mod links;
+pub mod mail;
+pub mod numbers;
+mod params;
 pub mod reference;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
+pub mod workflows;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -19,4 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(links::router())
         .merge(users::router())
+        .merge(numbers::router())
+        .merge(workflows::router())
+        .merge(audit::router())
+        .merge(tokens::router())
+        .merge(mail::router())
 }

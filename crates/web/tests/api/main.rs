@@ -5,8 +5,13 @@
 mod support;
 
 mod account;
+mod audit;
 mod basics;
 mod bulk;
 mod links;
+mod mail;
+mod numbers;
 mod sessions;
+mod tokens;
 mod users;
+mod workflows;
