@@ -6,7 +6,7 @@ pub mod bulk;
 pub mod links;
 pub mod mail;
 pub mod numbers;
-mod params;
+pub(crate) mod params;
 pub mod reference;
 pub mod sessions;
 pub mod tokens;

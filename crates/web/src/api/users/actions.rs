@@ -126,11 +126,10 @@ pub async fn replace_user(
         .name
         .as_deref()
         .and_then(|n| p.check(Name::parse("name", n)));
+    // `format: email`: an empty value is refused, not taken as "keep the old email".
     let email = input
         .email
         .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
         .and_then(|e| p.check(Email::parse("email", e)));
     p.finish()?;
     let Some(mobile) = mobile else {
