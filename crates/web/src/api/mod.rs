@@ -1,12 +1,18 @@
 //! The REST API v1: one module per resource, each contributing its documented routes.
 
 pub mod account;
+pub mod audit;
 pub mod bulk;
 pub mod links;
+pub mod mail;
+pub mod numbers;
+pub(crate) mod params;
 pub mod reference;
 pub mod routing;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
+pub mod workflows;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -21,4 +27,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(links::router())
         .merge(users::router())
         .merge(routing::router())
+        .merge(numbers::router())
+        .merge(workflows::router())
+        .merge(audit::router())
+        .merge(tokens::router())
+        .merge(mail::router())
 }

@@ -5,9 +5,14 @@
 mod support;
 
 mod account;
+mod audit;
 mod basics;
 mod bulk;
 mod links;
+mod mail;
+mod numbers;
 mod routing;
 mod sessions;
+mod tokens;
 mod users;
+mod workflows;

@@ -96,16 +96,12 @@ pub async fn list_users(
             "must be between 1 and 500",
         ));
     }
-    let department = match q.department.as_deref() {
-        None => None,
-        Some(d) => Some(d.parse::<DepartmentId>().map_err(|_| {
-            ApiError::field(
-                "department",
-                "invalid",
-                format!("{d:?} is not a department id"),
-            )
-        })?),
-    };
+    // The document says `format: uuid`: an empty or padded value is refused, not ignored.
+    let department = q
+        .department
+        .as_deref()
+        .map(|d| crate::api::params::id::<DepartmentId>("department", d))
+        .transpose()?;
     for (name, value, max) in [
         ("q", &q.q, 200),
         ("role", &q.role, 100),

@@ -154,6 +154,13 @@ async fn replacing_moves_the_person_to_a_new_mobile_keeping_their_extension(s: S
         )
         .await;
     assert_problem(&r, 422, "validation_failed", Some("mode"));
+    let r = api
+        .post(
+            &format!("{}/replace", at(&new_id)),
+            &json!({ "mobile": "+919876543298", "email": "" }),
+        )
+        .await;
+    assert_problem(&r, 422, "validation_failed", Some("email"));
 }
 
 async fn a_blocked_delete_lists_its_blockers_until_they_are_reassigned(s: Server) {

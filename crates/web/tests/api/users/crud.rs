@@ -297,8 +297,10 @@ async fn the_list_searches_filters_and_pages_with_a_cursor(s: Server) {
     assert_problem(&r, 422, "validation_failed", Some("status"));
     let r = api.get("/api/v1/users?cursor=zzz").await;
     assert_problem(&r, 422, "validation_failed", Some("cursor"));
-    let r = api.get("/api/v1/users?department=sales").await;
-    assert_problem(&r, 422, "validation_failed", Some("department"));
+    for bad in ["sales", "", "%20"] {
+        let r = api.get(&format!("/api/v1/users?department={bad}")).await;
+        assert_problem(&r, 422, "validation_failed", Some("department"));
+    }
     let r = api.get("/api/v1/users?role=Overlord").await;
     assert_problem(&r, 422, "validation_failed", Some("role"));
     let r = api.get("/api/v1/users?colour=red").await;
