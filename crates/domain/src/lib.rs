@@ -10,6 +10,7 @@ pub mod ids;
 pub mod mail;
 pub mod resources;
 pub mod role;
+pub mod routing;
 pub mod schedule;
 pub mod user;
 pub mod values;

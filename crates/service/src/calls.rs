@@ -105,6 +105,12 @@ impl Switchboard {
             }
             other => other?,
         }
+        if let Some(d) = record.department_id
+            && record.direction == "inbound"
+        {
+            switchboard_store::departments::advance_department_rotation(&mut c.tx, c.account.id, d)
+                .await?;
+        }
         c.audit(
             "call.recorded",
             Target {

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod resources;
 pub mod roles;
+pub mod routing;
 pub mod scheduler;
 pub mod secrets;
 pub mod sessions;

@@ -86,14 +86,17 @@ impl Switchboard {
         Ok(auth::list_api_tokens(&mut c.tx, c.account.id).await?)
     }
 
-    /// Revokes a token; it stops working on its next use.
+    /// Revokes a token; it stops working on its next use. Revoking it again changes nothing.
     pub async fn revoke_api_token(&self, ctx: &Ctx, id: ApiTokenId) -> Result<()> {
         let mut c = self.begin(ctx).await?;
         c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
         let t = auth::find_api_token(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("API token"))?;
-        auth::revoke_api_token(&mut c.tx, c.account.id, id, c.now).await?;
+        if !auth::revoke_api_token(&mut c.tx, c.account.id, id, c.now).await? {
+            // Already revoked: nothing changes, so nothing is recorded.
+            return Ok(());
+        }
         c.audit(
             "api_token.revoked",
             Target {

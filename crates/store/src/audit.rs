@@ -145,3 +145,31 @@ pub async fn list_audit_events(
         .await)?;
     rows.into_iter().map(EventRow::into_event).collect()
 }
+
+/// Events newest first, before `before_seq` when given (the previous page's last), up to
+/// `limit`: the log as a person reads it.
+pub async fn list_audit_events_newest(
+    tx: &mut Tx,
+    account: AccountId,
+    filter: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<AuditEvent>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE account_id = $1 AND seq < $2 \
+         AND ($3 = '' OR actor_id = $3) AND ($4 = '' OR target_id = $4) \
+         AND ($5 = '' OR action = $5) AND at >= $6 AND at < $7 ORDER BY seq DESC LIMIT $8"
+    );
+    let rows: Vec<EventRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(filter.actor_id.clone().unwrap_or_default())
+        .bind(filter.target_id.clone().unwrap_or_default())
+        .bind(filter.action.clone().unwrap_or_default())
+        .bind(filter.since.map(to_micros).unwrap_or(i64::MIN))
+        .bind(filter.until.map(to_micros).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await)?;
+    rows.into_iter().map(EventRow::into_event).collect()
+}

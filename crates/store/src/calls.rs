@@ -119,3 +119,25 @@ pub async fn list_calls(
 pub fn call_time(t: jiff::Timestamp) -> i64 {
     to_micros(t)
 }
+
+/// When each member of a department last finished an answered call (any department), for
+/// longest-idle routing. Members who never answered are absent.
+pub async fn list_member_last_answered(
+    tx: &mut Tx,
+    account: AccountId,
+    department: switchboard_domain::DepartmentId,
+) -> StoreResult<Vec<(switchboard_domain::UserId, jiff::Timestamp)>> {
+    let rows: Vec<(String, i64)> = on!(tx, |c| sqlx::query_as(
+        "SELECT m.user_id, MAX(r.ended_at) FROM department_members m \
+         JOIN call_records r ON r.account_id = m.account_id AND r.user_id = m.user_id \
+         WHERE m.account_id = $1 AND m.department_id = $2 AND r.outcome = 'answered' \
+         GROUP BY m.user_id"
+    )
+    .bind(account.to_string())
+    .bind(department.to_string())
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|(u, t)| Ok((parse_id(&u)?, crate::db::from_micros(t)?)))
+        .collect()
+}

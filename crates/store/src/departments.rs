@@ -429,3 +429,36 @@ pub async fn reassign_managed_departments(
     }
     Ok(managed.len() as u64)
 }
+
+/// How many calls round robin has handed out in this department.
+pub async fn find_department_rotation(
+    tx: &mut Tx,
+    account: AccountId,
+    id: DepartmentId,
+) -> StoreResult<u64> {
+    let n: Option<(i64,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT rotation FROM departments WHERE account_id = $1 AND id = $2"
+    )
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .fetch_optional(c)
+    .await)?;
+    Ok(n.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0)))
+}
+
+/// Moves round robin on by one call (a conditional write, safe under concurrent calls).
+pub async fn advance_department_rotation(
+    tx: &mut Tx,
+    account: AccountId,
+    id: DepartmentId,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE departments SET rotation = rotation + 1 WHERE account_id = $1 AND id = $2"
+    )
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}

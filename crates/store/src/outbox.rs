@@ -111,6 +111,33 @@ pub async fn list_mail(
     rows.into_iter().map(MailRow::into_mail).collect()
 }
 
+/// The account's mails, newest first, after `before` (the `(created_at, id)` of the
+/// previous page's last mail) when given.
+pub async fn list_mail_page(
+    tx: &mut Tx,
+    account: AccountId,
+    before: Option<(jiff::Timestamp, MailId)>,
+    limit: u32,
+) -> StoreResult<Vec<OutboxMail>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outbox WHERE account_id = $1 \
+         AND ($2 = 0 OR created_at < $3 OR (created_at = $3 AND id < $4)) \
+         ORDER BY created_at DESC, id DESC LIMIT $5"
+    );
+    let (at, id) = before
+        .map(|(at, id)| (to_micros(at), id.to_string()))
+        .unwrap_or((0, String::new()));
+    let rows: Vec<MailRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(i64::from(before.is_some()))
+        .bind(at)
+        .bind(&id)
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await)?;
+    rows.into_iter().map(MailRow::into_mail).collect()
+}
+
 /// Claims up to `limit` pending mails that are due at `now` and not leased to another
 /// worker: each gets the lease `until`, the claim `token`, and one more attempt. Run it
 /// in a write transaction and commit at once; the claimed rows are then this worker's

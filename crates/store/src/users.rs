@@ -583,3 +583,27 @@ pub async fn list_due_deactivations(
         .map(|(a, u)| Ok((parse_id(a)?, parse_id(u)?)))
         .collect()
 }
+
+/// The members of a department as users, in ring order.
+pub async fn list_department_users(
+    tx: &mut Tx,
+    account: AccountId,
+    department: switchboard_domain::DepartmentId,
+) -> StoreResult<Vec<User>> {
+    let columns: Vec<String> = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{}", c.trim()))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM department_members m JOIN users u \
+         ON u.account_id = m.account_id AND u.id = m.user_id \
+         WHERE m.account_id = $1 AND m.department_id = $2 ORDER BY m.position, u.id",
+        columns.join(", ")
+    );
+    let rows: Vec<UserRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(department.to_string())
+        .fetch_all(c)
+        .await)?;
+    rows_into_users(tx, account, rows).await
+}

@@ -7,6 +7,7 @@ mod serve;
 use std::process::{Command, Output};
 
 mod first_run;
+mod routing;
 
 use switchboard_testkit::{Backend, TestDb};
 
@@ -345,10 +346,11 @@ async fn an_operator_imports_users_from_csv_all_or_nothing_and_exports_them(back
     assert!(!text.contains("Asha Rao"), "{text}");
 }
 
+#[macro_export]
 macro_rules! on_both {
     ($($name:ident),*) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })* }
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(switchboard_testkit::Backend::Sqlite).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(switchboard_testkit::Backend::Postgres).await })* }
     };
 }
 

@@ -10,4 +10,5 @@ mod edit;
 mod life;
 mod mail;
 mod race;
+mod routing;
 mod smoke;

@@ -1,13 +1,20 @@
 //! The REST API v1: one module per resource, each contributing its documented routes.
 
 pub mod account;
+pub mod audit;
 pub mod bulk;
 pub mod departments;
 pub mod links;
+pub mod mail;
+pub mod numbers;
+pub(crate) mod params;
 pub mod reference;
 pub mod roles;
+pub mod routing;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
+pub mod workflows;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,4 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(departments::router())
         .merge(roles::router())
+        .merge(routing::router())
+        .merge(numbers::router())
+        .merge(workflows::router())
+        .merge(audit::router())
+        .merge(tokens::router())
+        .merge(mail::router())
 }

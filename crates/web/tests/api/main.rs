@@ -5,10 +5,16 @@
 mod support;
 
 mod account;
+mod audit;
 mod basics;
 mod bulk;
 mod departments;
 mod links;
+mod mail;
+mod numbers;
 mod roles;
+mod routing;
 mod sessions;
+mod tokens;
 mod users;
+mod workflows;

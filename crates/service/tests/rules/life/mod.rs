@@ -6,6 +6,7 @@
 mod audit;
 mod delete;
 mod lifecycle;
+mod pages;
 mod replace;
 mod resources;
 mod support;

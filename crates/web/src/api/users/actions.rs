@@ -126,7 +126,7 @@ pub async fn replace_user(
         .name
         .as_deref()
         .and_then(|n| p.check(Name::parse("name", n)));
-    // Documented as an email: an empty one is refused, not read as "keep the old one".
+    // `format: email`: an empty value is refused, not taken as "keep the old email".
     let email = input
         .email
         .as_deref()
