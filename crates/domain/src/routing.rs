@@ -232,6 +232,9 @@ pub fn ring_plan(
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
