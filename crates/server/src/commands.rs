@@ -230,9 +230,13 @@ enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long)]
         name: String,
-        /// The role bounding what the token may do.
+        /// The role bounding what the token may do through the REST API.
         #[arg(long, default_value = "Administrator")]
         role: String,
+        /// What the token may do: `api` (the REST API, the default) and/or `calls:ingest`
+        /// (report finished calls, for the telephony engine). Repeat for several.
+        #[arg(long = "scope", value_name = "SCOPE", default_values_t = ["api".to_owned()])]
+        scopes: Vec<String>,
     },
 }
 
@@ -294,13 +298,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account,
             name,
             role,
+            scopes,
         }) => {
             let ctx = Ctx::cli(account_id(&account)?);
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let (t, secret) = sb
-                .create_api_token(&ctx, &name, "api", Some(RoleRef::parse(&role)), None)
+                .create_scoped_api_token(
+                    &ctx,
+                    &name,
+                    "api",
+                    Some(RoleRef::parse(&role)),
+                    None,
+                    &scopes,
+                )
                 .await
                 .map_err(|e| anyhow!(explain(&e)))?;
             println!("token id: {}", t.id);
+            println!("scopes: {}", t.scopes.join(" "));
             println!("secret (shown once): {secret}");
             Ok(ExitCode::SUCCESS)
         }

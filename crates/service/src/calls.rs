@@ -1,12 +1,26 @@
-//! Call records reported by the telephony engine. Each keeps the answering user's name and
-//! extension as they were, so reports stay attributed after the user is deleted (R9).
+//! Call records reported by the telephony engine, the call log and the per-user report.
+//! Each record keeps the user's name and extension as they were, so the log and the
+//! report stay attributed after the user is deleted (R9).
 
-use switchboard_domain::{DepartmentId, DomainError, UserId};
-use switchboard_store::calls::{CallRecord, call_time, insert_call, list_calls};
-use switchboard_store::{StoreError, UniqueKey, users};
+use std::collections::HashMap;
 
-use crate::error::{Result, refuse};
+use switchboard_domain::{DepartmentId, DomainError, E164, FieldError, Scope, User, UserId};
+use switchboard_store::calls::{
+    CallCursor, CallFilter, CallRecord, CallVisibility, call_time, find_call_by_engine_id,
+    insert_call, list_calls_page, user_call_stats,
+};
+use switchboard_store::users::UserFilter;
+use switchboard_store::{StoreError, UniqueKey, auth, departments, users};
+
+use crate::ctx::{Actor, Principal};
+use crate::error::{Result, forbidden};
+use crate::tokens::{SCOPE_CALLS_INGEST, has_scope};
 use crate::{Ctx, Switchboard, Target};
+
+/// The directions a call can take.
+pub const DIRECTIONS: [&str; 2] = ["inbound", "outbound"];
+/// The outcomes a call can have.
+pub const OUTCOMES: [&str; 4] = ["answered", "missed", "voicemail", "abandoned"];
 
 /// A finished call as reported.
 #[derive(Clone, Debug)]
@@ -15,13 +29,13 @@ pub struct NewCall {
     pub engine_call_id: String,
     /// `inbound` or `outbound`.
     pub direction: String,
-    /// Caller.
+    /// Caller (a number, or a name such as `anonymous`).
     pub caller: String,
-    /// The account's number involved.
+    /// The account's number involved (E.164).
     pub number: String,
     /// Department it was routed to.
     pub department_id: Option<DepartmentId>,
-    /// The user who answered.
+    /// The user who answered; for an unanswered call, the user it was offered to.
     pub user_id: Option<UserId>,
     /// Start.
     pub started_at: jiff::Timestamp,
@@ -31,85 +45,255 @@ pub struct NewCall {
     pub outcome: String,
 }
 
+/// What reporting a call did.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// The stored record (the earlier one when the call was reported before).
+    pub call: CallRecord,
+    /// `false` when the engine's call id was already known and nothing changed.
+    pub created: bool,
+}
+
+/// Which calls to list.
+#[derive(Clone, Debug, Default)]
+pub struct CallQuery {
+    /// Only this user's calls.
+    pub user: Option<UserId>,
+    /// Only calls routed to this department.
+    pub department: Option<DepartmentId>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// An outcome.
+    pub outcome: Option<String>,
+    /// Started at or after.
+    pub from: Option<jiff::Timestamp>,
+    /// Started before.
+    pub to: Option<jiff::Timestamp>,
+}
+
+/// A page of calls.
+#[derive(Clone, Debug)]
+pub struct CallPage {
+    /// The calls, newest first.
+    pub items: Vec<CallRecord>,
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(r: &CallRecord) -> String {
+    hex::encode(format!("{}\n{}", r.started_at, r.id))
+}
+
+fn decode_cursor(s: &str) -> Result<CallCursor> {
+    let bad = || {
+        crate::Error::Domain(DomainError::field(
+            "cursor",
+            "invalid",
+            "is not a cursor returned by this list",
+        ))
+    };
+    let bytes = hex::decode(s.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (at, id) = text.split_once('\n').ok_or_else(bad)?;
+    Ok(CallCursor {
+        started_at: at.parse().map_err(|_| bad())?,
+        id: id.to_owned(),
+    })
+}
+
+/// One user's line in the calls report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserReportLine {
+    /// The user.
+    pub user_id: UserId,
+    /// Their current name, or for a deleted user the name recorded on their calls.
+    pub name: Option<String>,
+    /// Their current extension, or for a deleted user the one recorded on their calls.
+    pub extension: Option<i64>,
+    /// The user has been deleted since.
+    pub former: bool,
+    /// Calls they answered.
+    pub answered: i64,
+    /// Calls offered to them that nobody answered.
+    pub missed: i64,
+    /// Seconds spent on answered calls.
+    pub talk_time_seconds: i64,
+}
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(DomainError::field(field, "required", "must not be empty").into());
+    }
+    if v.chars().count() > max {
+        return Err(DomainError::field(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        )
+        .into());
+    }
+    if v.chars().any(char::is_control) {
+        return Err(
+            DomainError::field(field, "invalid", "must not contain control characters").into(),
+        );
+    }
+    Ok(v.to_owned())
+}
+
+fn check_choice(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(DomainError::field(
+            field,
+            "invalid",
+            format!("{value:?} is not one of {}", allowed.join(", ")),
+        )
+        .into())
+    }
+}
+
+/// Whose calls `who` may read.
+async fn visibility(c: &mut crate::Change, who: &Principal, what: &str) -> Result<CallVisibility> {
+    match who.perms.call_logs {
+        Scope::All => Ok(CallVisibility::All),
+        Scope::Departments => Ok(CallVisibility::Within {
+            departments: who.managed_departments(&mut c.tx, c.account.id).await?,
+            user: who.user_id,
+        }),
+        Scope::Own => Ok(CallVisibility::Within {
+            departments: Vec::new(),
+            user: who.user_id,
+        }),
+        Scope::None => Err(forbidden(format!("your role does not allow you to {what}"))),
+    }
+}
+
 impl Switchboard {
-    /// Records a finished call; reporting the same engine id again changes nothing.
-    pub async fn record_call(&self, ctx: &Ctx, call: NewCall) -> Result<CallRecord> {
+    /// Records a finished call (tokens with the `calls:ingest` scope, and the operator).
+    /// Reporting the same engine call id again changes nothing and returns the first record.
+    pub async fn record_call(&self, ctx: &Ctx, call: NewCall) -> Result<Recorded> {
         let mut c = self.begin(ctx).await?;
-        c.who.require(c.who.is_admin, "report calls")?;
-        if !matches!(call.direction.as_str(), "inbound" | "outbound") {
-            return refuse(DomainError::field(
-                "direction",
-                "invalid",
-                "use inbound or outbound",
+        let allowed = match &ctx.actor {
+            Actor::System(_) => true,
+            Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
+                .await?
+                .is_some_and(|t| has_scope(&t, SCOPE_CALLS_INGEST)),
+            Actor::User(_) | Actor::Scim(_) => false,
+        };
+        if !allowed {
+            return Err(forbidden(
+                "reporting calls needs an API token with the calls:ingest scope",
             ));
         }
-        if !matches!(
-            call.outcome.as_str(),
-            "answered" | "missed" | "voicemail" | "abandoned"
-        ) {
-            return refuse(DomainError::field(
-                "outcome",
-                "invalid",
-                "use answered, missed, voicemail or abandoned",
-            ));
+        // A call reported again is answered with the first report, even if its user has
+        // been deleted in between.
+        if let Ok(id) = check_text("engine_call_id", &call.engine_call_id, 200)
+            && let Some(existing) = find_call_by_engine_id(&mut c.tx, c.account.id, &id).await?
+        {
+            return Ok(Recorded {
+                call: existing,
+                created: false,
+            });
         }
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut keep = |r: Result<String>| match r {
+            Ok(v) => v,
+            Err(crate::Error::Domain(DomainError::Validation(mut e))) => {
+                errors.append(&mut e);
+                String::new()
+            }
+            Err(_) => String::new(),
+        };
+        let engine_call_id = keep(check_text("engine_call_id", &call.engine_call_id, 200));
+        let caller = keep(check_text("caller", &call.caller, 64));
+        let number = keep(
+            E164::parse("number", &call.number)
+                .map(|n| n.to_string())
+                .map_err(crate::Error::from),
+        );
+        let direction =
+            keep(check_choice("direction", &call.direction, &DIRECTIONS).map(|()| call.direction));
+        let outcome =
+            keep(check_choice("outcome", &call.outcome, &OUTCOMES).map(|()| call.outcome));
         if call.ended_at < call.started_at {
-            return refuse(DomainError::field(
+            errors.push(FieldError::new(
                 "ended_at",
                 "invalid",
-                "is before started_at",
+                "must not be before started_at",
             ));
         }
-        let (user_name, user_extension) = match call.user_id {
+        if call.ended_at > c.now + jiff::SignedDuration::from_mins(5) {
+            errors.push(FieldError::new(
+                "ended_at",
+                "invalid",
+                "is in the future: report calls once they have finished",
+            ));
+        }
+        if let Some(d) = call.department_id
+            && departments::find_department(&mut c.tx, c.account.id, d)
+                .await?
+                .is_none()
+        {
+            errors.push(FieldError::new(
+                "department_id",
+                "not_found",
+                "there is no such department",
+            ));
+        }
+        let user = match call.user_id {
             Some(u) => {
-                let user = users::find_user(&mut c.tx, c.account.id, u)
-                    .await?
-                    .ok_or_else(|| {
-                        crate::Error::Domain(DomainError::field(
-                            "user_id",
-                            "not_found",
-                            "there is no such user",
-                        ))
-                    })?;
-                (
-                    Some(user.name.to_string()),
-                    Some(i64::from(user.extension.value())),
-                )
+                let found = users::find_user(&mut c.tx, c.account.id, u).await?;
+                if found.is_none() {
+                    errors.push(FieldError::new(
+                        "user_id",
+                        "not_found",
+                        "there is no such user",
+                    ));
+                }
+                found
             }
-            None => (None, None),
+            None => None,
         };
+        if !errors.is_empty() {
+            return Err(DomainError::Validation(errors).into());
+        }
         let record = CallRecord {
-            id: uuid_like(),
+            id: switchboard_domain::MailId::new().to_string(),
             account_id: c.account.id,
-            engine_call_id: call.engine_call_id,
-            direction: call.direction,
-            caller: call.caller,
-            number: call.number,
+            engine_call_id,
+            direction,
+            caller,
+            number,
             department_id: call.department_id,
             user_id: call.user_id,
-            user_name,
-            user_extension,
+            user_name: user.as_ref().map(|u| u.name.to_string()),
+            user_extension: user.as_ref().map(|u| i64::from(u.extension.value())),
             started_at: call_time(call.started_at),
             ended_at: call_time(call.ended_at),
-            outcome: call.outcome,
+            outcome,
         };
         match insert_call(&mut c.tx, &record).await {
             Err(StoreError::Unique(UniqueKey::EngineCallId)) => {
+                // Reported twice at the same moment: the other report won.
                 drop(c);
                 let mut tx = self.db().read().await?;
-                let existing = list_calls(&mut tx, ctx.account_id, u32::MAX)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.engine_call_id == record.engine_call_id);
-                return existing.ok_or_else(|| crate::Error::Internal("call vanished".to_owned()));
+                let existing =
+                    find_call_by_engine_id(&mut tx, ctx.account_id, &record.engine_call_id)
+                        .await?
+                        .ok_or_else(|| crate::Error::Internal("call vanished".to_owned()))?;
+                return Ok(Recorded {
+                    call: existing,
+                    created: false,
+                });
             }
             other => other?,
         }
         if let Some(d) = record.department_id
             && record.direction == "inbound"
         {
-            switchboard_store::departments::advance_department_rotation(&mut c.tx, c.account.id, d)
-                .await?;
+            departments::advance_department_rotation(&mut c.tx, c.account.id, d).await?;
         }
         c.audit(
             "call.recorded",
@@ -119,20 +303,116 @@ impl Switchboard {
                 name: record.engine_call_id.clone(),
             },
             None,
-            None,
+            Some(serde_json::json!({
+                "direction": record.direction,
+                "outcome": record.outcome,
+                "department_id": record.department_id.map(|d| d.to_string()),
+                "user_id": record.user_id.map(|u| u.to_string()),
+            })),
         )
         .await?;
         c.commit().await?;
-        Ok(record)
+        Ok(Recorded {
+            call: record,
+            created: true,
+        })
     }
 
-    /// The account's calls, newest first.
-    pub async fn list_calls(&self, ctx: &Ctx, limit: u32) -> Result<Vec<CallRecord>> {
+    /// The calls the actor may see (company-wide, their departments' or their own, as their
+    /// role says), newest first, one page at a time.
+    pub async fn list_calls(
+        &self,
+        ctx: &Ctx,
+        query: &CallQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<CallPage> {
+        let after = cursor.map(decode_cursor).transpose()?;
         let mut c = self.begin_read(ctx).await?;
-        Ok(list_calls(&mut c.tx, c.account.id, limit.clamp(1, 1000)).await?)
+        let who = c.who.clone();
+        let filter = CallFilter {
+            visibility: visibility(&mut c, &who, "view call logs").await?,
+            user: query.user,
+            department: query.department,
+            direction: query.direction.clone(),
+            outcome: query.outcome.clone(),
+            from: query.from.map(call_time),
+            to: query.to.map(call_time),
+        };
+        let limit = limit.clamp(1, 500);
+        let mut items =
+            list_calls_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1).await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(encode_cursor)
+        } else {
+            None
+        };
+        Ok(CallPage { items, next_cursor })
     }
-}
 
-fn uuid_like() -> String {
-    switchboard_domain::MailId::new().to_string()
+    /// Per-user answered and missed calls and talk time over `[from, to)`, for the calls
+    /// the actor may see. Users deleted since are included, under the name their calls
+    /// recorded, and marked as former users.
+    pub async fn user_call_report(
+        &self,
+        ctx: &Ctx,
+        query: &CallQuery,
+    ) -> Result<Vec<UserReportLine>> {
+        let mut c = self.begin_read(ctx).await?;
+        let who = c.who.clone();
+        let filter = CallFilter {
+            visibility: visibility(&mut c, &who, "view call reports").await?,
+            user: query.user,
+            department: query.department,
+            direction: query.direction.clone(),
+            outcome: query.outcome.clone(),
+            from: query.from.map(call_time),
+            to: query.to.map(call_time),
+        };
+        let stats = user_call_stats(&mut c.tx, c.account.id, &filter).await?;
+        // The users still here, read in batches.
+        let mut current: HashMap<UserId, User> = HashMap::new();
+        let ids: Vec<UserId> = stats.iter().map(|s| s.user_id).collect();
+        for chunk in ids.chunks(500) {
+            let found = users::list_users_page(
+                &mut c.tx,
+                c.account.id,
+                &UserFilter {
+                    within: Some(chunk.to_vec()),
+                    ..UserFilter::default()
+                },
+                None,
+                chunk.len() as u32,
+            )
+            .await?;
+            current.extend(found.into_iter().map(|u| (u.id, u)));
+        }
+        let mut lines: Vec<UserReportLine> = stats
+            .into_iter()
+            .map(|s| {
+                let now = current.get(&s.user_id);
+                UserReportLine {
+                    user_id: s.user_id,
+                    name: now.map(|u| u.name.to_string()).or(s.user_name),
+                    extension: now
+                        .map(|u| i64::from(u.extension.value()))
+                        .or(s.user_extension),
+                    former: now.is_none(),
+                    answered: s.answered,
+                    missed: s.missed,
+                    talk_time_seconds: s.talk_time / 1_000_000,
+                }
+            })
+            .collect();
+        lines.sort_by(|a, b| {
+            a.name
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .cmp(&b.name.as_deref().unwrap_or("").to_lowercase())
+                .then(a.user_id.to_string().cmp(&b.user_id.to_string()))
+        });
+        Ok(lines)
+    }
 }

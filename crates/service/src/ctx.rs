@@ -132,6 +132,9 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
                     api_tokens: false,
                     ..Permissions::ADMINISTRATOR
                 }
+            } else if !crate::tokens::has_scope(&t, crate::tokens::SCOPE_API) {
+                // A token that only reports calls has no say over the REST API.
+                Permissions::NONE
             } else {
                 match t.role_id {
                     Some(r) => roles::find_role(tx, ctx.account_id, r)
@@ -148,6 +151,9 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
                 is_admin = admin;
             } else if !scim {
                 is_admin = perms == Permissions::ADMINISTRATOR;
+            }
+            if !scim && !crate::tokens::has_scope(&t, crate::tokens::SCOPE_API) {
+                is_admin = false;
             }
             Ok(Principal {
                 kind: if scim {

@@ -10,8 +10,19 @@ use crate::secrets::{new_token, token_hash};
 use crate::users::resolve_role;
 use crate::{Ctx, Switchboard, Target};
 
+/// The scope of an API token that uses the REST API within its role.
+pub const SCOPE_API: &str = "api";
+/// The scope of an API token that reports finished calls (the telephony engine).
+pub const SCOPE_CALLS_INGEST: &str = "calls:ingest";
+
+/// Whether a token record carries `scope`.
+pub fn has_scope(t: &ApiTokenRecord, scope: &str) -> bool {
+    t.scopes.iter().any(|s| s == scope)
+}
+
 impl Switchboard {
-    /// Creates a token and returns its secret (shown once). `kind` is `api` or `scim`.
+    /// Creates a REST API token (scope `api`) or a SCIM token and returns its secret
+    /// (shown once). `kind` is `api` or `scim`.
     pub async fn create_api_token(
         &self,
         ctx: &Ctx,
@@ -19,6 +30,22 @@ impl Switchboard {
         kind: &str,
         role: Option<RoleRef>,
         user: Option<UserId>,
+    ) -> Result<(ApiTokenRecord, String)> {
+        self.create_scoped_api_token(ctx, name, kind, role, user, &[SCOPE_API])
+            .await
+    }
+
+    /// Creates a token with the given scopes (`api`, `calls:ingest`; ignored for SCIM
+    /// tokens) and returns its secret, shown once. A role is needed for the `api` scope;
+    /// only Administrators create tokens that report calls.
+    pub async fn create_scoped_api_token(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        kind: &str,
+        role: Option<RoleRef>,
+        user: Option<UserId>,
+        scopes: &[&str],
     ) -> Result<(ApiTokenRecord, String)> {
         let mut c = self.begin(ctx).await?;
         c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
@@ -33,14 +60,41 @@ impl Switchboard {
         if !matches!(kind, "api" | "scim") {
             return refuse(DomainError::field("kind", "invalid", "use api or scim"));
         }
-        let role_id = match (kind, role) {
-            ("api", Some(r)) => {
+        let mut granted: Vec<String> = Vec::new();
+        if kind == "api" {
+            for s in scopes.iter().map(|s| s.trim()) {
+                if !matches!(s, SCOPE_API | SCOPE_CALLS_INGEST) {
+                    return refuse(DomainError::field(
+                        "scopes",
+                        "invalid",
+                        format!("{s:?} is not a scope; use api or calls:ingest"),
+                    ));
+                }
+                if !scopes_vec_has(&granted, s) {
+                    granted.push(s.to_owned());
+                }
+            }
+            if granted.is_empty() {
+                return refuse(DomainError::field(
+                    "scopes",
+                    "required",
+                    "give at least one scope: api or calls:ingest",
+                ));
+            }
+            if scopes_vec_has(&granted, SCOPE_CALLS_INGEST) {
+                c.who
+                    .require(c.who.is_admin, "create tokens that report calls")?;
+            }
+        }
+        let needs_role = kind == "api" && scopes_vec_has(&granted, SCOPE_API);
+        let role_id = match (needs_role, role) {
+            (_, Some(r)) if kind == "api" => {
                 let role = resolve_role(&mut c.tx, c.account.id, &r).await?;
                 c.who
                     .check_can_grant(&role.permissions, role.name.as_str())?;
                 Some(role.id)
             }
-            ("api", None) => {
+            (true, None) => {
                 return refuse(DomainError::field(
                     "role",
                     "required",
@@ -57,6 +111,7 @@ impl Switchboard {
             name: name.to_owned(),
             kind: kind.to_owned(),
             role_id,
+            scopes: granted,
             created_at: c.now,
             last_used_at: None,
             revoked_at: None,
@@ -72,7 +127,11 @@ impl Switchboard {
                 name: record.name.clone(),
             },
             None,
-            Some(serde_json::json!({ "kind": kind, "role_id": role_id.map(|r| r.to_string()) })),
+            Some(serde_json::json!({
+                "kind": kind,
+                "role_id": role_id.map(|r| r.to_string()),
+                "scopes": record.scopes,
+            })),
         )
         .await?;
         c.commit().await?;
@@ -127,4 +186,8 @@ impl Switchboard {
         };
         Ok(Some((t.account_id, actor)))
     }
+}
+
+fn scopes_vec_has(scopes: &[String], scope: &str) -> bool {
+    scopes.iter().any(|s| s == scope)
 }

@@ -772,3 +772,40 @@ impl Switchboard {
         Ok(u)
     }
 }
+
+impl Switchboard {
+    /// Sets a user's availability (`available`, `busy`, `away`, `offline`): users set their
+    /// own, and whoever may edit the user sets theirs. Each change is audited; setting the
+    /// value it already has changes nothing.
+    pub async fn set_availability(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+        availability: Availability,
+    ) -> Result<User> {
+        let mut c = self.begin(ctx).await?;
+        let before = store::find_user(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("user"))?;
+        c.who.check_can_edit(&mut c.tx, c.account.id, id).await?;
+        if before.availability == availability {
+            return Ok(before);
+        }
+        let mut u = before.clone();
+        u.availability = availability;
+        u.version = before.version + 1;
+        u.updated_at = c.now;
+        if !store::update_user(&mut c.tx, &u).await? {
+            return refuse(DomainError::PreconditionFailed);
+        }
+        c.audit(
+            "user.availability_changed",
+            user_target(&u),
+            Some(serde_json::json!({ "availability": before.availability.key() })),
+            Some(serde_json::json!({ "availability": u.availability.key() })),
+        )
+        .await?;
+        c.commit().await?;
+        Ok(u)
+    }
+}

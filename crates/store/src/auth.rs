@@ -20,6 +20,9 @@ pub struct ApiTokenRecord {
     pub kind: String,
     /// The role bounding what it may do (API tokens).
     pub role_id: Option<RoleId>,
+    /// What an API token may be used for: `api` (the REST API within its role) and/or
+    /// `calls:ingest` (reporting finished calls).
+    pub scopes: Vec<String>,
     /// Created.
     pub created_at: jiff::Timestamp,
     /// Last used.
@@ -36,6 +39,7 @@ struct ApiTokenRow {
     name: String,
     kind: String,
     role_id: Option<String>,
+    scopes: String,
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
@@ -50,6 +54,7 @@ impl ApiTokenRow {
             name: self.name,
             kind: self.kind,
             role_id: self.role_id.as_deref().map(parse_id).transpose()?,
+            scopes: self.scopes.split_whitespace().map(str::to_owned).collect(),
             created_at: from_micros(self.created_at)?,
             last_used_at: self.last_used_at.map(from_micros).transpose()?,
             revoked_at: self.revoked_at.map(from_micros).transpose()?,
@@ -58,7 +63,7 @@ impl ApiTokenRow {
 }
 
 const TOKEN_COLUMNS: &str =
-    "id, account_id, user_id, name, kind, role_id, created_at, last_used_at, revoked_at";
+    "id, account_id, user_id, name, kind, role_id, scopes, created_at, last_used_at, revoked_at";
 
 /// Inserts an API or SCIM token.
 pub async fn insert_api_token(
@@ -68,7 +73,7 @@ pub async fn insert_api_token(
 ) -> StoreResult<()> {
     on!(tx, |c| sqlx::query(
         "INSERT INTO api_tokens (id, account_id, user_id, name, kind, role_id, token_hash, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+         created_at, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
     .bind(t.id.to_string())
     .bind(t.account_id.to_string())
@@ -78,6 +83,7 @@ pub async fn insert_api_token(
     .bind(t.role_id.map(|r| r.to_string()))
     .bind(token_hash)
     .bind(to_micros(t.created_at))
+    .bind(t.scopes.join(" "))
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

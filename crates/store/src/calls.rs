@@ -3,7 +3,7 @@
 
 use switchboard_domain::{AccountId, DepartmentId, UserId};
 
-use crate::db::{StoreResult, Tx, on, parse_id, to_micros};
+use crate::db::{Arg, StoreResult, Tx, bind_args, on, parse_id, to_micros};
 
 /// A finished call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +53,29 @@ struct CallRow {
     outcome: String,
 }
 
+impl CallRow {
+    fn into_record(self) -> StoreResult<CallRecord> {
+        Ok(CallRecord {
+            id: self.id,
+            account_id: parse_id(&self.account_id)?,
+            engine_call_id: self.engine_call_id,
+            direction: self.direction,
+            caller: self.caller,
+            number: self.number,
+            department_id: self.department_id.as_deref().map(parse_id).transpose()?,
+            user_id: self.user_id.as_deref().map(parse_id).transpose()?,
+            user_name: self.user_name,
+            user_extension: self.user_extension,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            outcome: self.outcome,
+        })
+    }
+}
+
+const CALL_COLUMNS: &str = "id, account_id, engine_call_id, direction, caller, number, \
+     department_id, user_id, user_name, user_extension, started_at, ended_at, outcome";
+
 /// Inserts a call record; a repeated engine id is refused by the unique index.
 pub async fn insert_call(tx: &mut Tx, r: &CallRecord) -> StoreResult<()> {
     on!(tx, |c| sqlx::query(
@@ -94,25 +117,7 @@ pub async fn list_calls(
     .bind(i64::from(limit))
     .fetch_all(c)
     .await)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(CallRecord {
-                id: r.id,
-                account_id: parse_id(&r.account_id)?,
-                engine_call_id: r.engine_call_id,
-                direction: r.direction,
-                caller: r.caller,
-                number: r.number,
-                department_id: r.department_id.as_deref().map(parse_id).transpose()?,
-                user_id: r.user_id.as_deref().map(parse_id).transpose()?,
-                user_name: r.user_name,
-                user_extension: r.user_extension,
-                started_at: r.started_at,
-                ended_at: r.ended_at,
-                outcome: r.outcome,
-            })
-        })
-        .collect()
+    rows.into_iter().map(CallRow::into_record).collect()
 }
 
 /// Converts a time for a call record.
@@ -139,5 +144,252 @@ pub async fn list_member_last_answered(
     .await)?;
     rows.into_iter()
         .map(|(u, t)| Ok((parse_id(&u)?, crate::db::from_micros(t)?)))
+        .collect()
+}
+
+/// The account's call with this engine id, if reported already.
+pub async fn find_call_by_engine_id(
+    tx: &mut Tx,
+    account: AccountId,
+    engine_call_id: &str,
+) -> StoreResult<Option<CallRecord>> {
+    let sql = format!(
+        "SELECT {CALL_COLUMNS} FROM call_records WHERE account_id = $1 AND engine_call_id = $2"
+    );
+    let row: Option<CallRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(engine_call_id)
+        .fetch_optional(c)
+        .await)?;
+    row.map(CallRow::into_record).transpose()
+}
+
+/// Whose calls a reader may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallVisibility {
+    /// Every call of the account.
+    All,
+    /// Calls routed to these departments, and calls of this user.
+    Within {
+        /// Departments whose calls are visible.
+        departments: Vec<DepartmentId>,
+        /// The reader's own calls.
+        user: Option<UserId>,
+    },
+}
+
+/// Which calls to read.
+#[derive(Clone, Debug)]
+pub struct CallFilter {
+    /// Whose calls the reader may see.
+    pub visibility: CallVisibility,
+    /// Only this user's calls (answered by, or offered to).
+    pub user: Option<UserId>,
+    /// Only calls routed to this department.
+    pub department: Option<DepartmentId>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// `answered`, `missed`, `voicemail` or `abandoned`.
+    pub outcome: Option<String>,
+    /// Started at or after (µs).
+    pub from: Option<i64>,
+    /// Started before (µs).
+    pub to: Option<i64>,
+}
+
+impl CallFilter {
+    /// Every call of the account.
+    pub fn all() -> Self {
+        Self {
+            visibility: CallVisibility::All,
+            user: None,
+            department: None,
+            direction: None,
+            outcome: None,
+            from: None,
+            to: None,
+        }
+    }
+
+    /// The WHERE clauses over `call_records`, appending their values to `args` (whose
+    /// first value is the account id). `None` when nothing can match.
+    fn clauses(&self, args: &mut Vec<Arg>) -> Option<Vec<String>> {
+        let next = |args: &mut Vec<Arg>, a: Arg| {
+            args.push(a);
+            format!("${}", args.len())
+        };
+        let mut clauses = vec!["account_id = $1".to_owned()];
+        if let CallVisibility::Within { departments, user } = &self.visibility {
+            let mut any = Vec::new();
+            if !departments.is_empty() {
+                let ps: Vec<String> = departments
+                    .iter()
+                    .map(|d| next(args, Arg::Text(d.to_string())))
+                    .collect();
+                any.push(format!("department_id IN ({})", ps.join(", ")));
+            }
+            if let Some(u) = user {
+                let p = next(args, Arg::Text(u.to_string()));
+                any.push(format!("user_id = {p}"));
+            }
+            if any.is_empty() {
+                return None;
+            }
+            clauses.push(format!("({})", any.join(" OR ")));
+        }
+        if let Some(u) = self.user {
+            let p = next(args, Arg::Text(u.to_string()));
+            clauses.push(format!("user_id = {p}"));
+        }
+        if let Some(d) = self.department {
+            let p = next(args, Arg::Text(d.to_string()));
+            clauses.push(format!("department_id = {p}"));
+        }
+        if let Some(v) = &self.direction {
+            let p = next(args, Arg::Text(v.clone()));
+            clauses.push(format!("direction = {p}"));
+        }
+        if let Some(v) = &self.outcome {
+            let p = next(args, Arg::Text(v.clone()));
+            clauses.push(format!("outcome = {p}"));
+        }
+        if let Some(t) = self.from {
+            let p = next(args, Arg::Int(t));
+            clauses.push(format!("started_at >= {p}"));
+        }
+        if let Some(t) = self.to {
+            let p = next(args, Arg::Int(t));
+            clauses.push(format!("started_at < {p}"));
+        }
+        Some(clauses)
+    }
+}
+
+/// Where a page of calls ends: the last call's start and id (newest first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallCursor {
+    /// Start of the last call shown (µs).
+    pub started_at: i64,
+    /// Its id.
+    pub id: String,
+}
+
+/// One page of calls matching the filter, newest first.
+pub async fn list_calls_page(
+    tx: &mut Tx,
+    account: AccountId,
+    filter: &CallFilter,
+    after: Option<&CallCursor>,
+    limit: u32,
+) -> StoreResult<Vec<CallRecord>> {
+    let mut args = vec![Arg::Text(account.to_string())];
+    let Some(mut clauses) = filter.clauses(&mut args) else {
+        return Ok(Vec::new());
+    };
+    if let Some(cur) = after {
+        args.push(Arg::Int(cur.started_at));
+        let t = args.len();
+        args.push(Arg::Text(cur.id.clone()));
+        let i = args.len();
+        clauses.push(format!(
+            "(started_at < ${t} OR (started_at = ${t} AND id < ${i}))"
+        ));
+    }
+    args.push(Arg::Int(i64::from(limit)));
+    let sql = format!(
+        "SELECT {CALL_COLUMNS} FROM call_records WHERE {} \
+         ORDER BY started_at DESC, id DESC LIMIT ${}",
+        clauses.join(" AND "),
+        args.len()
+    );
+    let rows: Vec<CallRow> = on!(tx, |c| {
+        bind_args!(sqlx::query_as::<_, CallRow>(&sql), &args)
+            .fetch_all(c)
+            .await
+    })?;
+    rows.into_iter().map(CallRow::into_record).collect()
+}
+
+/// One user's calls over a period, as counted for reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCallStats {
+    /// The user, who may since have been deleted.
+    pub user_id: UserId,
+    /// Their name as recorded on their latest call in the period.
+    pub user_name: Option<String>,
+    /// Their extension as recorded on their latest call in the period.
+    pub user_extension: Option<i64>,
+    /// Calls they answered.
+    pub answered: i64,
+    /// Calls offered to them that nobody answered (missed, voicemail, abandoned).
+    pub missed: i64,
+    /// Time spent on answered calls (µs).
+    pub talk_time: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StatsRow {
+    user_id: String,
+    answered: i64,
+    missed: i64,
+    talk_time: i64,
+}
+
+/// Per-user call counts and talk time for the calls matching `filter`, by user id.
+pub async fn user_call_stats(
+    tx: &mut Tx,
+    account: AccountId,
+    filter: &CallFilter,
+) -> StoreResult<Vec<UserCallStats>> {
+    let mut args = vec![Arg::Text(account.to_string())];
+    let Some(mut clauses) = filter.clauses(&mut args) else {
+        return Ok(Vec::new());
+    };
+    clauses.push("user_id IS NOT NULL".to_owned());
+    let where_ = clauses.join(" AND ");
+    let sql = format!(
+        "SELECT user_id, \
+         CAST(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
+         CAST(SUM(CASE WHEN outcome = 'answered' THEN 0 ELSE 1 END) AS BIGINT) AS missed, \
+         CAST(SUM(CASE WHEN outcome = 'answered' THEN ended_at - started_at ELSE 0 END) \
+         AS BIGINT) AS talk_time \
+         FROM call_records WHERE {where_} GROUP BY user_id"
+    );
+    let rows: Vec<StatsRow> = on!(tx, |c| {
+        bind_args!(sqlx::query_as::<_, StatsRow>(&sql), &args)
+            .fetch_all(c)
+            .await
+    })?;
+    // The name and extension each user had on their latest call of the period.
+    let sql = format!(
+        "SELECT user_id, user_name, user_extension FROM (SELECT user_id, user_name, \
+         user_extension, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY started_at DESC, \
+         id DESC) AS n FROM call_records WHERE {where_}) latest WHERE n = 1"
+    );
+    let mut latest: std::collections::HashMap<String, (Option<String>, Option<i64>)> =
+        std::collections::HashMap::new();
+    {
+        let named: Vec<(String, Option<String>, Option<i64>)> = on!(tx, |c| bind_args!(
+            sqlx::query_as::<_, (String, Option<String>, Option<i64>)>(&sql),
+            &args
+        )
+        .fetch_all(c)
+        .await)?;
+        for (u, name, ext) in named {
+            latest.insert(u, (name, ext));
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            let (user_name, user_extension) = latest.remove(&r.user_id).unwrap_or_default();
+            Ok(UserCallStats {
+                user_id: parse_id(&r.user_id)?,
+                user_name,
+                user_extension,
+                answered: r.answered,
+                missed: r.missed,
+                talk_time: r.talk_time,
+            })
+        })
         .collect()
 }

@@ -265,6 +265,29 @@ impl Tx {
     }
 }
 
+/// A value bound to a query built at run time.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Binds run-time values to a query, in order.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::db::Arg::Text(s) => q.bind(s.clone()),
+                $crate::db::Arg::Int(i) => q.bind(*i),
+                $crate::db::Arg::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_args;
+
 /// Runs the same query code on whichever connection the transaction holds. The body is
 /// compiled once per backend, so one text of SQL (with `$1` placeholders, which both
 /// databases accept) serves both.

@@ -5,7 +5,9 @@ use switchboard_domain::{
     User, UserId, UserStatus, WeeklySchedule,
 };
 
-use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{
+    Arg, StoreError, StoreResult, Tx, bind_args, from_micros, on, parse_id, to_micros,
+};
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -418,12 +420,6 @@ pub struct UserCursor {
     pub id: String,
 }
 
-enum Arg {
-    Text(String),
-    Int(i64),
-    Bool(bool),
-}
-
 fn like_pattern(s: &str) -> String {
     let escaped = s
         .to_lowercase()
@@ -517,15 +513,9 @@ pub async fn list_users_page(
         clauses.join(" AND ")
     );
     let rows: Vec<UserRow> = on!(tx, |c| {
-        let mut q = sqlx::query_as::<_, UserRow>(&sql);
-        for a in &args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.clone()),
-                Arg::Int(i) => q.bind(*i),
-                Arg::Bool(b) => q.bind(*b),
-            };
-        }
-        q.fetch_all(c).await
+        bind_args!(sqlx::query_as::<_, UserRow>(&sql), &args)
+            .fetch_all(c)
+            .await
     })?;
     rows_into_users(tx, account, rows).await
 }

@@ -56,12 +56,12 @@ async fn round_robin_moves_on_with_each_inbound_call_and_skips_deactivated_membe
     app.sb.update_department(ctx, d, rr).await.unwrap();
     assert_eq!(names(&app, ctx, d).await, ["Asha", "Bala", "Chen"]);
     app.sb
-        .record_call(ctx, call("c1", d, m[0], "2026-06-01T10:00:00Z"))
+        .record_call(&acct.system, call("c1", d, m[0], "2026-03-01T10:00:00Z"))
         .await
         .unwrap();
     assert_eq!(names(&app, ctx, d).await, ["Bala", "Chen", "Asha"]);
     app.sb
-        .record_call(ctx, call("c1", d, m[0], "2026-06-01T10:00:00Z"))
+        .record_call(&acct.system, call("c1", d, m[0], "2026-03-01T10:00:00Z"))
         .await
         .unwrap();
     assert_eq!(
@@ -88,15 +88,15 @@ async fn longest_idle_rings_whoever_finished_their_last_answered_call_longest_ag
     };
     app.sb.update_department(ctx, d, li).await.unwrap();
     app.sb
-        .record_call(ctx, call("c1", d, m[0], "2026-06-01T09:00:00Z"))
+        .record_call(&acct.system, call("c1", d, m[0], "2026-03-01T09:00:00Z"))
         .await
         .unwrap();
     app.sb
-        .record_call(ctx, call("c2", d, m[1], "2026-06-01T08:00:00Z"))
+        .record_call(&acct.system, call("c2", d, m[1], "2026-03-01T08:00:00Z"))
         .await
         .unwrap();
     app.sb
-        .record_call(ctx, call("c3", d, m[0], "2026-06-01T09:30:00Z"))
+        .record_call(&acct.system, call("c3", d, m[0], "2026-03-01T09:30:00Z"))
         .await
         .unwrap();
     assert_eq!(names(&app, ctx, d).await, ["Chen", "Bala", "Asha"]);

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod bulk;
+pub mod calls;
 pub mod departments;
 pub mod links;
 pub mod mail;
@@ -36,4 +37,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(tokens::router())
         .merge(mail::router())
+        .merge(calls::router())
 }

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use super::params;
 use crate::AppState;
 use crate::auth::Authed;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Id};
 
 /// The routes of this module.
@@ -36,6 +36,27 @@ pub enum ApiTokenKind {
     Api,
     /// The SCIM endpoint of an identity provider (`/scim/v2`).
     Scim,
+}
+
+/// What an API token may be used for.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum ApiTokenScope {
+    /// The REST API, within the token's role.
+    #[serde(rename = "api")]
+    Api,
+    /// Reporting finished calls (`POST /calls`): the telephony engine's token. Only
+    /// Administrators create these.
+    #[serde(rename = "calls:ingest")]
+    CallsIngest,
+}
+
+impl ApiTokenScope {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::CallsIngest => "calls:ingest",
+        }
+    }
 }
 
 /// The role bounding a token.
@@ -61,6 +82,8 @@ pub struct ApiTokenOut {
     pub kind: ApiTokenKind,
     /// The role bounding what it may do (API tokens).
     pub role: Option<ApiTokenRole>,
+    /// What it may be used for (API tokens; empty for SCIM tokens).
+    pub scopes: Vec<ApiTokenScope>,
     /// The user it acts for, whose current rights also bound it; `null` for a token of
     /// the account itself.
     #[schema(format = "uuid")]
@@ -102,9 +125,14 @@ pub struct ApiTokenCreateIn {
     /// A name to recognise it by, 1–100 characters (trimmed).
     #[schema(min_length = 1, max_length = 100, example = "CRM sync")]
     pub name: String,
-    /// Role id or name (`Administrator`, `Manager`, `Basic` or a custom role).
+    /// Role id or name (`Administrator`, `Manager`, `Basic` or a custom role); needed
+    /// for the `api` scope.
     #[schema(min_length = 1, max_length = 100, example = "Manager")]
-    pub role: String,
+    pub role: Option<String>,
+    /// What the token may do: `api` (the REST API within `role`, the default) and/or
+    /// `calls:ingest` (report finished calls, for the telephony engine).
+    #[schema(min_items = 1)]
+    pub scopes: Option<Vec<ApiTokenScope>>,
 }
 
 /// Role names by id, to show on tokens.
@@ -134,6 +162,15 @@ fn token_out(t: &ApiTokenRecord, roles: &HashMap<String, String>) -> ApiTokenOut
                 id,
             }
         }),
+        scopes: t
+            .scopes
+            .iter()
+            .filter_map(|s| match s.as_str() {
+                "api" => Some(ApiTokenScope::Api),
+                "calls:ingest" => Some(ApiTokenScope::CallsIngest),
+                _ => None,
+            })
+            .collect(),
         user_id: t.user_id.map(|u| u.to_string()),
         created_at: params::time(t.created_at),
         last_used_at: t.last_used_at.map(params::time),
@@ -153,16 +190,30 @@ pub async fn create_api_token(
 ) -> ApiResult<(StatusCode, Json<ApiTokenCreatedOut>)> {
     params::non_empty("name", &input.name)?;
     params::max_len("name", &input.name, 100)?;
-    params::non_empty("role", &input.role)?;
-    params::max_len("role", &input.role, 100)?;
+    if let Some(role) = &input.role {
+        params::non_empty("role", role)?;
+        params::max_len("role", role, 100)?;
+    }
+    let scopes: Vec<&str> = match &input.scopes {
+        Some(s) if s.is_empty() => {
+            return Err(ApiError::field(
+                "scopes",
+                "required",
+                "give at least one scope: api or calls:ingest",
+            ));
+        }
+        Some(s) => s.iter().map(|s| s.key()).collect(),
+        None => vec!["api"],
+    };
     let (record, secret) = state
         .sb
-        .create_api_token(
+        .create_scoped_api_token(
             &ctx,
             &input.name,
             "api",
-            Some(RoleRef::parse(&input.role)),
+            input.role.as_deref().map(RoleRef::parse),
             None,
+            &scopes,
         )
         .await?;
     let roles = role_names(&state, &ctx).await?;

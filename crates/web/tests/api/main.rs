@@ -8,6 +8,7 @@ mod account;
 mod audit;
 mod basics;
 mod bulk;
+mod calls;
 mod departments;
 mod links;
 mod mail;

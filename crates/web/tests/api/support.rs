@@ -190,6 +190,10 @@ impl Client {
         self.send(Method::PATCH, path, Some(body), &[]).await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PUT, path, Some(body), &[]).await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, None, &[]).await
     }

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use switchboard_domain::{DomainError, Plan, RoleRef, UserId, UserStatus, WorkflowKind};
-use switchboard_service::calls::NewCall;
+use switchboard_service::calls::{CallQuery, NewCall};
 use switchboard_service::users::UserQuery;
 use switchboard_service::{Ctx, Error};
 use switchboard_testkit::{TestAccount, TestApp, both_backends, new_user};
@@ -403,7 +403,7 @@ async fn call_records_keep_the_former_users_name_and_extension(app: TestApp) {
     let start = app.sb.now();
     app.sb
         .record_call(
-            ctx,
+            &acct.system,
             NewCall {
                 engine_call_id: "call-1".to_owned(),
                 direction: "inbound".to_owned(),
@@ -429,11 +429,30 @@ async fn call_records_keep_the_former_users_name_and_extension(app: TestApp) {
     )
     .await;
 
-    let calls = app.sb.list_calls(ctx, 10).await.unwrap();
+    let calls = app
+        .sb
+        .list_calls(ctx, &CallQuery::default(), None, 10)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].user_name.as_deref(), Some("Priya Sharma"));
     assert_eq!(calls[0].user_extension, Some(204));
     assert_eq!(calls[0].outcome, "answered");
+
+    // The per-user report still credits the call to Priya, marked as a former user.
+    let report = app
+        .sb
+        .user_call_report(ctx, &CallQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(report.len(), 1);
+    assert_eq!(report[0].user_id, priya);
+    assert_eq!(report[0].name.as_deref(), Some("Priya Sharma"));
+    assert_eq!(report[0].extension, Some(204));
+    assert!(report[0].former);
+    assert_eq!(report[0].answered, 1);
+    assert_eq!(report[0].talk_time_seconds, 180);
 }
 
 async fn the_audit_log_keeps_the_deleted_users_name(app: TestApp) {

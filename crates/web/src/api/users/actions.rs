@@ -5,11 +5,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use switchboard_domain::{E164, Email, Name, Problems, UserId};
+use switchboard_domain::{Availability, E164, Email, Name, Problems, UserId};
 use switchboard_service::lifecycle::{ReplaceMode, Replacement};
 
 use super::input::{UserDeactivateIn, UserReassignIn, UserReplaceIn, UserReplaceMode};
-use super::output::{UserDeletionCheck, UserOut, UserReassigned};
+use super::output::{UserAvailability, UserDeletionCheck, UserOut, UserReassigned};
 use super::{etag_headers, location, user_out};
 use crate::AppState;
 use crate::auth::Authed;
@@ -223,4 +223,35 @@ pub async fn delete_user(
 ) -> ApiResult<StatusCode> {
     state.sb.delete_user(&ctx, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user's availability to set.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserAvailabilityIn {
+    /// `available`, `busy`, `away` or `offline`. Anyone but `available` is not rung.
+    pub availability: UserAvailability,
+}
+
+/// Sets a user's availability. Users set their own; whoever may edit the user (an
+/// Administrator, or a Manager of one of their departments) sets theirs. Every change is
+/// in the audit log as `user.availability_changed`.
+#[utoipa::path(put, path = "/users/{id}/availability", tag = "users",
+    request_body = UserAvailabilityIn,
+    params(("id" = String, Path, format = "uuid", description = "User id")),
+    responses((status = 200, description = "The user with their availability", body = UserOut)))]
+pub async fn set_availability(
+    State(state): State<AppState>,
+    Authed(ctx): Authed,
+    Id(id): Id<UserId>,
+    ApiJson(input): ApiJson<UserAvailabilityIn>,
+) -> UserReply {
+    let availability = match input.availability {
+        UserAvailability::Available => Availability::Available,
+        UserAvailability::Busy => Availability::Busy,
+        UserAvailability::Away => Availability::Away,
+        UserAvailability::Offline => Availability::Offline,
+    };
+    state.sb.set_availability(&ctx, id, availability).await?;
+    reply(&state, &ctx, id).await
 }

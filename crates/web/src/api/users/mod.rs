@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(actions::replace_user))
         .routes(routes!(actions::reassign_resources))
         .routes(routes!(actions::deletion_check))
+        .routes(routes!(actions::set_availability))
         .routes(routes!(extensions::available_extensions))
 }
 
