@@ -154,6 +154,20 @@ fn check_choice(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
     }
 }
 
+/// The stored-call filter for `query`, limited to the calls the actor may read.
+async fn call_filter(c: &mut crate::Change, query: &CallQuery, what: &str) -> Result<CallFilter> {
+    let who = c.who.clone();
+    Ok(CallFilter {
+        visibility: visibility(c, &who, what).await?,
+        user: query.user,
+        department: query.department,
+        direction: query.direction.clone(),
+        outcome: query.outcome.clone(),
+        from: query.from.map(call_time),
+        to: query.to.map(call_time),
+    })
+}
+
 /// Whose calls `who` may read.
 async fn visibility(c: &mut crate::Change, who: &Principal, what: &str) -> Result<CallVisibility> {
     match who.perms.call_logs {
@@ -329,16 +343,7 @@ impl Switchboard {
     ) -> Result<CallPage> {
         let after = cursor.map(decode_cursor).transpose()?;
         let mut c = self.begin_read(ctx).await?;
-        let who = c.who.clone();
-        let filter = CallFilter {
-            visibility: visibility(&mut c, &who, "view call logs").await?,
-            user: query.user,
-            department: query.department,
-            direction: query.direction.clone(),
-            outcome: query.outcome.clone(),
-            from: query.from.map(call_time),
-            to: query.to.map(call_time),
-        };
+        let filter = call_filter(&mut c, query, "view call logs").await?;
         let limit = limit.clamp(1, 500);
         let mut items =
             list_calls_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1).await?;
@@ -360,16 +365,7 @@ impl Switchboard {
         query: &CallQuery,
     ) -> Result<Vec<UserReportLine>> {
         let mut c = self.begin_read(ctx).await?;
-        let who = c.who.clone();
-        let filter = CallFilter {
-            visibility: visibility(&mut c, &who, "view call reports").await?,
-            user: query.user,
-            department: query.department,
-            direction: query.direction.clone(),
-            outcome: query.outcome.clone(),
-            from: query.from.map(call_time),
-            to: query.to.map(call_time),
-        };
+        let filter = call_filter(&mut c, query, "view call reports").await?;
         let stats = user_call_stats(&mut c.tx, c.account.id, &filter).await?;
         // The users still here, read in batches.
         let mut current: HashMap<UserId, User> = HashMap::new();
