@@ -1,10 +1,11 @@
 //! API and SCIM tokens: random secrets shown once, stored as hashes, named, revocable,
 //! bounded by a role (API) and by their user's current rights.
 
-use switchboard_domain::{AccountId, ApiTokenId, DomainError, RoleRef, UserId};
+use switchboard_domain::{AccountId, ApiTokenId, DomainError, Role, RoleRef, UserId};
 use switchboard_store::auth::{self, ApiTokenRecord};
+use switchboard_store::roles;
 
-use crate::ctx::Actor;
+use crate::ctx::{Actor, Principal};
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{new_token, token_hash};
 use crate::users::resolve_role;
@@ -142,7 +143,15 @@ impl Switchboard {
     pub async fn list_api_tokens(&self, ctx: &Ctx) -> Result<Vec<ApiTokenRecord>> {
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
-        Ok(auth::list_api_tokens(&mut c.tx, c.account.id).await?)
+        let tokens = auth::list_api_tokens(&mut c.tx, c.account.id).await?;
+        if c.who.is_admin {
+            return Ok(tokens);
+        }
+        let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
+        Ok(tokens
+            .into_iter()
+            .filter(|t| may_manage(&c.who, t, &roles))
+            .collect())
     }
 
     /// Revokes a token; it stops working on its next use. Revoking it again changes nothing.
@@ -152,6 +161,13 @@ impl Switchboard {
         let t = auth::find_api_token(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("API token"))?;
+        if !c.who.is_admin {
+            let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
+            if !may_manage(&c.who, &t, &roles) {
+                // Tokens a non-administrator may not manage are not shown to them either.
+                return Err(not_found("API token"));
+            }
+        }
         if !auth::revoke_api_token(&mut c.tx, c.account.id, id, c.now).await? {
             // Already revoked: nothing changes, so nothing is recorded.
             return Ok(());
@@ -190,4 +206,15 @@ impl Switchboard {
 
 fn scopes_vec_has(scopes: &[String], scope: &str) -> bool {
     scopes.iter().any(|s| s == scope)
+}
+
+/// Whether a non-administrator may see and revoke `t`: an API token of their own user (or,
+/// for a token of the account, another token of the account) with no more rights than
+/// they hold. SCIM and call-reporting tokens are the Administrators' alone.
+fn may_manage(who: &Principal, t: &ApiTokenRecord, roles: &[Role]) -> bool {
+    let within = t
+        .role_id
+        .and_then(|r| roles.iter().find(|role| role.id == r))
+        .is_some_and(|role| role.permissions.is_within(&who.perms));
+    t.kind == "api" && !has_scope(t, SCOPE_CALLS_INGEST) && t.user_id == who.user_id && within
 }

@@ -224,6 +224,41 @@ async fn administrators_and_managers_manage_tokens_and_basic_users_cannot(s: Ser
         204
     );
 
+    // Managers neither see nor revoke tokens with more rights than theirs.
+    let listed: Vec<String> = manager.get("/api/v1/api-tokens").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!listed.contains(&"ops".to_owned()), "{listed:?}");
+    assert!(listed.contains(&"reports".to_owned()), "{listed:?}");
+    let ops = admin.get("/api/v1/api-tokens").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "ops")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_problem(
+        &manager.delete(&format!("/api/v1/api-tokens/{ops}")).await,
+        404,
+        "not_found",
+        None,
+    );
+    let r = admin.get("/api/v1/api-tokens").await;
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "ops" && t["revoked_at"].is_null()),
+        "{:?}",
+        r.body
+    );
+
     let basic = s.as_token(&s.token(&acct.system, "Basic").await);
     assert_problem(
         &basic.get("/api/v1/api-tokens").await,
