@@ -712,7 +712,118 @@ async fn scim_is_isolated_per_account_and_takes_only_scim_tokens(s: Server) {
     assert_eq!(r.status, 401);
 }
 
+/// Filter-shaped noise, attribute paths of every kind and stray characters: every
+/// answer is a list (200) or an `invalidFilter` (400), never a server error.
+async fn random_scim_filters_never_break_the_server(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let idp = s.scim(&acct).await;
+    create(
+        &idp,
+        &new_user("ann@acme.example.com", "Ann", "Archer", "x-ann"),
+    )
+    .await;
+    let words = [
+        "(",
+        ")",
+        "[",
+        "]",
+        "not",
+        "and",
+        "or",
+        "eq",
+        "ne",
+        "co",
+        "sw",
+        "ew",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "pr",
+        "userName",
+        "emails",
+        "emails.value",
+        "emails.type",
+        "phoneNumbers",
+        "phoneNumbers.value",
+        "displayName",
+        "name.formatted",
+        "name.givenName",
+        "active",
+        "externalId",
+        "id",
+        "meta.created",
+        "meta.lastModified",
+        "title",
+        "urn:ietf:params:scim:schemas:extension:switchboard:2.0:User:extension",
+        "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+        "\"ann\"",
+        "\"%_\\\\\"",
+        "\"2026-01-01T00:00:00Z\"",
+        "\"204\"",
+        "204",
+        "-1",
+        "1e400",
+        "true",
+        "False",
+        "null",
+        "\"",
+        ";",
+        "'",
+        "\u{e9}",
+    ];
+    let mut seed: u64 = 0x5eed_5c13;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap() % n
+    };
+    for _ in 0..150 {
+        let len = 1 + next(9);
+        let filter: Vec<&str> = (0..len).map(|_| words[next(words.len())]).collect();
+        let filter = filter.join(" ");
+        let r = get(&idp, &format!("/Users?filter={}", urlencode(&filter))).await;
+        match r.status.as_u16() {
+            200 => assert!(r.body["totalResults"].is_u64(), "{filter}: {:?}", r.body),
+            400 => assert_eq!(
+                r.body["scimType"], "invalidFilter",
+                "{filter}: {:?}",
+                r.body
+            ),
+            other => panic!("{filter}: {other} {:?}", r.body),
+        }
+    }
+    // Well-formed filters over each searchable attribute and operator.
+    let attrs = [
+        "userName",
+        "emails.value",
+        "displayName",
+        "externalId",
+        "id",
+        "phoneNumbers.value",
+        "meta.created",
+        "meta.lastModified",
+        "urn:ietf:params:scim:schemas:extension:switchboard:2.0:User:extension",
+    ];
+    for a in attrs {
+        for op in ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"] {
+            for v in ["\"204\"", "\"2026-01-01T00:00:00Z\"", "204", "null", "true"] {
+                let filter = format!("{a} {op} {v}");
+                let r = get(&idp, &format!("/Users?filter={}", urlencode(&filter))).await;
+                assert!(
+                    r.status == 200 || r.body["scimType"] == "invalidFilter",
+                    "{filter}: {} {:?}",
+                    r.status,
+                    r.body
+                );
+            }
+        }
+    }
+}
+
 crate::on_both!(
+    random_scim_filters_never_break_the_server,
     discovery_endpoints_describe_what_scim_supports,
     an_identity_provider_walks_a_user_through_its_lifecycle,
     scim_filters_run_in_the_database_and_malformed_ones_are_refused,
