@@ -93,7 +93,28 @@ fn of_domain(e: &DomainError) -> ScimError {
         DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, None),
         DomainError::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, None),
     };
-    ScimError::new(status, scim_type, e.to_string())
+    let detail = match e {
+        DomainError::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", scim_name(&f.field), f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    ScimError::new(status, scim_type, detail)
+}
+
+/// The SCIM attribute a Switchboard field is sent as.
+fn scim_name(field: &str) -> &str {
+    match field {
+        "email" => "userName/emails",
+        "mobile" => "phoneNumbers[type eq \"mobile\"]",
+        "alternate_mobile" => "phoneNumbers[type eq \"other\"]",
+        "external_id" => "externalId",
+        "panel_access" => "panelAccess",
+        "name" => "displayName",
+        other => other,
+    }
 }
 
 impl From<ServiceError> for ScimError {

@@ -244,7 +244,22 @@ fn compare(path: &AttrPath, op: CompareOp, value: &CompValue) -> Result<UserCond
     match (name.as_str(), sub.as_deref()) {
         ("id", None) => text_cond(path, UserField::Id, op, value, false),
         ("externalid", None) => text_cond(path, UserField::ExternalId, op, value, false),
-        ("username", None) => text_cond(path, UserField::Email, op, value, true),
+        ("username", None) => {
+            // userName is the email, or the mobile of a user without email.
+            let email = text_cond(path, UserField::Email, op, value, true)?;
+            if matches!(value, CompValue::Null) {
+                return Ok(email);
+            }
+            let mobile = text_cond(path, UserField::Mobile, op, value, false)?;
+            let has_email = UserCond::Present(UserField::Email);
+            Ok(UserCond::Or(
+                Box::new(UserCond::And(Box::new(has_email.clone()), Box::new(email))),
+                Box::new(UserCond::And(
+                    Box::new(UserCond::Not(Box::new(has_email))),
+                    Box::new(mobile),
+                )),
+            ))
+        }
         ("displayname", None) | ("name", Some("formatted")) => {
             text_cond(path, UserField::Name, op, value, true)
         }

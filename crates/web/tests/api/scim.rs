@@ -382,6 +382,23 @@ async fn scim_filters_run_in_the_database_and_malformed_ones_are_refused(s: Serv
         assert_scim_error(&get(&idp, &q(bad)).await, 400, Some("invalidFilter"));
     }
 
+    // A user without email goes by their mobile.
+    let r = post(
+        &idp,
+        "/Users",
+        &json!({ "schemas": [USER], "userName": "+919876543210", "displayName": "Dev Desk" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["phoneNumbers"][0]["value"], "+919876543210");
+    let dev = r.body["id"].as_str().unwrap().to_owned();
+    let r = get(&idp, &q(r#"userName eq "+919876543210""#)).await;
+    assert_eq!(users(&r), ["+919876543210"]);
+    let r = idp
+        .scim(Method::DELETE, &format!("/Users/{dev}"), None, &[])
+        .await;
+    assert_eq!(r.status, 204);
+
     // Pages (1-based), sorting and attribute selection.
     let r = get(
         &idp,
