@@ -27,6 +27,26 @@ const CORE: [&str; 7] = [
 ];
 const EXT: [&str; 3] = ["extension", "role", "panelAccess"];
 const MULTI: [&str; 2] = ["emails", "phoneNumbers"];
+/// Attributes of the core User schema (RFC 7643 §4.1) that Switchboard does not keep:
+/// accepted and ignored, as in POST and PUT, so an identity provider's default mappings
+/// (Entra sends `title`, `preferredLanguage`, `addresses[…]`) do not fail.
+const IGNORED: [&str; 13] = [
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "password",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "x509Certificates",
+];
+/// The enterprise User extension (RFC 7643 §4.3), accepted and ignored likewise.
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 fn invalid_path(msg: impl Into<String>) -> ScimError {
     ScimError::bad("invalidPath", msg)
@@ -95,7 +115,7 @@ pub fn apply(doc: &mut Value, body: &Value) -> Result<(), ScimError> {
                         }
                         continue;
                     }
-                    if k.eq_ignore_ascii_case("schemas") {
+                    if k.eq_ignore_ascii_case("schemas") || k.eq_ignore_ascii_case(ENTERPRISE) {
                         continue;
                     }
                     let path = parse_path(&k).map_err(|e| ScimError::path(&e))?;
@@ -107,18 +127,21 @@ pub fn apply(doc: &mut Value, body: &Value) -> Result<(), ScimError> {
     Ok(())
 }
 
+type Target<'a> = Option<(&'a mut Map<String, Value>, &'static str)>;
+
 /// The object holding the path's attribute (the document or the extension) and the
-/// attribute's canonical name.
-fn target<'a>(
-    doc: &'a mut Value,
-    attr: &AttrPath,
-) -> Result<(&'a mut Map<String, Value>, &'static str), ScimError> {
+/// attribute's canonical name; `None` for attributes that are accepted and ignored.
+fn target<'a>(doc: &'a mut Value, attr: &AttrPath) -> Result<Target<'a>, ScimError> {
     let ext = match attr.uri.as_deref() {
         None => false,
         Some(u) if u.eq_ignore_ascii_case(USER_SCHEMA) => false,
         Some(u) if u.eq_ignore_ascii_case(EXT_SCHEMA) => true,
+        Some(u) if u.eq_ignore_ascii_case(ENTERPRISE) => return Ok(None),
         Some(_) => return Err(invalid_path(format!("{attr} is not an attribute of Users"))),
     };
+    if !ext && IGNORED.iter().any(|i| i.eq_ignore_ascii_case(&attr.name)) {
+        return Ok(None);
+    }
     let known: &[&'static str] = if ext { &EXT } else { &CORE };
     let Some(name) = known
         .iter()
@@ -135,13 +158,13 @@ fn target<'a>(
         return Err(invalid_path("the resource is not an object"));
     };
     if !ext {
-        return Ok((normalize(root, name), name));
+        return Ok(Some((normalize(root, name), name)));
     }
     let holder = root
         .entry(EXT_SCHEMA.to_owned())
         .or_insert_with(|| Value::Object(Map::new()));
     match holder.as_object_mut() {
-        Some(h) => Ok((normalize(h, name), name)),
+        Some(h) => Ok(Some((normalize(h, name), name))),
         None => Err(invalid_path("the extension is not an object")),
     }
 }
@@ -188,7 +211,9 @@ fn at_path(
     path: &PatchPath,
     value: Option<Value>,
 ) -> Result<(), ScimError> {
-    let (holder, name) = target(doc, &path.attr)?;
+    let Some((holder, name)) = target(doc, &path.attr)? else {
+        return Ok(());
+    };
     let multi = MULTI.contains(&name);
     let sub = path.attr.sub.clone().or_else(|| path.sub.clone());
     if let Some(filter) = &path.filter {

@@ -174,16 +174,23 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
         None => None,
     };
     let phones = values(doc, "phoneNumbers")?;
-    let mut mobile = None;
-    let mut alternate_mobile = None;
-    for p in &phones {
-        let kind = get_ci(p, "type").and_then(Value::as_str).unwrap_or("");
-        if kind.eq_ignore_ascii_case("mobile") && mobile.is_none() {
-            mobile = phone(p)?;
-        } else if alternate_mobile.is_none() {
-            alternate_mobile = phone(p)?;
-        }
-    }
+    let of_type = |kind: &str| {
+        phones.iter().find(|p| {
+            get_ci(p, "type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .eq_ignore_ascii_case(kind)
+        })
+    };
+    let mobile = of_type("mobile").map(phone).transpose()?.flatten();
+    // The alternate mobile: a work number (what Entra maps), else an other or untyped one.
+    // Home, fax and pager numbers are not kept.
+    let alternate_mobile = of_type("work")
+        .or_else(|| of_type("other"))
+        .or_else(|| of_type(""))
+        .map(phone)
+        .transpose()?
+        .flatten();
     let ext = get_ci(doc, EXT_SCHEMA);
     let ext_attr = |k: &str| ext.and_then(|e| get_ci(e, k));
     Ok(Fields {

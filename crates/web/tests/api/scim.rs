@@ -499,6 +499,40 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
         json!([{ "value": "+919876543210", "type": "mobile", "primary": true }])
     );
 
+    // Entra's default mappings: attributes Switchboard does not keep are accepted and
+    // ignored; a work number is the alternate mobile.
+    let r = patch(
+        &idp,
+        &path,
+        json!([
+            { "op": "Add", "path": "title", "value": "Agent" },
+            { "op": "Add", "path": "preferredLanguage", "value": "en-IN" },
+            { "op": "Add", "path": "addresses[type eq \"work\"].locality", "value": "Pune" },
+            { "op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Sales" },
+            { "op": "Add", "value": { "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "employeeNumber": "42" } } },
+            { "op": "Replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "+919822222222" },
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        r.body["phoneNumbers"][1],
+        json!({ "value": "+919822222222", "type": "other" })
+    );
+    assert!(r.body.get("title").is_none());
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "remove", "path": "phoneNumbers[type eq \"other\"]" }]),
+    )
+    .await;
+    assert_eq!(
+        r.body["phoneNumbers"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        r.body
+    );
+
     // The mobile is immutable once set (R4).
     for ops in [
         json!([{ "op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+919811111111" }]),
@@ -522,7 +556,7 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
         &patch(
             &idp,
             &path,
-            json!([{ "op": "replace", "path": "nickName", "value": "x" }]),
+            json!([{ "op": "replace", "path": "nickname2", "value": "x" }]),
         )
         .await,
         400,
