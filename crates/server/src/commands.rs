@@ -1,5 +1,5 @@
 //! The command-line interface: `migrate`, `account create`, `users add|list`,
-//! `audit verify`, `token create`, `mail list`.
+//! `audit verify`, `token create`, `scim-token create`, `mail list`.
 
 use std::process::ExitCode;
 
@@ -51,6 +51,9 @@ enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// SCIM tokens, for an identity provider provisioning users at /scim/v2.
+    #[command(subcommand)]
+    ScimToken(ScimTokenCommand),
     /// Mail waiting in or sent from the outbox.
     #[command(subcommand)]
     Mail(MailCommand),
@@ -241,6 +244,19 @@ enum TokenCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ScimTokenCommand {
+    /// Create the SCIM token an identity provider uses at /scim/v2; prints the secret once.
+    Create {
+        /// Account id.
+        #[arg(long)]
+        account: String,
+        /// A name to recognise the token by (e.g. the identity provider).
+        #[arg(long, default_value = "SCIM provisioning")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum MailCommand {
     /// List the account's mail, newest first.
     List {
@@ -315,6 +331,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow!(explain(&e)))?;
             println!("token id: {}", t.id);
             println!("scopes: {}", t.scopes.join(" "));
+            println!("secret (shown once): {secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ScimToken(ScimTokenCommand::Create { account, name }) => {
+            let ctx = Ctx::cli(account_id(&account)?);
+            let (t, secret) = sb
+                .create_api_token(&ctx, &name, "scim", None, None)
+                .await
+                .map_err(|e| anyhow!(explain(&e)))?;
+            println!("token id: {}", t.id);
+            println!("SCIM base URL: {public_url}/scim/v2");
             println!("secret (shown once): {secret}");
             Ok(ExitCode::SUCCESS)
         }

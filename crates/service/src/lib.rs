@@ -18,6 +18,7 @@ pub mod resources;
 pub mod roles;
 pub mod routing;
 pub mod scheduler;
+pub mod scim;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

@@ -90,7 +90,7 @@ async fn blockers_of(c: &mut Change, id: UserId) -> Result<Vec<Blocker>> {
     Ok(out)
 }
 
-async fn load(c: &mut Change, id: UserId) -> Result<(User, Role)> {
+pub(crate) async fn load(c: &mut Change, id: UserId) -> Result<(User, Role)> {
     let u = store::find_user(&mut c.tx, c.account.id, id)
         .await?
         .ok_or_else(|| not_found("user"))?;

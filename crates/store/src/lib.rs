@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod resources;
 pub mod roles;
 pub mod schema;
+pub mod user_search;
 pub mod users;
 
 pub use db::{Backend, Db, StoreError, StoreResult, Tx, UniqueKey};

@@ -10,7 +10,7 @@ use crate::db::{
 };
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     account_id: String,
     name: String,
@@ -34,7 +34,7 @@ struct UserRow {
     updated_at: i64,
 }
 
-const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
+pub(crate) const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
      panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
      external_id, has_signed_in, deactivate_at, version, created_at, updated_at";
 
@@ -206,7 +206,7 @@ async fn tags_of(
     })
 }
 
-async fn rows_into_users(
+pub(crate) async fn rows_into_users(
     tx: &mut Tx,
     account: AccountId,
     rows: Vec<UserRow>,

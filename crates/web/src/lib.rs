@@ -11,6 +11,7 @@ pub mod health;
 pub mod openapi;
 pub mod pages;
 pub mod ratelimit;
+pub mod scim;
 pub mod setup;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(openapi::router())
         .merge(pages::router())
+        .merge(scim::router())
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);

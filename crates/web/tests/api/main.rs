@@ -15,6 +15,7 @@ mod mail;
 mod numbers;
 mod roles;
 mod routing;
+mod scim;
 mod sessions;
 mod tokens;
 mod users;

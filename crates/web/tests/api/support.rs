@@ -102,6 +102,18 @@ impl Server {
         }
     }
 
+    /// A client holding a new SCIM token of the account (made by the operator).
+    pub async fn scim(&self, acct: &TestAccount) -> Client {
+        let (_, secret) = self
+            .app
+            .sb
+            .create_api_token(&acct.system, "Identity provider", "scim", None, None)
+            .await
+            .unwrap();
+        assert!(secret.starts_with("sbs_"));
+        self.as_token(&secret)
+    }
+
     /// A client with no credentials.
     pub fn anonymous(&self) -> Client {
         Client {
@@ -165,6 +177,40 @@ impl Client {
         }
         if let Some(b) = body {
             req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Sends a SCIM request (`application/scim+json`) under `/scim/v2`.
+    pub async fn scim(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut all = vec![("content-type", "application/scim+json")];
+        all.extend_from_slice(headers);
+        let mut req = self
+            .http
+            .request(method, format!("{}/scim/v2{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in all {
+            req = req.header(k, v);
+        }
+        if let Some(b) = body {
+            req = req.body(serde_json::to_vec(b).unwrap());
         }
         let res = req.send().await.unwrap();
         let status = res.status();

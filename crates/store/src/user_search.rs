@@ -1,0 +1,261 @@
+//! Searching users by a condition tree (what a SCIM filter becomes), with totals, sorting
+//! and offset paging. The condition is turned into one SQL `WHERE` clause with bound
+//! values, so matching happens in the database, never in memory.
+
+use switchboard_domain::{AccountId, User};
+
+use crate::db::{Arg, StoreResult, Tx, bind_args, on};
+use crate::users::{COLUMNS, UserRow, rows_into_users};
+
+/// A searchable column of a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserField {
+    /// The user id.
+    Id,
+    /// The identity provider's id.
+    ExternalId,
+    /// The name.
+    Name,
+    /// The email, compared lower-cased.
+    Email,
+    /// The mobile.
+    Mobile,
+    /// The alternate mobile.
+    AlternateMobile,
+    /// The extension (a number).
+    Extension,
+    /// When the user was added (microseconds).
+    CreatedAt,
+    /// When the user last changed (microseconds).
+    UpdatedAt,
+}
+
+impl UserField {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Id => "u.id",
+            Self::ExternalId => "u.external_id",
+            Self::Name => "u.name",
+            Self::Email => "u.email_key",
+            Self::Mobile => "u.mobile",
+            Self::AlternateMobile => "u.alternate_mobile",
+            Self::Extension => "u.extension",
+            Self::CreatedAt => "u.created_at",
+            Self::UpdatedAt => "u.updated_at",
+        }
+    }
+
+    fn nullable(self) -> bool {
+        matches!(
+            self,
+            Self::ExternalId | Self::Email | Self::Mobile | Self::AlternateMobile
+        )
+    }
+}
+
+/// How a value is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchOp {
+    /// Equal.
+    Eq,
+    /// Not equal (also true when the field is empty).
+    Ne,
+    /// Contains (text).
+    Contains,
+    /// Starts with (text).
+    StartsWith,
+    /// Ends with (text).
+    EndsWith,
+    /// Greater than.
+    Gt,
+    /// Greater or equal.
+    Ge,
+    /// Less than.
+    Lt,
+    /// Less or equal.
+    Le,
+}
+
+/// A value to compare with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MatchValue {
+    /// Text; `case_insensitive` compares both sides lower-cased.
+    Text {
+        /// The text.
+        value: String,
+        /// Whether case is ignored.
+        case_insensitive: bool,
+    },
+    /// A number (extension, times in microseconds).
+    Int(i64),
+}
+
+/// A condition over users.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserCond {
+    /// Every user.
+    All,
+    /// No user.
+    Nothing,
+    /// Both hold.
+    And(Box<UserCond>, Box<UserCond>),
+    /// Either holds.
+    Or(Box<UserCond>, Box<UserCond>),
+    /// Does not hold.
+    Not(Box<UserCond>),
+    /// The field has a value.
+    Present(UserField),
+    /// The user is (or is not) deactivated: `true` = not inactive.
+    Active(bool),
+    /// A comparison.
+    Match {
+        /// The field.
+        field: UserField,
+        /// The operator.
+        op: MatchOp,
+        /// The value.
+        value: MatchValue,
+    },
+}
+
+/// Sort orders a search may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserSort {
+    /// The field.
+    pub field: UserField,
+    /// Descending when true.
+    pub descending: bool,
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+struct Sql {
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn bind(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    /// Renders `cond` as a boolean SQL expression that is never NULL, so `NOT` is exact.
+    fn cond(&mut self, cond: &UserCond) -> String {
+        match cond {
+            UserCond::All => "1 = 1".to_owned(),
+            UserCond::Nothing => "1 = 0".to_owned(),
+            UserCond::And(a, b) => format!("({} AND {})", self.cond(a), self.cond(b)),
+            UserCond::Or(a, b) => format!("({} OR {})", self.cond(a), self.cond(b)),
+            UserCond::Not(a) => format!("(NOT {})", self.cond(a)),
+            UserCond::Present(f) if f.nullable() => {
+                format!("({c} IS NOT NULL AND {c} <> '')", c = f.column())
+            }
+            UserCond::Present(_) => "1 = 1".to_owned(),
+            UserCond::Active(true) => "u.status <> 'inactive'".to_owned(),
+            UserCond::Active(false) => "u.status = 'inactive'".to_owned(),
+            UserCond::Match { field, op, value } => self.compare(*field, *op, value),
+        }
+    }
+
+    fn compare(&mut self, field: UserField, op: MatchOp, value: &MatchValue) -> String {
+        let col = field.column();
+        let (lhs, rhs) = match value {
+            MatchValue::Int(i) => (col.to_owned(), Arg::Int(*i)),
+            MatchValue::Text {
+                value,
+                case_insensitive,
+            } => {
+                let v = if *case_insensitive {
+                    value.to_lowercase()
+                } else {
+                    value.clone()
+                };
+                let v = match op {
+                    MatchOp::Contains => format!("%{}%", like_escape(&v)),
+                    MatchOp::StartsWith => format!("{}%", like_escape(&v)),
+                    MatchOp::EndsWith => format!("%{}", like_escape(&v)),
+                    _ => v,
+                };
+                let lhs = if *case_insensitive {
+                    format!("LOWER({col})")
+                } else {
+                    col.to_owned()
+                };
+                (lhs, Arg::Text(v))
+            }
+        };
+        let p = self.bind(rhs);
+        let test = match op {
+            MatchOp::Eq => format!("{lhs} = {p}"),
+            MatchOp::Ne => format!("{lhs} <> {p}"),
+            MatchOp::Contains | MatchOp::StartsWith | MatchOp::EndsWith => {
+                format!("{lhs} LIKE {p} ESCAPE '\\'")
+            }
+            MatchOp::Gt => format!("{lhs} > {p}"),
+            MatchOp::Ge => format!("{lhs} >= {p}"),
+            MatchOp::Lt => format!("{lhs} < {p}"),
+            MatchOp::Le => format!("{lhs} <= {p}"),
+        };
+        match (field.nullable(), op) {
+            (true, MatchOp::Ne) => format!("({col} IS NULL OR {test})"),
+            (true, _) => format!("({col} IS NOT NULL AND {test})"),
+            (false, _) => format!("({test})"),
+        }
+    }
+}
+
+/// The users of the account matching `cond`: how many match in all, and the page of
+/// `limit` users after skipping `offset`, ordered by `sort` (then by id; by creation time
+/// and id when no sort is given).
+pub async fn search_users(
+    tx: &mut Tx,
+    account: AccountId,
+    cond: &UserCond,
+    sort: Option<UserSort>,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<(u64, Vec<User>)> {
+    let mut sql = Sql {
+        args: vec![Arg::Text(account.to_string())],
+    };
+    let clause = sql.cond(cond);
+    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE u.account_id = $1 AND {clause}");
+    let (total,): (i64,) = on!(tx, |c| {
+        bind_args!(sqlx::query_as::<_, (i64,)>(&count_sql), &sql.args)
+            .fetch_one(c)
+            .await
+    })?;
+    let total = u64::try_from(total).unwrap_or(0);
+    if limit == 0 || offset >= total {
+        return Ok((total, Vec::new()));
+    }
+    let order = match sort {
+        Some(s) => format!(
+            "{} {}, u.id",
+            s.field.column(),
+            if s.descending { "DESC" } else { "ASC" }
+        ),
+        None => "u.created_at, u.id".to_owned(),
+    };
+    let lim = sql.bind(Arg::Int(i64::from(limit)));
+    let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let page_sql = format!(
+        "SELECT {cols} FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
+         LIMIT {lim} OFFSET {off}"
+    );
+    let rows: Vec<UserRow> = on!(tx, |c| {
+        bind_args!(sqlx::query_as::<_, UserRow>(&page_sql), &sql.args)
+            .fetch_all(c)
+            .await
+    })?;
+    Ok((total, rows_into_users(tx, account, rows).await?))
+}

@@ -1,0 +1,120 @@
+//! SCIM 2.0 at `/scim/v2` (RFC 7643 / RFC 7644): how an identity provider provisions
+//! users. Only SCIM tokens (`Bearer sbs_…`) are accepted; answers are
+//! `application/scim+json` and refusals are SCIM Error messages. Every change goes through
+//! the service, so the rules hold and the SCIM client is the audited actor.
+
+pub mod discovery;
+pub mod error;
+pub mod filter;
+pub mod patch;
+pub mod resource;
+pub mod users;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+use switchboard_service::{Actor, Ctx};
+
+use crate::AppState;
+use crate::auth::{bearer, client_addr};
+use error::{SCIM_JSON, ScimError};
+
+/// A caller authenticated by a SCIM token, acting in its account.
+#[derive(Clone, Debug)]
+pub struct ScimAuthed(pub Ctx);
+
+impl FromRequestParts<AppState> for ScimAuthed {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ScimError> {
+        let Some(secret) = bearer(parts) else {
+            return Err(ScimError::unauthorized(
+                "send the account's SCIM token as `Authorization: Bearer sbs_…`",
+            ));
+        };
+        match state.sb.authenticate_token(secret).await? {
+            Some((account_id, actor @ Actor::Scim(_))) => Ok(ScimAuthed(Ctx {
+                account_id,
+                actor,
+                source: client_addr(parts),
+            })),
+            Some(_) => Err(ScimError::unauthorized(
+                "this is an API token; /scim/v2 takes only SCIM tokens (sbs_…), made with \
+                 `switchboard scim-token create`",
+            )),
+            None => Err(ScimError::unauthorized(
+                "the SCIM token is unknown or has been revoked",
+            )),
+        }
+    }
+}
+
+/// A JSON request body, sent as `application/scim+json` or `application/json`.
+#[derive(Debug)]
+pub struct ScimJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimJson {
+    type Rejection = ScimError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ScimError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| ScimError::new(r.status(), None, r.body_text()))?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v @ Value::Object(_)) => Ok(ScimJson(v)),
+            Ok(_) => Err(ScimError::bad(
+                "invalidSyntax",
+                "the request body must be a JSON object",
+            )),
+            Err(e) => Err(ScimError::bad(
+                "invalidSyntax",
+                format!("the request body is not valid JSON: {e}"),
+            )),
+        }
+    }
+}
+
+/// A SCIM JSON answer.
+pub fn scim_json(status: StatusCode, body: &Value) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    res
+}
+
+/// The absolute URL of a SCIM resource.
+pub fn location(base: &str, endpoint: &str, id: &str) -> String {
+    format!("{base}/scim/v2/{endpoint}/{id}")
+}
+
+async fn not_found() -> ScimError {
+    ScimError::not_found("no such SCIM endpoint; see /scim/v2/ResourceTypes")
+}
+
+/// The `/scim/v2` routes.
+pub fn router() -> Router<AppState> {
+    let v2 = Router::new()
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
+        .route("/Schemas", get(discovery::schemas))
+        .route("/Schemas/{id}", get(discovery::schema))
+        .route("/ResourceTypes", get(discovery::resource_types))
+        .route("/ResourceTypes/{id}", get(discovery::resource_type))
+        .route("/Users", get(users::list).post(users::create))
+        .route(
+            "/Users/{id}",
+            get(users::get_one)
+                .put(users::replace)
+                .patch(users::patch)
+                .delete(users::delete),
+        )
+        .fallback(not_found);
+    Router::new().nest("/scim/v2", v2)
+}

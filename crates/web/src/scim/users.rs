@@ -1,0 +1,384 @@
+//! `/scim/v2/Users`: list with filter, sort and pages; read; create; replace (PUT); PATCH;
+//! delete (deprovision). Every change goes through the service's use cases, so the rules
+//! (R1–R13) hold and the audit log names the SCIM client.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use switchboard_domain::{
+    NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput, UserStatus,
+};
+use switchboard_service::Ctx;
+use switchboard_store::user_search::UserCond;
+
+use super::discovery::{LIST_SCHEMA, MAX_RESULTS};
+use super::error::{ScimError, ScimResult};
+use super::resource::{Fields, etag, fields, project, render};
+use super::{ScimAuthed, ScimJson, filter, patch, scim_json};
+use crate::AppState;
+
+type Params = Query<HashMap<String, String>>;
+
+fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    q.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn parse_id(raw: &str) -> ScimResult<UserId> {
+    raw.parse()
+        .map_err(|_| ScimError::not_found(format!("there is no user {raw:?}")))
+}
+
+/// Renders users with their role names and departments.
+async fn views(state: &AppState, ctx: &Ctx, users: &[User]) -> ScimResult<Vec<Value>> {
+    let roles: Vec<Role> = state.sb.list_roles(ctx).await?;
+    let base = &state.sb.settings().public_url;
+    let mut out = Vec::with_capacity(users.len());
+    for u in users {
+        let role = roles
+            .iter()
+            .find(|r| r.id == u.role_id)
+            .map(|r| r.name.to_string())
+            .unwrap_or_default();
+        let deps = state.sb.user_departments(ctx, u.id).await?;
+        out.push(render(u, &role, &deps, base));
+    }
+    Ok(out)
+}
+
+async fn view(state: &AppState, ctx: &Ctx, u: &User) -> ScimResult<Value> {
+    Ok(views(state, ctx, std::slice::from_ref(u))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null))
+}
+
+fn with_etag(status: StatusCode, u: &User, doc: &Value, base: &str) -> Response {
+    let mut res = scim_json(status, doc);
+    if let Ok(v) = HeaderValue::from_str(&etag(u)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    if status == StatusCode::CREATED
+        && let Ok(v) = HeaderValue::from_str(&super::location(base, "Users", &u.id.to_string()))
+    {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// The version an `If-Match` header asks for: `None` without the header or for `*`.
+fn if_match(headers: &HeaderMap, u: &User) -> ScimResult<Option<i64>> {
+    let Some(raw) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = raw.to_str().unwrap_or("").trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    let wanted = raw
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+        .find(|t| *t == u.version.to_string());
+    match wanted {
+        Some(_) => Ok(Some(u.version)),
+        None => Err(ScimError::new(
+            StatusCode::PRECONDITION_FAILED,
+            None,
+            format!(
+                "the user has changed since that version; its current version is {}",
+                etag(u)
+            ),
+        )),
+    }
+}
+
+/// `GET /Users`.
+pub async fn list(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    Query(q): Params,
+) -> ScimResult<Response> {
+    let cond = match param(&q, "filter").map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let parsed = switchboard_scim::parse_filter(f).map_err(|e| ScimError::filter(&e))?;
+            filter::user_cond(&parsed)?
+        }
+        None => UserCond::All,
+    };
+    let sort = match param(&q, "sortBy").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(by) => Some(filter::user_sort(by, param(&q, "sortOrder"))?),
+        None => None,
+    };
+    let number = |name: &str| -> ScimResult<Option<i64>> {
+        param(&q, name)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| {
+                    ScimError::bad("invalidValue", format!("{name} must be an integer"))
+                })
+            })
+            .transpose()
+    };
+    // RFC 7644 §3.4.2.4: a startIndex below 1 means 1; a negative count means 0.
+    let start = number("startIndex")?.unwrap_or(1).max(1);
+    let count = number("count")?
+        .unwrap_or(i64::from(MAX_RESULTS))
+        .clamp(0, i64::from(MAX_RESULTS));
+    let (total, users) = state
+        .sb
+        .search_users(
+            &ctx,
+            &cond,
+            sort,
+            u64::try_from(start - 1).unwrap_or(0),
+            u32::try_from(count).unwrap_or(MAX_RESULTS),
+        )
+        .await?;
+    let mut resources = views(&state, &ctx, &users).await?;
+    for r in &mut resources {
+        project(r, param(&q, "attributes"), param(&q, "excludedAttributes"))?;
+    }
+    Ok(scim_json(
+        StatusCode::OK,
+        &json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    ))
+}
+
+/// `GET /Users/{id}`.
+pub async fn get_one(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> ScimResult<Response> {
+    let u = state.sb.get_user(&ctx, parse_id(&id)?).await?;
+    let mut doc = view(&state, &ctx, &u).await?;
+    project(
+        &mut doc,
+        param(&q, "attributes"),
+        param(&q, "excludedAttributes"),
+    )?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &u,
+        &doc,
+        &state.sb.settings().public_url,
+    ))
+}
+
+fn domain(e: switchboard_domain::DomainError) -> ScimError {
+    e.into()
+}
+
+/// `POST /Users`.
+pub async fn create(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    ScimJson(body): ScimJson,
+) -> ScimResult<Response> {
+    let f = fields(&body)?;
+    let Some(user_name) = f.user_name.clone() else {
+        return Err(ScimError::bad(
+            "invalidValue",
+            "userName is required: the user's email address",
+        ));
+    };
+    let email = if user_name.contains('@') {
+        Some(user_name.clone())
+    } else {
+        f.email.clone()
+    };
+    let mobile = f
+        .mobile
+        .clone()
+        .or_else(|| (user_name.starts_with('+') && email.is_none()).then(|| user_name.clone()));
+    if email.is_none() && mobile.is_none() {
+        return Err(ScimError::bad(
+            "invalidValue",
+            "userName must be the user's email address (or, for a user without email, their \
+             mobile in E.164 form)",
+        ));
+    }
+    let name = f
+        .name_since(&Fields::default())
+        .unwrap_or_else(|| user_name.clone());
+    let input = NewUserInput {
+        name: Some(name),
+        email,
+        mobile,
+        alternate_mobile: f.alternate_mobile.clone(),
+        extension: f.extension.clone(),
+        role: f.role.clone(),
+        panel_access: f.panel_access,
+        external_id: f.external_id.clone(),
+        ..NewUserInput::default()
+    };
+    let new = NewUser::parse(&input).map_err(domain)?;
+    let added = state.sb.add_user(&ctx, new).await?;
+    let mut u = added.user;
+    if f.active == Some(false) {
+        u = state.sb.deactivate_user(&ctx, u.id, None).await?;
+    }
+    let doc = view(&state, &ctx, &u).await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        &u,
+        &doc,
+        &state.sb.settings().public_url,
+    ))
+}
+
+/// The edit that turns `old` into `new`, and the wanted `active` when it changes. A PUT
+/// (`put`) sends the whole resource; PATCH results are compared field by field.
+fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<bool>) {
+    let mut p = UserPatchInput {
+        name: new.name_since(old),
+        ..UserPatchInput::default()
+    };
+    if put {
+        let wanted = new
+            .user_name
+            .clone()
+            .filter(|u| u.contains('@'))
+            .or_else(|| new.email.clone());
+        let current = old
+            .user_name
+            .clone()
+            .filter(|u| u.contains('@'))
+            .or_else(|| old.email.clone());
+        if wanted != current {
+            p.email = Some(wanted);
+        }
+        // An immutable attribute left out of a PUT keeps its value (RFC 7644 §3.5.1).
+        if new.mobile.is_some() && new.mobile != old.mobile {
+            p.mobile = Some(new.mobile.clone());
+        }
+    } else {
+        p.email = new.email_since(old);
+        if new.mobile != old.mobile {
+            p.mobile = Some(new.mobile.clone());
+        }
+    }
+    if new.alternate_mobile != old.alternate_mobile {
+        p.alternate_mobile = Some(new.alternate_mobile.clone());
+    }
+    if new.external_id != old.external_id {
+        p.external_id = Some(new.external_id.clone());
+    }
+    if new.extension.is_some() && new.extension != old.extension {
+        p.extension = new.extension.clone();
+    }
+    if new.role.is_some() && new.role != old.role {
+        p.role = new.role.clone();
+    }
+    if new.panel_access.is_some() && new.panel_access != old.panel_access {
+        p.panel_access = new.panel_access;
+    }
+    let active = new.active.filter(|a| Some(*a) != old.active);
+    (p, active)
+}
+
+/// Applies an edit and an activation change, then answers the user as it now is.
+async fn update(
+    state: &AppState,
+    ctx: &Ctx,
+    before: &User,
+    input: UserPatchInput,
+    active: Option<bool>,
+    version: Option<i64>,
+) -> ScimResult<Response> {
+    let patch = UserPatch::parse(&input).map_err(domain)?;
+    let id = before.id;
+    let mut version = version;
+    if active == Some(true) && before.status == UserStatus::Inactive {
+        if version.is_some_and(|v| v != before.version) {
+            return Err(switchboard_domain::DomainError::PreconditionFailed.into());
+        }
+        let u = state.sb.activate_user(ctx, id).await?;
+        version = version.map(|_| u.version);
+    }
+    if patch != UserPatch::default() {
+        state.sb.edit_user(ctx, id, patch, version).await?;
+    }
+    if active == Some(false) {
+        let now = state.sb.get_user(ctx, id).await?;
+        if now.status != UserStatus::Inactive {
+            state.sb.deactivate_user(ctx, id, None).await?;
+        }
+    }
+    let u = state.sb.get_user(ctx, id).await?;
+    let doc = view(state, ctx, &u).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &u,
+        &doc,
+        &state.sb.settings().public_url,
+    ))
+}
+
+/// `PUT /Users/{id}`: replaces the resource.
+pub async fn replace(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ScimJson(body): ScimJson,
+) -> ScimResult<Response> {
+    let before = state.sb.get_user(&ctx, parse_id(&id)?).await?;
+    let version = if_match(&headers, &before)?;
+    if let Some(sent) = body.get("id").and_then(Value::as_str)
+        && sent != id
+    {
+        return Err(ScimError::bad("mutability", "id cannot be changed"));
+    }
+    let current = view(&state, &ctx, &before).await?;
+    let new = fields(&body)?;
+    if new.user_name.is_none() {
+        return Err(ScimError::bad("invalidValue", "userName is required"));
+    }
+    let (input, active) = changes(&fields(&current)?, &new, true);
+    update(&state, &ctx, &before, input, active, version).await
+}
+
+/// `PATCH /Users/{id}` (RFC 7644 §3.5.2); answers 200 with the resource.
+pub async fn patch(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ScimJson(body): ScimJson,
+) -> ScimResult<Response> {
+    let before = state.sb.get_user(&ctx, parse_id(&id)?).await?;
+    let version = if_match(&headers, &before)?;
+    let current = view(&state, &ctx, &before).await?;
+    let mut patched = current.clone();
+    patch::apply(&mut patched, &body)?;
+    let (input, active) = changes(&fields(&current)?, &fields(&patched)?, false);
+    update(&state, &ctx, &before, input, active, version).await
+}
+
+/// `DELETE /Users/{id}`: deletes the user (R7–R9); when owned numbers, workflows or
+/// managed departments block it, deactivates the user instead (audited as such).
+pub async fn delete(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ScimResult<Response> {
+    let id = parse_id(&id)?;
+    let before = state.sb.get_user(&ctx, id).await?;
+    if_match(&headers, &before)?;
+    state.sb.deprovision_user(&ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
