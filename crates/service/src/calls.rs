@@ -203,8 +203,9 @@ impl Switchboard {
         }
         // A call reported again is answered with the first report, even if its user has
         // been deleted in between.
-        if let Ok(id) = check_text("engine_call_id", &call.engine_call_id, 200)
-            && let Some(existing) = find_call_by_engine_id(&mut c.tx, c.account.id, &id).await?
+        let engine_call_id = check_text("engine_call_id", &call.engine_call_id, 200);
+        if let Ok(id) = &engine_call_id
+            && let Some(existing) = find_call_by_engine_id(&mut c.tx, c.account.id, id).await?
         {
             return Ok(Recorded {
                 call: existing,
@@ -220,7 +221,7 @@ impl Switchboard {
             }
             Err(_) => String::new(),
         };
-        let engine_call_id = keep(check_text("engine_call_id", &call.engine_call_id, 200));
+        let engine_call_id = keep(engine_call_id);
         let caller = keep(check_text("caller", &call.caller, 64));
         let number = keep(
             E164::parse("number", &call.number)

@@ -18,7 +18,7 @@ pub const SCOPE_CALLS_INGEST: &str = "calls:ingest";
 
 /// Whether a token record carries `scope`.
 pub fn has_scope(t: &ApiTokenRecord, scope: &str) -> bool {
-    t.scopes.iter().any(|s| s == scope)
+    scopes_vec_has(&t.scopes, scope)
 }
 
 impl Switchboard {

@@ -330,6 +330,8 @@ pub struct UserCallStats {
 #[derive(sqlx::FromRow)]
 struct StatsRow {
     user_id: String,
+    user_name: Option<String>,
+    user_extension: Option<i64>,
     answered: i64,
     missed: i64,
     talk_time: i64,
@@ -346,46 +348,32 @@ pub async fn user_call_stats(
         return Ok(Vec::new());
     };
     clauses.push("user_id IS NOT NULL".to_owned());
-    let where_ = clauses.join(" AND ");
+    // One pass: each user's totals over the matching calls, read on their latest call
+    // together with the name and extension it recorded.
     let sql = format!(
-        "SELECT user_id, \
-         CAST(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
-         CAST(SUM(CASE WHEN outcome = 'answered' THEN 0 ELSE 1 END) AS BIGINT) AS missed, \
+        "SELECT user_id, user_name, user_extension, answered, missed, talk_time FROM (\
+         SELECT user_id, user_name, user_extension, \
+         ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY started_at DESC, id DESC) AS n, \
+         CAST(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) \
+         OVER (PARTITION BY user_id) AS BIGINT) AS answered, \
+         CAST(SUM(CASE WHEN outcome = 'answered' THEN 0 ELSE 1 END) \
+         OVER (PARTITION BY user_id) AS BIGINT) AS missed, \
          CAST(SUM(CASE WHEN outcome = 'answered' THEN ended_at - started_at ELSE 0 END) \
-         AS BIGINT) AS talk_time \
-         FROM call_records WHERE {where_} GROUP BY user_id"
+         OVER (PARTITION BY user_id) AS BIGINT) AS talk_time \
+         FROM call_records WHERE {}) per_user WHERE n = 1",
+        clauses.join(" AND ")
     );
     let rows: Vec<StatsRow> = on!(tx, |c| {
         bind_args!(sqlx::query_as::<_, StatsRow>(&sql), &args)
             .fetch_all(c)
             .await
     })?;
-    // The name and extension each user had on their latest call of the period.
-    let sql = format!(
-        "SELECT user_id, user_name, user_extension FROM (SELECT user_id, user_name, \
-         user_extension, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY started_at DESC, \
-         id DESC) AS n FROM call_records WHERE {where_}) latest WHERE n = 1"
-    );
-    let mut latest: std::collections::HashMap<String, (Option<String>, Option<i64>)> =
-        std::collections::HashMap::new();
-    {
-        let named: Vec<(String, Option<String>, Option<i64>)> = on!(tx, |c| bind_args!(
-            sqlx::query_as::<_, (String, Option<String>, Option<i64>)>(&sql),
-            &args
-        )
-        .fetch_all(c)
-        .await)?;
-        for (u, name, ext) in named {
-            latest.insert(u, (name, ext));
-        }
-    }
     rows.into_iter()
         .map(|r| {
-            let (user_name, user_extension) = latest.remove(&r.user_id).unwrap_or_default();
             Ok(UserCallStats {
                 user_id: parse_id(&r.user_id)?,
-                user_name,
-                user_extension,
+                user_name: r.user_name,
+                user_extension: r.user_extension,
                 answered: r.answered,
                 missed: r.missed,
                 talk_time: r.talk_time,

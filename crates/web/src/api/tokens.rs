@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{ApiTokenId, RoleRef};
 use switchboard_service::Ctx;
+use switchboard_service::tokens::{SCOPE_API, SCOPE_CALLS_INGEST};
 use switchboard_store::auth::ApiTokenRecord;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -53,9 +54,15 @@ pub enum ApiTokenScope {
 impl ApiTokenScope {
     fn key(self) -> &'static str {
         match self {
-            Self::Api => "api",
-            Self::CallsIngest => "calls:ingest",
+            Self::Api => SCOPE_API,
+            Self::CallsIngest => SCOPE_CALLS_INGEST,
         }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        [Self::Api, Self::CallsIngest]
+            .into_iter()
+            .find(|s| s.key() == key)
     }
 }
 
@@ -165,11 +172,7 @@ fn token_out(t: &ApiTokenRecord, roles: &HashMap<String, String>) -> ApiTokenOut
         scopes: t
             .scopes
             .iter()
-            .filter_map(|s| match s.as_str() {
-                "api" => Some(ApiTokenScope::Api),
-                "calls:ingest" => Some(ApiTokenScope::CallsIngest),
-                _ => None,
-            })
+            .filter_map(|s| ApiTokenScope::from_key(s))
             .collect(),
         user_id: t.user_id.map(|u| u.to_string()),
         created_at: params::time(t.created_at),
@@ -203,7 +206,7 @@ pub async fn create_api_token(
             ));
         }
         Some(s) => s.iter().map(|s| s.key()).collect(),
-        None => vec!["api"],
+        None => vec![SCOPE_API],
     };
     let (record, secret) = state
         .sb
