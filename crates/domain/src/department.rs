@@ -88,6 +88,12 @@ pub struct Department {
     pub members: Vec<UserId>,
     /// Managers (for R1 scope and R8 ownership).
     pub managers: Vec<UserId>,
+    /// The identity provider's id of the group this department is (SCIM `externalId`).
+    pub external_id: Option<String>,
+    /// Created.
+    pub created_at: jiff::Timestamp,
+    /// Settings, members or managers last changed.
+    pub updated_at: jiff::Timestamp,
 }
 
 /// Validates a ring time: 5 to 300 seconds.

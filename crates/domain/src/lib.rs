@@ -25,6 +25,7 @@ pub use resources::{PhoneNumber, Workflow, WorkflowKind};
 pub use role::{BuiltinRole, Permissions, Role, Scope};
 pub use schedule::WeeklySchedule;
 pub use user::{
-    Availability, NewUser, NewUserInput, RoleRef, User, UserPatch, UserPatchInput, UserStatus,
+    Availability, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User, UserPatch,
+    UserPatchInput, UserStatus,
 };
 pub use values::{E164, Email, Extension, ExtensionRange, Name, Tag, TimeZoneName};

@@ -273,6 +273,7 @@ mod tests {
             voicemail: false,
             status: UserStatus::Active,
             external_id: None,
+            idp: Default::default(),
             tags: Vec::new(),
             has_signed_in: false,
             deactivate_at: None,
@@ -294,6 +295,9 @@ mod tests {
             fallback: Fallback::Voicemail,
             members: Vec::new(),
             managers: Vec::new(),
+            external_id: None,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
         }
     }
 

@@ -131,8 +131,10 @@ pub struct User {
     pub voicemail: bool,
     /// Life-cycle status.
     pub status: UserStatus,
-    /// Set when an identity provider (SCIM) manages the user.
+    /// The identity provider's id of the user (SCIM `externalId`).
     pub external_id: Option<String>,
+    /// What the identity provider that manages the user keeps about them.
+    pub idp: IdpProfile,
     /// Free labels.
     pub tags: Vec<Tag>,
     /// Whether the user has ever set a password or signed in.
@@ -153,6 +155,12 @@ impl User {
         self.panel_access && self.status != UserStatus::Inactive
     }
 
+    /// Whether an identity provider manages the user (R6): provisioned or linked over SCIM,
+    /// or given an external id.
+    pub fn is_idp_managed(&self) -> bool {
+        self.idp.managed || self.external_id.is_some()
+    }
+
     /// The before/after view recorded in audit events.
     pub fn audit_view(&self) -> serde_json::Value {
         serde_json::json!({
@@ -170,10 +178,65 @@ impl User {
             "voicemail": self.voicemail,
             "status": self.status.key(),
             "external_id": self.external_id,
+            "idp_managed": self.idp.managed,
+            "given_name": self.idp.given_name,
+            "family_name": self.idp.family_name,
+            "primary_phone": self.idp.primary_phone.map(PhoneKind::key),
+            "email_primary": self.idp.email_primary,
             "tags": self.tags.iter().map(Tag::as_str).collect::<Vec<_>>(),
             "deactivate_at": self.deactivate_at.map(|t| t.to_string()),
         })
     }
+}
+
+/// Which of a user's numbers is their primary one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhoneKind {
+    /// The mobile.
+    Mobile,
+    /// The alternate mobile.
+    Alternate,
+    /// Numbers were marked, none of them primary.
+    Neither,
+}
+
+impl PhoneKind {
+    /// The stored key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Mobile => "mobile",
+            Self::Alternate => "alternate",
+            Self::Neither => "neither",
+        }
+    }
+
+    /// The kind a stored key names.
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "mobile" => Some(Self::Mobile),
+            "alternate" => Some(Self::Alternate),
+            "neither" => Some(Self::Neither),
+            _ => None,
+        }
+    }
+}
+
+/// What an identity provider keeps about a user beyond Switchboard's own fields, so
+/// provisioning reads back what it wrote (RFC 7643 `name.givenName`, `name.familyName`,
+/// `phoneNumbers.primary`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdpProfile {
+    /// The user was provisioned by the identity provider: the fields it owns are read-only
+    /// outside provisioning (R6).
+    pub managed: bool,
+    /// Given name as the identity provider sent it.
+    pub given_name: Option<String>,
+    /// Family name as the identity provider sent it.
+    pub family_name: Option<String>,
+    /// The number the identity provider marked primary.
+    pub primary_phone: Option<PhoneKind>,
+    /// Whether the identity provider marked the email primary.
+    pub email_primary: Option<bool>,
 }
 
 /// How a role is named in input: by id or by name.
@@ -260,6 +323,8 @@ pub struct NewUser {
     pub voicemail: bool,
     /// External id (SCIM).
     pub external_id: Option<String>,
+    /// Set by provisioning.
+    pub idp: IdpProfile,
 }
 
 fn nonblank(s: &Option<String>) -> Option<&str> {
@@ -366,6 +431,7 @@ impl NewUser {
             tags,
             voicemail: input.voicemail.unwrap_or(false),
             external_id,
+            idp: IdpProfile::default(),
         })
     }
 }
@@ -453,6 +519,8 @@ pub struct UserPatch {
     pub voicemail: Option<bool>,
     /// External id.
     pub external_id: Option<Option<String>>,
+    /// What provisioning keeps (replaces the whole profile).
+    pub idp: Option<IdpProfile>,
 }
 
 impl UserPatch {
@@ -533,6 +601,7 @@ impl UserPatch {
             tags,
             voicemail: input.voicemail,
             external_id,
+            idp: None,
         })
     }
 
@@ -550,6 +619,7 @@ impl UserPatch {
             ("tags", self.tags.is_some()),
             ("voicemail", self.voicemail.is_some()),
             ("external_id", self.external_id.is_some()),
+            ("idp", self.idp.is_some()),
         ];
         match forbidden.iter().find(|(_, set)| *set) {
             Some((field, _)) => Err(DomainError::Forbidden(format!(

@@ -174,6 +174,7 @@ async fn fixture(backend: Backend) -> BenchResult<Option<Fixture>> {
                 fallback: Fallback::Voicemail,
                 members: members.clone(),
                 managers: Vec::new(),
+                external_id: None,
             },
         )
         .await?

@@ -169,6 +169,7 @@ impl Switchboard {
                 UserStatus::PendingInvite
             },
             external_id: None,
+            idp: Default::default(),
             tags: Vec::new(),
             has_signed_in: password_hash.is_some(),
             deactivate_at: None,

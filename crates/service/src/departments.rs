@@ -28,6 +28,26 @@ pub struct NewDepartment {
     pub members: Vec<UserId>,
     /// Managers.
     pub managers: Vec<UserId>,
+    /// The identity provider's id of the group (SCIM).
+    pub external_id: Option<String>,
+}
+
+impl NewDepartment {
+    /// A department with the defaults: everyone rings at once for 20 seconds, always open,
+    /// in the account's time zone, voicemail when nobody answers.
+    pub fn named(name: Name) -> Self {
+        Self {
+            name,
+            routing_method: RoutingMethod::RingAll,
+            ring_time_secs: 20,
+            business_hours: WeeklySchedule::any_time(),
+            time_zone: None,
+            fallback: Fallback::Voicemail,
+            members: Vec::new(),
+            managers: Vec::new(),
+            external_id: None,
+        }
+    }
 }
 
 /// Changes to a department's settings (absent = unchanged).
@@ -45,6 +65,8 @@ pub struct DepartmentPatch {
     pub time_zone: Option<TimeZoneName>,
     /// Fallback.
     pub fallback: Option<Fallback>,
+    /// The identity provider's id of the group, or its removal.
+    pub external_id: Option<Option<String>>,
 }
 
 /// A department with its members (in ring order) and managers as users.
@@ -93,6 +115,23 @@ fn name_taken(name: &Name) -> Error {
         field: "name".to_owned(),
         message: format!("a department named {name} already exists"),
     })
+}
+
+/// A department write's uniqueness conflict as the error a caller understands.
+fn written(r: std::result::Result<(), StoreError>, d: &Department) -> Result<()> {
+    match r {
+        Err(StoreError::Unique(UniqueKey::Name)) => Err(name_taken(&d.name)),
+        Err(StoreError::Unique(UniqueKey::ExternalId)) => {
+            Err(Error::Domain(DomainError::Conflict {
+                field: "external_id".to_owned(),
+                message: format!(
+                    "another department has the external id {}",
+                    d.external_id.as_deref().unwrap_or_default()
+                ),
+            }))
+        }
+        other => Ok(other?),
+    }
 }
 
 async fn check_users(c: &mut Change, field: &str, ids: &[UserId], need_active: bool) -> Result<()> {
@@ -171,11 +210,11 @@ impl Switchboard {
             fallback: new.fallback,
             members: new.members,
             managers: new.managers,
+            external_id: new.external_id,
+            created_at: c.now,
+            updated_at: c.now,
         };
-        match store::insert_department(&mut c.tx, &d, c.now).await {
-            Err(StoreError::Unique(UniqueKey::Name)) => return Err(name_taken(&d.name)),
-            other => other?,
-        }
+        written(store::insert_department(&mut c.tx, &d).await, &d)?;
         c.audit("department.created", target(&d), None, Some(view(&d)))
             .await?;
         c.commit().await?;
@@ -250,10 +289,8 @@ impl Switchboard {
         }
         let mut d = before.clone();
         apply(&mut c, &mut d).await?;
-        match store::update_department(&mut c.tx, &d).await {
-            Err(StoreError::Unique(UniqueKey::Name)) => return Err(name_taken(&d.name)),
-            other => other?,
-        }
+        d.updated_at = c.now;
+        written(store::update_department(&mut c.tx, &d).await, &d)?;
         if d.members != before.members {
             store::set_department_members(&mut c.tx, c.account.id, id, &d.members).await?;
         }
@@ -294,6 +331,34 @@ impl Switchboard {
             if let Some(f) = p.fallback {
                 check_fallback(c, Some(d.id), &f).await?;
                 d.fallback = f;
+            }
+            if let Some(x) = p.external_id {
+                d.external_id = x;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes a department's settings and replaces its members (in the order given) in one
+    /// transaction, as an identity provider updates a group. Needs "manage departments".
+    pub async fn update_department_and_members(
+        &self,
+        ctx: &Ctx,
+        id: DepartmentId,
+        p: DepartmentPatch,
+        members: Option<Vec<UserId>>,
+    ) -> Result<Department> {
+        self.change_department(ctx, id, Access::Settings, async |c, d| {
+            if let Some(n) = p.name {
+                d.name = n;
+            }
+            if let Some(x) = p.external_id {
+                d.external_id = x;
+            }
+            if let Some(m) = members {
+                check_users(c, "members", &m, false).await?;
+                d.members = m;
             }
             Ok(())
         })

@@ -417,6 +417,7 @@ impl Switchboard {
             voicemail: old.voicemail,
             status: UserStatus::when_enabled(old.panel_access, old.has_signed_in),
             external_id: None,
+            idp: Default::default(),
             tags: old.tags.clone(),
             has_signed_in: old.has_signed_in,
             deactivate_at: None,

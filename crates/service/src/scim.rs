@@ -1,9 +1,10 @@
-//! What provisioning over SCIM needs beyond the ordinary use cases: searching users by a
-//! condition (a SCIM filter translated for the store) and deprovisioning, which deletes a
+//! What provisioning over SCIM needs beyond the ordinary use cases: searching users and
+//! departments by a condition (a SCIM filter translated for the store) and deprovisioning, which deletes a
 //! user under R7–R9 and, when owned resources block the delete, deactivates instead (R10)
 //! and records why in the audit log.
 
-use switchboard_domain::{Blocker, DomainError, User, UserId, UserStatus};
+use switchboard_domain::{Blocker, Department, DomainError, User, UserId, UserStatus};
+use switchboard_store::department_search::{self, DepartmentCond};
 use switchboard_store::user_search::{self, UserCond, UserSort};
 
 use crate::error::{Error, Result};
@@ -34,6 +35,21 @@ impl Switchboard {
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.perms.view_users, "view users")?;
         Ok(user_search::search_users(&mut c.tx, c.account.id, cond, sort, offset, limit).await?)
+    }
+
+    /// Departments matching `cond`, by name: the total count and one page.
+    pub async fn search_departments(
+        &self,
+        ctx: &Ctx,
+        cond: &DepartmentCond,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(u64, Vec<Department>)> {
+        let mut c = self.begin_read(ctx).await?;
+        Ok(
+            department_search::search_departments(&mut c.tx, c.account.id, cond, offset, limit)
+                .await?,
+        )
     }
 
     /// Deletes a user (R7–R9); when numbers, workflows or managed departments block the

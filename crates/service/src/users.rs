@@ -2,7 +2,8 @@
 
 use switchboard_domain::{
     AccountId, Availability, DepartmentId, DomainError, E164, Email, Extension, FieldError,
-    IdpField, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch, UserStatus,
+    IdpField, IdpProfile, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch, UserStatus,
+    audit::ActorKind,
 };
 use switchboard_store::users::{UserCursor, UserFilter};
 use switchboard_store::{
@@ -374,6 +375,11 @@ impl Switchboard {
             voicemail: new.voicemail,
             status: UserStatus::when_enabled(new.panel_access, false),
             external_id: new.external_id,
+            // R6: whatever provisioning creates, the identity provider manages.
+            idp: IdpProfile {
+                managed: new.idp.managed || c.who.kind == ActorKind::Scim,
+                ..new.idp
+            },
             tags: new.tags,
             has_signed_in: false,
             deactivate_at: None,
@@ -502,7 +508,7 @@ impl Switchboard {
         let mut u = before.clone();
 
         // R6: fields the identity provider owns are read-only outside SCIM.
-        if u.external_id.is_some() && !scim {
+        if u.is_idp_managed() && !scim {
             let managed = |f: IdpField| c.account.sso.managed_fields.contains(&f);
             let changes = [
                 (
@@ -575,6 +581,18 @@ impl Switchboard {
                 return Err(forbidden("only administrators can change the external id"));
             }
             u.external_id = x.clone();
+        }
+        if let Some(p) = &patch.idp {
+            if !scim {
+                return Err(forbidden(
+                    "only the identity provider changes what it keeps about a user",
+                ));
+            }
+            u.idp = p.clone();
+        }
+        if scim {
+            // A user the identity provider updates is one it manages from now on (R6).
+            u.idp.managed = true;
         }
         if let Some(x) = patch.extension
             && x != u.extension

@@ -5,7 +5,7 @@ use switchboard_domain::{
     WeeklySchedule,
 };
 
-use crate::db::{StoreError, StoreResult, Tx, on, parse_id, to_micros};
+use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
 
 #[derive(sqlx::FromRow)]
 struct DepartmentRow {
@@ -17,10 +17,13 @@ struct DepartmentRow {
     business_hours: String,
     time_zone: String,
     fallback: String,
+    external_id: Option<String>,
+    created_at: i64,
+    updated_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, account_id, name, routing_method, ring_time_secs, business_hours, time_zone, fallback";
+const COLUMNS: &str = "id, account_id, name, routing_method, ring_time_secs, business_hours, \
+     time_zone, fallback, external_id, created_at, updated_at";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("department {what}"))
@@ -45,6 +48,9 @@ impl DepartmentRow {
                 .map_err(|_| bad("fallback"))?,
             members,
             managers,
+            external_id: self.external_id,
+            created_at: from_micros(self.created_at)?,
+            updated_at: from_micros(self.updated_at)?,
         })
     }
 }
@@ -54,14 +60,10 @@ fn fallback_json(f: &Fallback) -> StoreResult<String> {
 }
 
 /// Inserts a department with its members and managers.
-pub async fn insert_department(
-    tx: &mut Tx,
-    d: &Department,
-    now: jiff::Timestamp,
-) -> StoreResult<()> {
+pub async fn insert_department(tx: &mut Tx, d: &Department) -> StoreResult<()> {
     let sql = "INSERT INTO departments (id, account_id, name, name_key, routing_method, \
-               ring_time_secs, business_hours, time_zone, fallback, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+               ring_time_secs, business_hours, time_zone, fallback, created_at, external_id, \
+               updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     let fallback = fallback_json(&d.fallback)?;
     on!(tx, |c| sqlx::query(sql)
         .bind(d.id.to_string())
@@ -73,7 +75,9 @@ pub async fn insert_department(
         .bind(d.business_hours.to_json())
         .bind(d.time_zone.as_str())
         .bind(&fallback)
-        .bind(to_micros(now))
+        .bind(to_micros(d.created_at))
+        .bind(d.external_id.as_deref())
+        .bind(to_micros(d.updated_at))
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -84,8 +88,8 @@ pub async fn insert_department(
 /// Updates a department's settings (not members or managers).
 pub async fn update_department(tx: &mut Tx, d: &Department) -> StoreResult<()> {
     let sql = "UPDATE departments SET name = $1, name_key = $2, routing_method = $3, \
-               ring_time_secs = $4, business_hours = $5, time_zone = $6, fallback = $7 \
-               WHERE account_id = $8 AND id = $9";
+               ring_time_secs = $4, business_hours = $5, time_zone = $6, fallback = $7, \
+               external_id = $8, updated_at = $9 WHERE account_id = $10 AND id = $11";
     let fallback = fallback_json(&d.fallback)?;
     on!(tx, |c| sqlx::query(sql)
         .bind(d.name.as_str())
@@ -95,6 +99,8 @@ pub async fn update_department(tx: &mut Tx, d: &Department) -> StoreResult<()> {
         .bind(d.business_hours.to_json())
         .bind(d.time_zone.as_str())
         .bind(&fallback)
+        .bind(d.external_id.as_deref())
+        .bind(to_micros(d.updated_at))
         .bind(d.account_id.to_string())
         .bind(d.id.to_string())
         .execute(c)

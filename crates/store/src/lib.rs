@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod calls;
+pub mod department_search;
 pub mod departments;
 pub mod invites;
 pub mod outbox;

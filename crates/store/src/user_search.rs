@@ -30,7 +30,20 @@ pub enum UserField {
     UpdatedAt,
 }
 
-impl UserField {
+/// A column a condition can test.
+pub trait Field: Copy {
+    /// The SQL column (with its table alias).
+    fn column(self) -> &'static str;
+    /// Whether the column may be empty.
+    fn nullable(self) -> bool;
+    /// The SQL test on the column as it applies to the searched row (a column of a related
+    /// table is tested through `EXISTS`).
+    fn scoped(self, test: String) -> String {
+        test
+    }
+}
+
+impl Field for UserField {
     fn column(self) -> &'static str {
         match self {
             Self::Id => "u.id",
@@ -90,33 +103,36 @@ pub enum MatchValue {
     Int(i64),
 }
 
-/// A condition over users.
+/// A condition over records with the fields `F`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UserCond {
-    /// Every user.
+pub enum Cond<F> {
+    /// Every record.
     All,
-    /// No user.
+    /// No record.
     Nothing,
     /// Both hold.
-    And(Box<UserCond>, Box<UserCond>),
+    And(Box<Cond<F>>, Box<Cond<F>>),
     /// Either holds.
-    Or(Box<UserCond>, Box<UserCond>),
+    Or(Box<Cond<F>>, Box<Cond<F>>),
     /// Does not hold.
-    Not(Box<UserCond>),
+    Not(Box<Cond<F>>),
     /// The field has a value.
-    Present(UserField),
-    /// The user is (or is not) deactivated: `true` = not inactive.
+    Present(F),
+    /// Users only: the user is (or is not) deactivated: `true` = not inactive.
     Active(bool),
     /// A comparison.
     Match {
         /// The field.
-        field: UserField,
+        field: F,
         /// The operator.
         op: MatchOp,
         /// The value.
         value: MatchValue,
     },
 }
+
+/// A condition over users.
+pub type UserCond = Cond<UserField>;
 
 /// Sort orders a search may ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,35 +149,38 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-struct Sql {
-    args: Vec<Arg>,
+pub(crate) struct Sql {
+    pub(crate) args: Vec<Arg>,
 }
 
 impl Sql {
-    fn bind(&mut self, a: Arg) -> String {
+    pub(crate) fn bind(&mut self, a: Arg) -> String {
         self.args.push(a);
         format!("${}", self.args.len())
     }
 
     /// Renders `cond` as a boolean SQL expression that is never NULL, so `NOT` is exact.
-    fn cond(&mut self, cond: &UserCond) -> String {
+    pub(crate) fn cond<F: Field>(&mut self, cond: &Cond<F>) -> String {
         match cond {
-            UserCond::All => "1 = 1".to_owned(),
-            UserCond::Nothing => "1 = 0".to_owned(),
-            UserCond::And(a, b) => format!("({} AND {})", self.cond(a), self.cond(b)),
-            UserCond::Or(a, b) => format!("({} OR {})", self.cond(a), self.cond(b)),
-            UserCond::Not(a) => format!("(NOT {})", self.cond(a)),
-            UserCond::Present(f) if f.nullable() => {
-                format!("({c} IS NOT NULL AND {c} <> '')", c = f.column())
+            Cond::All => "1 = 1".to_owned(),
+            Cond::Nothing => "1 = 0".to_owned(),
+            Cond::And(a, b) => format!("({} AND {})", self.cond(a), self.cond(b)),
+            Cond::Or(a, b) => format!("({} OR {})", self.cond(a), self.cond(b)),
+            Cond::Not(a) => format!("(NOT {})", self.cond(a)),
+            Cond::Present(f) if f.nullable() => {
+                f.scoped(format!("({c} IS NOT NULL AND {c} <> '')", c = f.column()))
             }
-            UserCond::Present(_) => "1 = 1".to_owned(),
-            UserCond::Active(true) => "u.status <> 'inactive'".to_owned(),
-            UserCond::Active(false) => "u.status = 'inactive'".to_owned(),
-            UserCond::Match { field, op, value } => self.compare(*field, *op, value),
+            Cond::Present(_) => "1 = 1".to_owned(),
+            Cond::Active(true) => "u.status <> 'inactive'".to_owned(),
+            Cond::Active(false) => "u.status = 'inactive'".to_owned(),
+            Cond::Match { field, op, value } => {
+                let test = self.compare(*field, *op, value);
+                field.scoped(test)
+            }
         }
     }
 
-    fn compare(&mut self, field: UserField, op: MatchOp, value: &MatchValue) -> String {
+    fn compare<F: Field>(&mut self, field: F, op: MatchOp, value: &MatchValue) -> String {
         let col = field.column();
         let (lhs, rhs) = match value {
             MatchValue::Int(i) => (col.to_owned(), Arg::Int(*i)),

@@ -1,8 +1,8 @@
 //! Users: reading, writing, searching, and the counts the rules need (admins, extensions).
 
 use switchboard_domain::{
-    AccountId, Availability, DepartmentId, E164, Email, Extension, Name, RoleId, Tag, TimeZoneName,
-    User, UserId, UserStatus, WeeklySchedule,
+    AccountId, Availability, DepartmentId, E164, Email, Extension, IdpProfile, Name, PhoneKind,
+    RoleId, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
 };
 
 use crate::db::{
@@ -27,6 +27,11 @@ pub(crate) struct UserRow {
     voicemail: bool,
     status: String,
     external_id: Option<String>,
+    idp_managed: bool,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    primary_phone: Option<String>,
+    email_primary: Option<bool>,
     has_signed_in: bool,
     deactivate_at: Option<i64>,
     version: i64,
@@ -36,7 +41,8 @@ pub(crate) struct UserRow {
 
 pub(crate) const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
      panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
-     external_id, has_signed_in, deactivate_at, version, created_at, updated_at";
+     external_id, has_signed_in, deactivate_at, version, created_at, updated_at, idp_managed, \
+     given_name, family_name, primary_phone, email_primary";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("user {what}"))
@@ -68,6 +74,16 @@ impl UserRow {
             voicemail: self.voicemail,
             status: UserStatus::parse("s", &self.status).map_err(|_| bad("status"))?,
             external_id: self.external_id,
+            idp: IdpProfile {
+                managed: self.idp_managed,
+                given_name: self.given_name,
+                family_name: self.family_name,
+                primary_phone: match self.primary_phone.as_deref() {
+                    Some(k) => Some(PhoneKind::from_key(k).ok_or_else(|| bad("primary phone"))?),
+                    None => None,
+                },
+                email_primary: self.email_primary,
+            },
             tags,
             has_signed_in: self.has_signed_in,
             deactivate_at: self.deactivate_at.map(from_micros).transpose()?,
@@ -82,7 +98,7 @@ impl UserRow {
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
     let sql = format!(
         "INSERT INTO users ({COLUMNS}, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
     );
     on!(tx, |c| sqlx::query(&sql)
         .bind(u.id.to_string())
@@ -106,6 +122,11 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
         .bind(u.version)
         .bind(to_micros(u.created_at))
         .bind(to_micros(u.updated_at))
+        .bind(u.idp.managed)
+        .bind(u.idp.given_name.as_deref())
+        .bind(u.idp.family_name.as_deref())
+        .bind(u.idp.primary_phone.map(PhoneKind::key))
+        .bind(u.idp.email_primary)
         .bind(u.email.as_ref().map(Email::key))
         .execute(c)
         .await
@@ -120,8 +141,9 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
                alternate_mobile = $5, extension = $6, role_id = $7, panel_access = $8, \
                receive_calls = $9, call_hours = $10, time_zone = $11, availability = $12, \
                voicemail = $13, status = $14, external_id = $15, has_signed_in = $16, \
-               deactivate_at = $17, version = $18, updated_at = $19 \
-               WHERE account_id = $20 AND id = $21 AND version = $22";
+               deactivate_at = $17, version = $18, updated_at = $19, idp_managed = $20, \
+               given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24 \
+               WHERE account_id = $25 AND id = $26 AND version = $27";
     let done = on!(tx, |c| sqlx::query(sql)
         .bind(u.name.as_str())
         .bind(u.email.as_ref().map(Email::as_str))
@@ -142,6 +164,11 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
         .bind(u.deactivate_at.map(to_micros))
         .bind(u.version)
         .bind(to_micros(u.updated_at))
+        .bind(u.idp.managed)
+        .bind(u.idp.given_name.as_deref())
+        .bind(u.idp.family_name.as_deref())
+        .bind(u.idp.primary_phone.map(PhoneKind::key))
+        .bind(u.idp.email_primary)
         .bind(u.account_id.to_string())
         .bind(u.id.to_string())
         .bind(u.version - 1)

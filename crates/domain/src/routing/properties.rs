@@ -266,6 +266,7 @@ fn user(spec: &MemberSpec, i: usize, call_hours: WeeklySchedule) -> User {
         voicemail: false,
         status: spec.status,
         external_id: None,
+        idp: Default::default(),
         tags: Vec::new(),
         has_signed_in: false,
         deactivate_at: None,
@@ -303,6 +304,9 @@ impl Scenario {
             fallback,
             members: users.iter().map(|u| u.id).collect(),
             managers: Vec::new(),
+            external_id: None,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
         };
         let idle: Vec<Option<Timestamp>> = self
             .members

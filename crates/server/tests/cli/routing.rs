@@ -35,6 +35,7 @@ async fn an_operator_sees_who_rings_in_order_and_why_the_others_do_not(backend: 
                 fallback: Fallback::Voicemail,
                 members: vec![bala, asha],
                 managers: vec![],
+                external_id: None,
             },
         )
         .await

@@ -8,9 +8,12 @@ use serde_json::{Value, json};
 use super::error::{ScimError, ScimResult};
 use super::{ScimAuthed, location, scim_json};
 use crate::AppState;
+use switchboard_service::Ctx;
 
 /// The core User schema (RFC 7643 §4.1).
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The core Group schema (RFC 7643 §4.2); a group is a department.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Switchboard's extension of the User resource.
 pub const EXT_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:switchboard:2.0:User";
 /// The ListResponse message.
@@ -99,17 +102,25 @@ fn multi_subs(value_desc: &'static str, types: &[&str]) -> Vec<Value> {
 }
 
 fn user_schema(base: &str) -> Value {
-    let mut emails = a("emails", "complex", "The work email address (one).")
-        .multi()
-        .json(&[]);
+    let mut emails = a(
+        "emails",
+        "complex",
+        "The work email address (one); the same as userName, which is required.",
+    )
+    .multi()
+    .required()
+    .json(&[]);
     emails["subAttributes"] = json!(multi_subs("The email address.", &["work"]));
     let mut phones = a(
         "phoneNumbers",
         "complex",
-        "The mobile (type mobile; it cannot be changed once set) and the alternate mobile \
-         (type other or work), in E.164 form.",
+        "The mobile (type mobile) and the alternate mobile (type other or work), in E.164 \
+         form. Immutable because the mobile cannot be changed or removed once set (moving \
+         someone to a new number is Replace user); the alternate mobile may still be set, \
+         changed or removed by PATCH or PUT.",
     )
     .multi()
+    .mutability("immutable")
     .json(&[]);
     phones["subAttributes"] = json!(multi_subs(
         "The number in E.164 form.",
@@ -122,30 +133,32 @@ fn user_schema(base: &str) -> Value {
         "description": "A Switchboard user",
         "attributes": [
             a("userName", "string", "The user's email address (unique in the account, compared without case); the mobile for users without email.").required().unique().json(&[]),
-            a("name", "complex", "The user's name; Switchboard keeps one name, shown as formatted.").json(&[
+            a("name", "complex", "The user's name: formatted is the name Switchboard shows; the parts are kept as sent. Every user has one (userName when none is sent).").required().json(&[
                 a("formatted", "string", "The full name."),
-                a("givenName", "string", "All but the last word of the name."),
-                a("familyName", "string", "The last word of the name."),
+                a("givenName", "string", "The given name as sent; else all but the last word of the name."),
+                a("familyName", "string", "The family name as sent; else the last word of the name."),
             ]),
-            a("displayName", "string", "The full name.").json(&[]),
+            a("displayName", "string", "The full name; every user has one.").required().json(&[]),
             emails,
             phones,
-            a("active", "boolean", "False when the user is deactivated.").json(&[]),
+            a("active", "boolean", "False when the user is deactivated; every user is one or the other (true when not sent).").required().json(&[]),
         ],
         "meta": {"resourceType": "Schema", "location": location(base, "Schemas", USER_SCHEMA)},
     })
 }
 
-fn extension_schema(base: &str) -> Value {
+fn extension_schema(base: &str, roles: &[String]) -> Value {
+    let mut role = a("role", "string", "The role's name (Administrator, Manager, Basic or a custom role of the account); every user has one (Basic when not sent).").required().json(&[]);
+    role["canonicalValues"] = json!(roles);
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": EXT_SCHEMA,
         "name": "SwitchboardUser",
         "description": "Switchboard's telephony attributes of a user",
         "attributes": [
-            a("extension", "string", "The internal extension, unique in the account and inside its range; the next free one is assigned when omitted.").unique().json(&[]),
-            a("role", "string", "The role's name (Administrator, Manager, Basic or a custom role); Basic when omitted.").json(&[]),
-            a("panelAccess", "boolean", "Whether the user can sign in to the panel (a licensed seat on the pro plan).").json(&[]),
+            a("extension", "string", "The internal extension, unique in the account and inside its range; every user has one (the next free one when not sent).").required().unique().json(&[]),
+            role,
+            a("panelAccess", "boolean", "Whether the user can sign in to the panel (a licensed seat on the pro plan); false when not sent.").required().json(&[]),
             a("departments", "complex", "The departments the user belongs to.").multi().mutability("readOnly").json(&[
                 a("value", "string", "The department id.").exact().mutability("readOnly"),
                 a("display", "string", "The department name.").mutability("readOnly"),
@@ -153,6 +166,66 @@ fn extension_schema(base: &str) -> Value {
         ],
         "meta": {"resourceType": "Schema", "location": location(base, "Schemas", EXT_SCHEMA)},
     })
+}
+
+fn group_schema(base: &str) -> Value {
+    let mut members = a(
+        "members",
+        "complex",
+        "The department's members, in ring order (new members ring last).",
+    )
+    .multi()
+    .json(&[]);
+    let mut reference = a("$ref", "reference", "The member's URI.")
+        .mutability("immutable")
+        .json(&[]);
+    reference["referenceTypes"] = json!(["User"]);
+    let mut kind = a("type", "string", "The kind of member.")
+        .mutability("immutable")
+        .json(&[]);
+    kind["canonicalValues"] = json!(["User"]);
+    members["subAttributes"] = json!([
+        a("value", "string", "The member's user id.")
+            .exact()
+            .mutability("immutable")
+            .json(&[]),
+        reference,
+        kind,
+    ]);
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": GROUP_SCHEMA,
+        "name": "Group",
+        "description": "A Switchboard department: the people a call to it rings",
+        "attributes": [
+            a("displayName", "string", "The department's name, unique in the account (compared without case).").required().unique().json(&[]),
+            members,
+        ],
+        "meta": {"resourceType": "Schema", "location": location(base, "Schemas", GROUP_SCHEMA)},
+    })
+}
+
+fn group_resource_type(base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "Switchboard departments",
+        "schema": GROUP_SCHEMA,
+        "meta": {"resourceType": "ResourceType", "location": location(base, "ResourceTypes", "Group")},
+    })
+}
+
+/// The names of the account's roles, the values the extension's `role` takes.
+async fn role_names(state: &AppState, ctx: &Ctx) -> ScimResult<Vec<String>> {
+    Ok(state
+        .sb
+        .list_roles(ctx)
+        .await?
+        .into_iter()
+        .map(|r| r.name.to_string())
+        .collect())
 }
 
 fn user_resource_type(base: &str) -> Value {
@@ -163,7 +236,7 @@ fn user_resource_type(base: &str) -> Value {
         "endpoint": "/Users",
         "description": "Switchboard users",
         "schema": USER_SCHEMA,
-        "schemaExtensions": [{"schema": EXT_SCHEMA, "required": false}],
+        "schemaExtensions": [{"schema": EXT_SCHEMA, "required": true}],
         "meta": {"resourceType": "ResourceType", "location": location(base, "ResourceTypes", "User")},
     })
 }
@@ -207,25 +280,35 @@ pub async fn service_provider_config(State(state): State<AppState>, _: ScimAuthe
 }
 
 /// `GET /Schemas`.
-pub async fn schemas(State(state): State<AppState>, _: ScimAuthed) -> Response {
+pub async fn schemas(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+) -> ScimResult<Response> {
     let base = &state.sb.settings().public_url;
-    scim_json(
+    let roles = role_names(&state, &ctx).await?;
+    Ok(scim_json(
         axum::http::StatusCode::OK,
-        &list(vec![user_schema(base), extension_schema(base)]),
-    )
+        &list(vec![
+            user_schema(base),
+            extension_schema(base, &roles),
+            group_schema(base),
+        ]),
+    ))
 }
 
 /// `GET /Schemas/{id}`.
 pub async fn schema(
     State(state): State<AppState>,
-    _: ScimAuthed,
+    ScimAuthed(ctx): ScimAuthed,
     Path(id): Path<String>,
 ) -> ScimResult<Response> {
     let base = &state.sb.settings().public_url;
     let s = if id == USER_SCHEMA {
         user_schema(base)
     } else if id == EXT_SCHEMA {
-        extension_schema(base)
+        extension_schema(base, &role_names(&state, &ctx).await?)
+    } else if id == GROUP_SCHEMA {
+        group_schema(base)
     } else {
         return Err(ScimError::not_found(format!("there is no schema {id:?}")));
     };
@@ -237,7 +320,7 @@ pub async fn resource_types(State(state): State<AppState>, _: ScimAuthed) -> Res
     let base = &state.sb.settings().public_url;
     scim_json(
         axum::http::StatusCode::OK,
-        &list(vec![user_resource_type(base)]),
+        &list(vec![user_resource_type(base), group_resource_type(base)]),
     )
 }
 
@@ -247,14 +330,15 @@ pub async fn resource_type(
     _: ScimAuthed,
     Path(id): Path<String>,
 ) -> ScimResult<Response> {
-    if id != "User" {
-        return Err(ScimError::not_found(format!(
-            "there is no resource type {id:?}"
-        )));
-    }
     let base = &state.sb.settings().public_url;
-    Ok(scim_json(
-        axum::http::StatusCode::OK,
-        &user_resource_type(base),
-    ))
+    let t = match id.as_str() {
+        "User" => user_resource_type(base),
+        "Group" => group_resource_type(base),
+        _ => {
+            return Err(ScimError::not_found(format!(
+                "there is no resource type {id:?}"
+            )));
+        }
+    };
+    Ok(scim_json(axum::http::StatusCode::OK, &t))
 }

@@ -54,6 +54,12 @@ impl ScimError {
     }
 
     /// A malformed filter (`invalidFilter`), saying where.
+    /// Whether this refuses a filter.
+    pub fn is_invalid_filter(&self) -> bool {
+        self.scim_type == Some("invalidFilter")
+    }
+
+    /// 400 invalidFilter.
     pub fn filter(e: &FilterError) -> Self {
         Self::bad("invalidFilter", format!("the filter is not valid: {e}"))
     }

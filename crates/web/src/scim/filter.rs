@@ -3,9 +3,12 @@
 //! `invalidFilter` naming what can.
 
 use switchboard_scim::{AttrPath, CompValue, CompareOp, Filter};
-use switchboard_store::user_search::{MatchOp, MatchValue, UserCond, UserField, UserSort};
+use switchboard_store::department_search::{DepartmentCond, DepartmentField};
+use switchboard_store::user_search::{
+    Cond, Field, MatchOp, MatchValue, UserCond, UserField, UserSort,
+};
 
-use super::discovery::{EXT_SCHEMA, USER_SCHEMA};
+use super::discovery::{EXT_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use super::error::ScimError;
 
 const SEARCHABLE: &str = "id, externalId, userName, displayName, name.formatted, emails, \
@@ -47,15 +50,15 @@ fn match_op(op: CompareOp) -> MatchOp {
     }
 }
 
-fn text_cond(
+fn text_cond<F: Field>(
     path: &AttrPath,
-    field: UserField,
+    field: F,
     op: CompareOp,
     value: &CompValue,
     case_insensitive: bool,
-) -> Result<UserCond, ScimError> {
+) -> Result<Cond<F>, ScimError> {
     match value {
-        CompValue::Str(s) => Ok(UserCond::Match {
+        CompValue::Str(s) => Ok(Cond::Match {
             field,
             op: match_op(op),
             value: MatchValue::Text {
@@ -68,10 +71,10 @@ fn text_cond(
     }
 }
 
-fn null_cond(path: &AttrPath, field: UserField, op: CompareOp) -> Result<UserCond, ScimError> {
+fn null_cond<F: Field>(path: &AttrPath, field: F, op: CompareOp) -> Result<Cond<F>, ScimError> {
     match op {
-        CompareOp::Eq => Ok(UserCond::Not(Box::new(UserCond::Present(field)))),
-        CompareOp::Ne => Ok(UserCond::Present(field)),
+        CompareOp::Eq => Ok(Cond::Not(Box::new(Cond::Present(field)))),
+        CompareOp::Ne => Ok(Cond::Present(field)),
         _ => Err(invalid(format!(
             "{path} can be compared with null only by eq or ne"
         ))),
@@ -330,6 +333,87 @@ pub fn user_cond(f: &Filter) -> Result<UserCond, ScimError> {
             schema_of(attr)?;
             any_element(attr, filter)?
         }
+    })
+}
+
+const GROUP_SEARCHABLE: &str = "id, externalId, displayName, members and members.value";
+
+fn group_unsupported(path: &AttrPath) -> ScimError {
+    invalid(format!(
+        "filtering Groups on {path} is not supported; filter on {GROUP_SEARCHABLE}"
+    ))
+}
+
+/// The department column a Group attribute path names.
+fn group_field(path: &AttrPath) -> Result<(DepartmentField, bool), ScimError> {
+    if let Some(u) = path.uri.as_deref()
+        && !u.eq_ignore_ascii_case(GROUP_SCHEMA)
+    {
+        return Err(group_unsupported(path));
+    }
+    let name = path.name.to_ascii_lowercase();
+    let sub = path.sub.as_deref().map(str::to_ascii_lowercase);
+    match (name.as_str(), sub.as_deref()) {
+        ("id", None) => Ok((DepartmentField::Id, false)),
+        ("externalid", None) => Ok((DepartmentField::ExternalId, false)),
+        ("displayname", None) => Ok((DepartmentField::Name, true)),
+        ("members", None | Some("value")) => Ok((DepartmentField::MemberId, false)),
+        _ => Err(group_unsupported(path)),
+    }
+}
+
+/// The store condition for a SCIM filter over Groups: displayName ignores case (RFC 7643
+/// §4.2 declares it caseExact false); ids and member ids match exactly.
+pub fn group_cond(f: &Filter) -> Result<DepartmentCond, ScimError> {
+    Ok(match f {
+        Filter::And(a, b) => Cond::And(Box::new(group_cond(a)?), Box::new(group_cond(b)?)),
+        Filter::Or(a, b) => Cond::Or(Box::new(group_cond(a)?), Box::new(group_cond(b)?)),
+        Filter::Not(a) => Cond::Not(Box::new(group_cond(a)?)),
+        Filter::Present(p) => match group_field(p)? {
+            (DepartmentField::ExternalId, _) => Cond::Present(DepartmentField::ExternalId),
+            (DepartmentField::MemberId, _) => Cond::Present(DepartmentField::MemberId),
+            _ => Cond::All,
+        },
+        Filter::Compare { path, op, value } => {
+            let (field, ci) = group_field(path)?;
+            if matches!(
+                op,
+                CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+            ) && field == DepartmentField::MemberId
+            {
+                return Err(invalid(format!(
+                    "{path} can be compared by eq, ne, co, sw or ew"
+                )));
+            }
+            text_cond(path, field, *op, value, ci)?
+        }
+        Filter::ValuePath { attr, filter } => {
+            if !attr.is("members", None) {
+                return Err(group_unsupported(attr));
+            }
+            member_cond(attr, filter)?
+        }
+    })
+}
+
+/// `members[value eq "…"]`: the filter inside the brackets, on member ids.
+fn member_cond(attr: &AttrPath, f: &Filter) -> Result<DepartmentCond, ScimError> {
+    Ok(match f {
+        Filter::And(a, b) => Cond::And(
+            Box::new(member_cond(attr, a)?),
+            Box::new(member_cond(attr, b)?),
+        ),
+        Filter::Or(a, b) => Cond::Or(
+            Box::new(member_cond(attr, a)?),
+            Box::new(member_cond(attr, b)?),
+        ),
+        Filter::Not(a) => Cond::Not(Box::new(member_cond(attr, a)?)),
+        Filter::Present(p) if p.is("value", None) => Cond::Present(DepartmentField::MemberId),
+        Filter::Compare { path, op, value } if path.is("value", None) => {
+            text_cond(path, DepartmentField::MemberId, *op, value, false)?
+        }
+        Filter::Compare { path, .. } | Filter::Present(path) if path.is("type", None) => Cond::All,
+        _ => return Err(group_unsupported(attr)),
     })
 }
 

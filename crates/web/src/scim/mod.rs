@@ -1,14 +1,17 @@
 //! SCIM 2.0 at `/scim/v2` (RFC 7643 / RFC 7644): how an identity provider provisions
-//! users. Only SCIM tokens (`Bearer sbs_…`) are accepted; answers are
+//! users and department membership. Only SCIM tokens (`Bearer sbs_…`) are accepted; answers are
 //! `application/scim+json` and refusals are SCIM Error messages. Every change goes through
 //! the service, so the rules hold and the SCIM client is the audited actor.
 
 pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod groups;
 pub mod patch;
 pub mod resource;
 pub mod users;
+
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -87,6 +90,94 @@ pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     res
 }
 
+/// The query parameters a `POST …/.search` body (RFC 7644 §3.4.3) stands for.
+pub fn search_params(body: &Value) -> Result<HashMap<String, String>, ScimError> {
+    const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+    if let Some(schemas) = body.get("schemas")
+        && !schemas
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(SEARCH_SCHEMA)))
+    {
+        return Err(ScimError::bad(
+            "invalidSyntax",
+            format!("schemas must be [\"{SEARCH_SCHEMA}\"]"),
+        ));
+    }
+    let mut q = HashMap::new();
+    let Some(fields) = body.as_object() else {
+        return Ok(q);
+    };
+    for (k, v) in fields {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Null => continue,
+            _ => {
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    format!("{k} has the wrong type"),
+                ));
+            }
+        };
+        if k != "schemas" {
+            q.insert(k.clone(), text);
+        }
+    }
+    Ok(q)
+}
+
+/// A ListResponse message (RFC 7644 §3.4.2).
+pub fn list_response(total: u64, start: i64, resources: Vec<Value>) -> Response {
+    scim_json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "schemas": [discovery::LIST_SCHEMA],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    )
+}
+
+/// `POST /.search` (RFC 7644 §3.4.3) across Users, then Groups. A filter an attribute of
+/// one resource type cannot answer matches none of that type; when neither can, the
+/// filter is refused.
+async fn search_all(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    ScimJson(body): ScimJson,
+) -> Result<Response, ScimError> {
+    let q = search_params(&body)?;
+    let (start, count) = users::paging(&q)?;
+    let offset = start - 1;
+    let users = users::found(&state, &ctx, &q, offset, count).await;
+    let users_answer = users.is_ok();
+    let (user_total, mut resources) = match users {
+        Ok(found) => found,
+        Err(e) if e.is_invalid_filter() => (0, Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let total_users = i64::try_from(user_total).unwrap_or(i64::MAX);
+    let room = count - i64::try_from(resources.len()).unwrap_or(0);
+    let group_offset = (offset - total_users).max(0);
+    let groups = groups::found(&state, &ctx, &q, group_offset, room).await;
+    let group_total = match groups {
+        Ok((total, found)) => {
+            resources.extend(found);
+            total
+        }
+        Err(e) if e.is_invalid_filter() && users_answer => 0,
+        Err(e) => return Err(e),
+    };
+    Ok(list_response(user_total + group_total, start, resources))
+}
+
 /// The absolute URL of a SCIM resource.
 pub fn location(base: &str, endpoint: &str, id: &str) -> String {
     format!("{base}/scim/v2/{endpoint}/{id}")
@@ -107,13 +198,24 @@ pub fn router() -> Router<AppState> {
         .route("/Schemas/{id}", get(discovery::schema))
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{id}", get(discovery::resource_type))
+        .route("/.search", axum::routing::post(search_all))
         .route("/Users", get(users::list).post(users::create))
+        .route("/Users/.search", axum::routing::post(users::search))
         .route(
             "/Users/{id}",
             get(users::get_one)
                 .put(users::replace)
                 .patch(users::patch)
                 .delete(users::delete),
+        )
+        .route("/Groups", get(groups::list).post(groups::create))
+        .route("/Groups/.search", axum::routing::post(groups::search))
+        .route(
+            "/Groups/{id}",
+            get(groups::get_one)
+                .put(groups::replace)
+                .patch(groups::patch)
+                .delete(groups::delete),
         )
         .fallback(not_found);
     Router::new().nest("/scim/v2", v2)

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 use switchboard_scim::{AttrPath, CompValue, CompareOp, Filter, PatchPath, parse_path};
 
-use super::discovery::{EXT_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
+use super::discovery::{EXT_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
 use super::error::ScimError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,44 +16,78 @@ enum Op {
     Remove,
 }
 
-const CORE: [&str; 7] = [
-    "userName",
-    "name",
-    "displayName",
-    "emails",
-    "phoneNumbers",
-    "active",
-    "externalId",
-];
-const EXT: [&str; 3] = ["extension", "role", "panelAccess"];
-const MULTI: [&str; 2] = ["emails", "phoneNumbers"];
-/// Attributes of the core User schema (RFC 7643 §4.1) that Switchboard does not keep:
-/// accepted and ignored, as in POST and PUT, so an identity provider's default mappings
-/// (Entra sends `title`, `preferredLanguage`, `addresses[…]`) do not fail.
-const IGNORED: [&str; 13] = [
-    "nickName",
-    "profileUrl",
-    "title",
-    "userType",
-    "preferredLanguage",
-    "locale",
-    "timezone",
-    "password",
-    "ims",
-    "photos",
-    "addresses",
-    "entitlements",
-    "x509Certificates",
-];
-/// The enterprise User extension (RFC 7643 §4.3), accepted and ignored likewise.
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// What PATCH may touch in one kind of resource.
+pub struct Attrs {
+    /// The resource type's plural, for messages (`Users`).
+    pub kind: &'static str,
+    /// The core attributes Switchboard keeps, by canonical name.
+    pub core: &'static [&'static str],
+    /// The extension schema and its writable attributes.
+    pub ext: Option<(&'static str, &'static [&'static str])>,
+    /// Which of them are multi-valued.
+    pub multi: &'static [&'static str],
+    /// Core attributes accepted and ignored.
+    pub ignored: &'static [&'static str],
+    /// Extension schemas accepted and ignored.
+    pub ignored_ext: &'static [&'static str],
+    /// Attributes that cannot be written.
+    pub read_only: &'static [&'static str],
+}
+
+/// The User resource: the core User schema and Switchboard's extension. Attributes of the
+/// core User schema (RFC 7643 §4.1) that Switchboard does not keep are accepted and
+/// ignored, as in POST and PUT, so an identity provider's default mappings (Entra sends
+/// `title`, `preferredLanguage`, `addresses[…]`) do not fail; the enterprise User extension
+/// (RFC 7643 §4.3) likewise.
+pub const USER_ATTRS: Attrs = Attrs {
+    kind: "Users",
+    core: &[
+        "userName",
+        "name",
+        "displayName",
+        "emails",
+        "phoneNumbers",
+        "active",
+        "externalId",
+    ],
+    ext: Some((EXT_SCHEMA, &["extension", "role", "panelAccess"])),
+    multi: &["emails", "phoneNumbers"],
+    ignored: &[
+        "nickName",
+        "profileUrl",
+        "title",
+        "userType",
+        "preferredLanguage",
+        "locale",
+        "timezone",
+        "password",
+        "ims",
+        "photos",
+        "addresses",
+        "entitlements",
+        "x509Certificates",
+    ],
+    ignored_ext: &["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    read_only: &["id", "meta", "departments", "groups"],
+};
+
+/// The Group resource (a department).
+pub const GROUP_ATTRS: Attrs = Attrs {
+    kind: "Groups",
+    core: &["displayName", "externalId", "members"],
+    ext: None,
+    multi: &["members"],
+    ignored: &[],
+    ignored_ext: &[],
+    read_only: &["id", "meta"],
+};
 
 fn invalid_path(msg: impl Into<String>) -> ScimError {
     ScimError::bad("invalidPath", msg)
 }
 
-/// Applies a PatchOp message to `doc`.
-pub fn apply(doc: &mut Value, body: &Value) -> Result<(), ScimError> {
+/// Applies a PatchOp message to `doc`, a resource of the kind `attrs` describes.
+pub fn apply(doc: &mut Value, body: &Value, attrs: &Attrs) -> Result<(), ScimError> {
     if let Some(schemas) = body.get("schemas") {
         let ok = schemas
             .as_array()
@@ -85,10 +119,24 @@ pub fn apply(doc: &mut Value, body: &Value) -> Result<(), ScimError> {
             }
         };
         let value = super::resource::get_ci(op, "value").cloned();
-        match super::resource::get_ci(op, "path").and_then(Value::as_str) {
+        let path = super::resource::get_ci(op, "path")
+            .and_then(Value::as_str)
+            .filter(|p| !p.trim().is_empty());
+        // A path naming the extension schema itself means the extension as a whole.
+        let (path, value) = match (path, attrs.ext) {
+            (Some(p), Some((ext, _)))
+                if p.trim().eq_ignore_ascii_case(ext) && kind != Op::Remove =>
+            {
+                let mut m = Map::new();
+                m.insert(ext.to_owned(), value.unwrap_or(Value::Null));
+                (None, Some(Value::Object(m)))
+            }
+            other => (other.0, value),
+        };
+        match path {
             Some(p) => {
                 let path = parse_path(p).map_err(|e| ScimError::path(&e))?;
-                at_path(doc, kind, &path, value)?;
+                at_path(doc, kind, &path, value, attrs)?;
             }
             None if kind == Op::Remove => {
                 return Err(ScimError::bad("noTarget", "remove needs a path"));
@@ -101,25 +149,32 @@ pub fn apply(doc: &mut Value, body: &Value) -> Result<(), ScimError> {
                     ));
                 };
                 for (k, v) in m {
-                    if k.eq_ignore_ascii_case(EXT_SCHEMA) {
-                        let Value::Object(ext) = v else {
+                    if let Some((ext, _)) = attrs.ext
+                        && k.eq_ignore_ascii_case(ext)
+                    {
+                        let Value::Object(fields) = v else {
                             return Err(ScimError::bad(
                                 "invalidValue",
                                 "the extension's value must be an object",
                             ));
                         };
-                        for (k2, v2) in ext {
-                            let path = parse_path(&format!("{EXT_SCHEMA}:{k2}"))
+                        for (k2, v2) in fields {
+                            if k2.eq_ignore_ascii_case("schemas") {
+                                continue;
+                            }
+                            let path = parse_path(&format!("{ext}:{k2}"))
                                 .map_err(|e| ScimError::path(&e))?;
-                            at_path(doc, kind, &path, Some(v2))?;
+                            at_path(doc, kind, &path, Some(v2), attrs)?;
                         }
                         continue;
                     }
-                    if k.eq_ignore_ascii_case("schemas") || k.eq_ignore_ascii_case(ENTERPRISE) {
+                    if k.eq_ignore_ascii_case("schemas")
+                        || attrs.ignored_ext.iter().any(|x| k.eq_ignore_ascii_case(x))
+                    {
                         continue;
                     }
                     let path = parse_path(&k).map_err(|e| ScimError::path(&e))?;
-                    at_path(doc, kind, &path, Some(v))?;
+                    at_path(doc, kind, &path, Some(v), attrs)?;
                 }
             }
         }
@@ -131,37 +186,57 @@ type Target<'a> = Option<(&'a mut Map<String, Value>, &'static str)>;
 
 /// The object holding the path's attribute (the document or the extension) and the
 /// attribute's canonical name; `None` for attributes that are accepted and ignored.
-fn target<'a>(doc: &'a mut Value, attr: &AttrPath) -> Result<Target<'a>, ScimError> {
+fn target<'a>(doc: &'a mut Value, attr: &AttrPath, attrs: &Attrs) -> Result<Target<'a>, ScimError> {
+    let kind = attrs.kind;
     let ext = match attr.uri.as_deref() {
-        None => false,
-        Some(u) if u.eq_ignore_ascii_case(USER_SCHEMA) => false,
-        Some(u) if u.eq_ignore_ascii_case(EXT_SCHEMA) => true,
-        Some(u) if u.eq_ignore_ascii_case(ENTERPRISE) => return Ok(None),
-        Some(_) => return Err(invalid_path(format!("{attr} is not an attribute of Users"))),
+        None => None,
+        Some(u) if u.eq_ignore_ascii_case(USER_SCHEMA) && attrs.kind == "Users" => None,
+        Some(u) if u.eq_ignore_ascii_case(GROUP_SCHEMA) && attrs.kind == "Groups" => None,
+        Some(u) if attrs.ignored_ext.iter().any(|x| u.eq_ignore_ascii_case(x)) => {
+            return Ok(None);
+        }
+        Some(u) => match attrs.ext {
+            Some((schema, names)) if u.eq_ignore_ascii_case(schema) => Some((schema, names)),
+            _ => {
+                return Err(invalid_path(format!(
+                    "{attr} is not an attribute of {kind}"
+                )));
+            }
+        },
     };
-    if !ext && IGNORED.iter().any(|i| i.eq_ignore_ascii_case(&attr.name)) {
+    if ext.is_none()
+        && attrs
+            .ignored
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(&attr.name))
+    {
         return Ok(None);
     }
-    let known: &[&'static str] = if ext { &EXT } else { &CORE };
+    let known: &[&'static str] = ext.map_or(attrs.core, |(_, names)| names);
     let Some(name) = known
         .iter()
         .find(|k| k.eq_ignore_ascii_case(&attr.name))
         .copied()
     else {
-        let read_only = ["id", "meta", "departments", "groups"];
-        if read_only.iter().any(|r| r.eq_ignore_ascii_case(&attr.name)) {
+        if attrs
+            .read_only
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(&attr.name))
+        {
             return Err(ScimError::bad("mutability", format!("{attr} is read-only")));
         }
-        return Err(invalid_path(format!("{attr} is not an attribute of Users")));
+        return Err(invalid_path(format!(
+            "{attr} is not an attribute of {kind}"
+        )));
     };
     let Some(root) = doc.as_object_mut() else {
         return Err(invalid_path("the resource is not an object"));
     };
-    if !ext {
+    let Some((schema, _)) = ext else {
         return Ok(Some((normalize(root, name), name)));
-    }
+    };
     let holder = root
-        .entry(EXT_SCHEMA.to_owned())
+        .entry(schema.to_owned())
         .or_insert_with(|| Value::Object(Map::new()));
     match holder.as_object_mut() {
         Some(h) => Ok(Some((normalize(h, name), name))),
@@ -210,11 +285,12 @@ fn at_path(
     op: Op,
     path: &PatchPath,
     value: Option<Value>,
+    attrs: &Attrs,
 ) -> Result<(), ScimError> {
-    let Some((holder, name)) = target(doc, &path.attr)? else {
+    let Some((holder, name)) = target(doc, &path.attr, attrs)? else {
         return Ok(());
     };
-    let multi = MULTI.contains(&name);
+    let multi = attrs.multi.contains(&name);
     let sub = path.attr.sub.clone().or_else(|| path.sub.clone());
     if let Some(filter) = &path.filter {
         if !multi {
@@ -292,6 +368,15 @@ fn at_path(
         return Ok(());
     }
     match (op, &sub) {
+        // `remove` of listed values (`"path": "members", "value": [{"value": "…"}]`, as
+        // Microsoft Entra removes group members): only those values go.
+        (Op::Remove, None) if multi && value.as_ref().is_some_and(|v| !v.is_null()) => {
+            let gone: Vec<Value> = value.map(as_list).unwrap_or_default();
+            let key = |v: &Value| super::resource::get_ci(v, "value").cloned();
+            if let Some(Value::Array(items)) = holder.get_mut(name) {
+                items.retain(|it| !gone.iter().any(|g| key(g).is_some() && key(g) == key(it)));
+            }
+        }
         (Op::Remove, None) => {
             holder.remove(name);
         }

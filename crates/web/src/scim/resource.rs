@@ -3,7 +3,7 @@
 //! `attributes` / `excludedAttributes` projection (RFC 7644 §3.4.2.5).
 
 use serde_json::{Map, Value, json};
-use switchboard_domain::{DepartmentId, User, UserStatus};
+use switchboard_domain::{DepartmentId, PhoneKind, User, UserStatus};
 
 use super::discovery::{EXT_SCHEMA, USER_SCHEMA};
 use super::error::ScimError;
@@ -24,7 +24,12 @@ fn split_name(name: &str) -> (Option<&str>, Option<&str>) {
 /// A user as a SCIM resource.
 pub fn render(u: &User, role: &str, departments: &[(DepartmentId, String)], base: &str) -> Value {
     let name = u.name.as_str();
-    let (given, family) = split_name(name);
+    // The parts as the identity provider sent them; else derived from the name.
+    let (given, family) = if u.idp.given_name.is_some() || u.idp.family_name.is_some() {
+        (u.idp.given_name.as_deref(), u.idp.family_name.as_deref())
+    } else {
+        split_name(name)
+    };
     let mut n = json!({ "formatted": name });
     if let Some(g) = given {
         n["givenName"] = json!(g);
@@ -66,14 +71,22 @@ pub fn render(u: &User, role: &str, departments: &[(DepartmentId, String)], base
         v["externalId"] = json!(x);
     }
     if let Some(e) = &u.email {
-        v["emails"] = json!([{ "value": e.as_str(), "type": "work", "primary": true }]);
+        let primary = u.idp.email_primary.unwrap_or(true);
+        v["emails"] = json!([{ "value": e.as_str(), "type": "work", "primary": primary }]);
     }
     let mut phones = Vec::new();
-    if let Some(m) = &u.mobile {
-        phones.push(json!({ "value": m.as_str(), "type": "mobile", "primary": true }));
-    }
-    if let Some(m) = &u.alternate_mobile {
-        phones.push(json!({ "value": m.as_str(), "type": "other" }));
+    let numbers = [
+        (&u.mobile, "mobile", PhoneKind::Mobile),
+        (&u.alternate_mobile, "other", PhoneKind::Alternate),
+    ];
+    for (number, kind, which) in numbers {
+        if let Some(m) = number {
+            let mut p = json!({ "value": m.as_str(), "type": kind });
+            if let Some(primary) = u.idp.primary_phone {
+                p["primary"] = json!(primary == which);
+            }
+            phones.push(p);
+        }
     }
     if !phones.is_empty() {
         v["phoneNumbers"] = Value::Array(phones);
@@ -127,6 +140,10 @@ pub struct Fields {
     pub given: Option<String>,
     pub family: Option<String>,
     pub email: Option<String>,
+    /// Whether the document marks that email primary.
+    pub email_primary: Option<bool>,
+    /// Every email value listed, in order, with its `primary` mark.
+    pub emails: Vec<(String, Option<bool>)>,
     pub mobile: Option<String>,
     pub alternate_mobile: Option<String>,
     pub active: Option<bool>,
@@ -134,6 +151,8 @@ pub struct Fields {
     pub extension: Option<String>,
     pub role: Option<String>,
     pub panel_access: Option<bool>,
+    /// Which number the document marks primary.
+    pub primary_phone: Option<PhoneKind>,
 }
 
 fn values(doc: &Value, attr: &str) -> Result<Vec<Value>, ScimError> {
@@ -169,10 +188,19 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
             })
         })
         .or(emails.first());
-    let email = match email {
-        Some(e) => text(get_ci(e, "value"), "emails.value")?,
-        None => None,
+    let (email, email_primary) = match email {
+        Some(e) => (
+            text(get_ci(e, "value"), "emails.value")?,
+            boolean(get_ci(e, "primary"), "emails.primary")?,
+        ),
+        None => (None, None),
     };
+    let mut listed = Vec::with_capacity(emails.len());
+    for e in &emails {
+        if let Some(v) = text(get_ci(e, "value"), "emails.value")? {
+            listed.push((v, boolean(get_ci(e, "primary"), "emails.primary")?));
+        }
+    }
     let phones = values(doc, "phoneNumbers")?;
     let of_type = |kind: &str| {
         phones.iter().find(|p| {
@@ -182,24 +210,52 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
                 .eq_ignore_ascii_case(kind)
         })
     };
-    let mobile = of_type("mobile").map(phone).transpose()?.flatten();
+    let mobile_item = of_type("mobile");
+    let mobile = mobile_item.map(phone).transpose()?.flatten();
     // The alternate mobile: a work number (what Entra maps), else an other or untyped one.
     // Home, fax and pager numbers are not kept.
-    let alternate_mobile = of_type("work")
+    let alternate_item = of_type("work")
         .or_else(|| of_type("other"))
-        .or_else(|| of_type(""))
-        .map(phone)
-        .transpose()?
-        .flatten();
+        .or_else(|| of_type(""));
+    let alternate_mobile = alternate_item.map(phone).transpose()?.flatten();
+    let is_primary = |p: Option<&Value>| -> Result<Option<bool>, ScimError> {
+        match p {
+            Some(p) => boolean(get_ci(p, "primary"), "phoneNumbers.primary"),
+            None => Ok(None),
+        }
+    };
+    let (mobile_primary, alternate_primary) =
+        (is_primary(mobile_item)?, is_primary(alternate_item)?);
+    let primary_phone = if mobile.is_some() && mobile_primary == Some(true) {
+        Some(PhoneKind::Mobile)
+    } else if alternate_mobile.is_some() && alternate_primary == Some(true) {
+        Some(PhoneKind::Alternate)
+    } else if mobile_primary.is_some() || alternate_primary.is_some() {
+        Some(PhoneKind::Neither)
+    } else {
+        None
+    };
+    let part = |k: &str, what: &str| -> Result<Option<String>, ScimError> {
+        let v = text(sub(k), what)?;
+        match v {
+            Some(s) if s.chars().count() > 100 => Err(ScimError::bad(
+                "invalidValue",
+                format!("{what} must be at most 100 characters"),
+            )),
+            other => Ok(other),
+        }
+    };
     let ext = get_ci(doc, EXT_SCHEMA);
     let ext_attr = |k: &str| ext.and_then(|e| get_ci(e, k));
     Ok(Fields {
         user_name: text(get_ci(doc, "userName"), "userName")?,
         display_name: text(get_ci(doc, "displayName"), "displayName")?,
         formatted: text(sub("formatted"), "name.formatted")?,
-        given: text(sub("givenName"), "name.givenName")?,
-        family: text(sub("familyName"), "name.familyName")?,
+        given: part("givenName", "name.givenName")?,
+        family: part("familyName", "name.familyName")?,
         email,
+        email_primary,
+        emails: listed,
         mobile,
         alternate_mobile,
         active: boolean(get_ci(doc, "active"), "active")?,
@@ -207,6 +263,7 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
         extension: text(ext_attr("extension"), "extension")?,
         role: text(ext_attr("role"), "role")?,
         panel_access: boolean(ext_attr("panelAccess"), "panelAccess")?,
+        primary_phone,
     })
 }
 
@@ -240,10 +297,25 @@ impl Fields {
         {
             return Some(Some(u.to_owned()));
         }
-        if self.email != old.email {
-            return Some(self.email.clone());
+        let (email, _) = self.email_after(old);
+        if email != old.email {
+            return Some(email);
         }
         None
+    }
+
+    /// The email kept after a PATCH turned `old` into this document, and its `primary`
+    /// mark: Switchboard keeps one address, so a newly listed one wins over those already
+    /// held; otherwise the primary (else work, else first) one.
+    pub fn email_after(&self, old: &Fields) -> (Option<String>, Option<bool>) {
+        let added = self
+            .emails
+            .iter()
+            .find(|(v, _)| !old.emails.iter().any(|(o, _)| o.eq_ignore_ascii_case(v)));
+        match added {
+            Some((v, p)) if self.emails != old.emails => (Some(v.clone()), *p),
+            _ => (self.email.clone(), self.email_primary),
+        }
     }
 }
 

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_domain::{
-    NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput, UserStatus,
+    IdpProfile, NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput, UserStatus,
 };
 use switchboard_service::Ctx;
 use switchboard_store::user_search::UserCond;
 
-use super::discovery::{LIST_SCHEMA, MAX_RESULTS};
+use super::discovery::MAX_RESULTS;
 use super::error::{ScimError, ScimResult};
 use super::resource::{Fields, etag, fields, project, render};
 use super::{ScimAuthed, ScimJson, filter, patch, scim_json};
@@ -22,7 +22,7 @@ use crate::AppState;
 
 type Params = Query<HashMap<String, String>>;
 
-fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     q.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
@@ -96,25 +96,11 @@ fn if_match(headers: &HeaderMap, u: &User) -> ScimResult<Option<i64>> {
     }
 }
 
-/// `GET /Users`.
-pub async fn list(
-    State(state): State<AppState>,
-    ScimAuthed(ctx): ScimAuthed,
-    Query(q): Params,
-) -> ScimResult<Response> {
-    let cond = match param(&q, "filter").map(str::trim).filter(|f| !f.is_empty()) {
-        Some(f) => {
-            let parsed = switchboard_scim::parse_filter(f).map_err(|e| ScimError::filter(&e))?;
-            filter::user_cond(&parsed)?
-        }
-        None => UserCond::All,
-    };
-    let sort = match param(&q, "sortBy").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(by) => Some(filter::user_sort(by, param(&q, "sortOrder"))?),
-        None => None,
-    };
+/// `startIndex` and `count` of a list request. RFC 7644 §3.4.2.4: a startIndex below 1
+/// means 1; a negative count means 0; at most [`MAX_RESULTS`] per page.
+pub(super) fn paging(q: &HashMap<String, String>) -> ScimResult<(i64, i64)> {
     let number = |name: &str| -> ScimResult<Option<i64>> {
-        param(&q, name)
+        param(q, name)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| {
@@ -124,35 +110,72 @@ pub async fn list(
             })
             .transpose()
     };
-    // RFC 7644 §3.4.2.4: a startIndex below 1 means 1; a negative count means 0.
     let start = number("startIndex")?.unwrap_or(1).max(1);
     let count = number("count")?
         .unwrap_or(i64::from(MAX_RESULTS))
         .clamp(0, i64::from(MAX_RESULTS));
+    Ok((start, count))
+}
+
+/// `GET /Users`.
+pub async fn list(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    Query(q): Params,
+) -> ScimResult<Response> {
+    list_by(&state, &ctx, &q).await
+}
+
+/// `POST /Users/.search` (RFC 7644 §3.4.3): the query in the body.
+pub async fn search(
+    State(state): State<AppState>,
+    ScimAuthed(ctx): ScimAuthed,
+    ScimJson(body): ScimJson,
+) -> ScimResult<Response> {
+    list_by(&state, &ctx, &super::search_params(&body)?).await
+}
+
+async fn list_by(state: &AppState, ctx: &Ctx, q: &HashMap<String, String>) -> ScimResult<Response> {
+    let (start, count) = paging(q)?;
+    let (total, resources) = found(state, ctx, q, start - 1, count).await?;
+    Ok(super::list_response(total, start, resources))
+}
+
+/// The users a list query asks for: how many match in all, and the rendered page of at
+/// most `count` after skipping `offset`.
+pub(super) async fn found(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &HashMap<String, String>,
+    offset: i64,
+    count: i64,
+) -> ScimResult<(u64, Vec<Value>)> {
+    let cond = match param(q, "filter").map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let parsed = switchboard_scim::parse_filter(f).map_err(|e| ScimError::filter(&e))?;
+            filter::user_cond(&parsed)?
+        }
+        None => UserCond::All,
+    };
+    let sort = match param(q, "sortBy").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(by) => Some(filter::user_sort(by, param(q, "sortOrder"))?),
+        None => None,
+    };
     let (total, users) = state
         .sb
         .search_users(
-            &ctx,
+            ctx,
             &cond,
             sort,
-            u64::try_from(start - 1).unwrap_or(0),
-            u32::try_from(count).unwrap_or(MAX_RESULTS),
+            u64::try_from(offset).unwrap_or(0),
+            u32::try_from(count).unwrap_or(0),
         )
         .await?;
-    let mut resources = views(&state, &ctx, &users).await?;
+    let mut resources = views(state, ctx, &users).await?;
     for r in &mut resources {
-        project(r, param(&q, "attributes"), param(&q, "excludedAttributes"))?;
+        project(r, param(q, "attributes"), param(q, "excludedAttributes"))?;
     }
-    Ok(scim_json(
-        StatusCode::OK,
-        &json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    ))
+    Ok((total, resources))
 }
 
 /// `GET /Users/{id}`.
@@ -224,7 +247,14 @@ pub async fn create(
         external_id: f.external_id.clone(),
         ..NewUserInput::default()
     };
-    let new = NewUser::parse(&input).map_err(domain)?;
+    let mut new = NewUser::parse(&input).map_err(domain)?;
+    new.idp = IdpProfile {
+        managed: true,
+        given_name: f.given.clone(),
+        family_name: f.family.clone(),
+        primary_phone: f.primary_phone,
+        email_primary: f.email_primary,
+    };
     let added = state.sb.add_user(&ctx, new).await?;
     let mut u = added.user;
     if f.active == Some(false) {
@@ -289,16 +319,57 @@ fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<boo
     (p, active)
 }
 
+/// What the identity provider keeps after the change, when it differs from `before`'s. A
+/// PUT sends the whole resource; a PATCH changes the name parts or the primary number only
+/// when the patched document differs from the one rendered (`old`), which derives missing
+/// parts from the name.
+fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpProfile> {
+    let parts_changed = put || new.given != old.given || new.family != old.family;
+    let primary_changed = put || new.primary_phone != old.primary_phone;
+    let email_primary = if put {
+        new.email_primary
+    } else {
+        let (_, mark) = new.email_after(old);
+        if mark == old.email_primary {
+            before.idp.email_primary
+        } else {
+            mark
+        }
+    };
+    let p = IdpProfile {
+        managed: true,
+        email_primary,
+        given_name: if parts_changed {
+            new.given.clone()
+        } else {
+            before.idp.given_name.clone()
+        },
+        family_name: if parts_changed {
+            new.family.clone()
+        } else {
+            before.idp.family_name.clone()
+        },
+        primary_phone: if primary_changed {
+            new.primary_phone
+        } else {
+            before.idp.primary_phone
+        },
+    };
+    (p != before.idp).then_some(p)
+}
+
 /// Applies an edit and an activation change, then answers the user as it now is.
 async fn update(
     state: &AppState,
     ctx: &Ctx,
     before: &User,
     input: UserPatchInput,
+    idp: Option<IdpProfile>,
     active: Option<bool>,
     version: Option<i64>,
 ) -> ScimResult<Response> {
-    let patch = UserPatch::parse(&input).map_err(domain)?;
+    let mut patch = UserPatch::parse(&input).map_err(domain)?;
+    patch.idp = idp;
     let id = before.id;
     let mut version = version;
     if active == Some(true) && before.status == UserStatus::Inactive {
@@ -347,8 +418,10 @@ pub async fn replace(
     if new.user_name.is_none() {
         return Err(ScimError::bad("invalidValue", "userName is required"));
     }
-    let (input, active) = changes(&fields(&current)?, &new, true);
-    update(&state, &ctx, &before, input, active, version).await
+    let old = fields(&current)?;
+    let (input, active) = changes(&old, &new, true);
+    let idp = profile(&before, &old, &new, true);
+    update(&state, &ctx, &before, input, idp, active, version).await
 }
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2); answers 200 with the resource.
@@ -363,9 +436,11 @@ pub async fn patch(
     let version = if_match(&headers, &before)?;
     let current = view(&state, &ctx, &before).await?;
     let mut patched = current.clone();
-    patch::apply(&mut patched, &body)?;
-    let (input, active) = changes(&fields(&current)?, &fields(&patched)?, false);
-    update(&state, &ctx, &before, input, active, version).await
+    patch::apply(&mut patched, &body, &patch::USER_ATTRS)?;
+    let (old, new) = (fields(&current)?, fields(&patched)?);
+    let (input, active) = changes(&old, &new, false);
+    let idp = profile(&before, &old, &new, false);
+    update(&state, &ctx, &before, input, idp, active, version).await
 }
 
 /// `DELETE /Users/{id}`: deletes the user (R7–R9); when owned numbers, workflows or

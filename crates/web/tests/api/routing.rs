@@ -62,6 +62,7 @@ async fn the_ring_plan_names_who_rings_and_why_the_others_do_not(s: Server) {
                 fallback: Fallback::Voicemail,
                 members: vec![nia, asha, priya],
                 managers: vec![],
+                external_id: None,
             },
         )
         .await

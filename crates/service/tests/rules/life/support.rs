@@ -55,6 +55,7 @@ pub fn department(n: &str, members: Vec<UserId>, managers: Vec<UserId>) -> NewDe
         fallback: Fallback::Voicemail,
         members,
         managers,
+        external_id: None,
     }
 }
 

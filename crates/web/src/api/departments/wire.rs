@@ -242,6 +242,7 @@ impl DepartmentCreateIn {
                 self.managers.as_deref().unwrap_or(&[]),
                 MAX_MANAGERS,
             )?,
+            external_id: None,
         })
     }
 }
@@ -278,6 +279,7 @@ impl DepartmentPatchIn {
             business_hours: self.business_hours.map(parse_hours).transpose()?,
             time_zone: self.time_zone.as_deref().map(parse_time_zone).transpose()?,
             fallback: self.fallback.map(DepartmentFallback::parse).transpose()?,
+            ..DepartmentPatch::default()
         })
     }
 }

@@ -72,6 +72,7 @@ pub async fn department(
                 fallback: Fallback::Voicemail,
                 members,
                 managers,
+                external_id: None,
             },
         )
         .await

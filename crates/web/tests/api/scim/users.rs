@@ -1,60 +1,15 @@
-//! SCIM 2.0 at `/scim/v2`: discovery, the Users resource driven as an identity provider
-//! drives it (Microsoft Entra's spellings included), filters translated to SQL, PATCH on
+//! SCIM Users: discovery, the Users resource driven as an identity provider drives it
+//! (Microsoft Entra's spellings included), filters translated to SQL, PATCH on
 //! multi-valued attributes, conflicts, versions and tenant isolation.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use switchboard_domain::Plan;
 use switchboard_store::audit::AuditFilter;
 
-use crate::support::{Client, Reply, Server};
+use super::{EXT, PATCH, USER, assert_scim_error, create, get, new_user, patch, post};
+use crate::support::{Reply, Server};
 use crate::users::{number, owner_api, user};
-
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const EXT: &str = "urn:ietf:params:scim:schemas:extension:switchboard:2.0:User";
-const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-
-async fn get(c: &Client, path: &str) -> Reply {
-    c.scim(Method::GET, path, None, &[]).await
-}
-
-async fn post(c: &Client, path: &str, body: &Value) -> Reply {
-    c.scim(Method::POST, path, Some(body), &[]).await
-}
-
-async fn patch(c: &Client, path: &str, ops: Value) -> Reply {
-    let body = json!({ "schemas": [PATCH], "Operations": ops });
-    c.scim(Method::PATCH, path, Some(&body), &[]).await
-}
-
-/// Asserts a SCIM Error message with this status and `scimType`.
-#[track_caller]
-fn assert_scim_error(r: &Reply, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "{:?}", r.body);
-    assert_eq!(r.body["status"], json!(status.to_string()), "{:?}", r.body);
-    assert_eq!(r.body["scimType"].as_str(), scim_type, "{:?}", r.body);
-    assert!(!r.body["detail"].as_str().unwrap_or("").is_empty());
-    assert_eq!(r.header("content-type"), Some("application/scim+json"));
-}
-
-fn new_user(email: &str, given: &str, family: &str, external_id: &str) -> Value {
-    json!({
-        "schemas": [USER],
-        "userName": email,
-        "externalId": external_id,
-        "name": { "givenName": given, "familyName": family },
-        "emails": [{ "value": email, "type": "work", "primary": true }],
-        "active": true,
-    })
-}
-
-async fn create(c: &Client, body: &Value) -> String {
-    let r = post(c, "/Users", body).await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    r.body["id"].as_str().unwrap().to_owned()
-}
 
 fn users(r: &Reply) -> Vec<String> {
     r.body["Resources"]
@@ -86,10 +41,15 @@ async fn discovery_endpoints_describe_what_scim_supports(s: Server) {
 
     let r = get(&idp, "/ResourceTypes").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body["totalResults"], 1);
+    assert_eq!(r.body["totalResults"], 2);
     assert_eq!(r.body["Resources"][0]["endpoint"], "/Users");
     assert_eq!(r.body["Resources"][0]["schemaExtensions"][0]["schema"], EXT);
+    assert_eq!(r.body["Resources"][1]["endpoint"], "/Groups");
     assert_eq!(get(&idp, "/ResourceTypes/User").await.body["schema"], USER);
+    assert_eq!(
+        get(&idp, "/ResourceTypes/Group").await.body["schema"],
+        super::GROUP
+    );
     assert_scim_error(&get(&idp, "/ResourceTypes/Printer").await, 404, None);
 
     let r = get(&idp, "/Schemas").await;
@@ -100,7 +60,20 @@ async fn discovery_endpoints_describe_what_scim_supports(s: Server) {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [USER, EXT]);
+    assert_eq!(ids, [USER, EXT, super::GROUP]);
+    // The extension's roles are the account's own.
+    let roles = &r.body["Resources"][1]["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "role")
+        .unwrap()["canonicalValues"];
+    for builtin in ["Administrator", "Manager", "Basic"] {
+        assert!(
+            roles.as_array().unwrap().contains(&json!(builtin)),
+            "{roles}"
+        );
+    }
     let core = get(&idp, &format!("/Schemas/{USER}")).await;
     let names: Vec<&str> = core.body["attributes"]
         .as_array()
@@ -472,7 +445,7 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
     assert_eq!(
         r.body["phoneNumbers"],
         json!([
-            { "value": "+919876543210", "type": "mobile", "primary": true },
+            { "value": "+919876543210", "type": "mobile" },
             { "value": "+919812345678", "type": "other" },
         ])
     );
@@ -496,7 +469,7 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
         r.body["phoneNumbers"],
-        json!([{ "value": "+919876543210", "type": "mobile", "primary": true }])
+        json!([{ "value": "+919876543210", "type": "mobile" }])
     );
 
     // Entra's default mappings: attributes Switchboard does not keep are accepted and
@@ -873,7 +846,59 @@ async fn random_scim_filters_never_break_the_server(s: Server) {
     }
 }
 
+async fn a_user_reads_back_as_the_identity_provider_wrote_it_and_is_idp_managed(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let idp = s.scim(&acct).await;
+    // No externalId: provisioned over SCIM is enough to be IdP-managed (R6).
+    let r = post(
+        &idp,
+        "/Users",
+        &json!({
+            "schemas": [USER],
+            "userName": "maria@acme.example.com",
+            "name": { "formatted": "María José García", "givenName": "María José", "familyName": "García" },
+            "emails": [{ "value": "maria@acme.example.com", "type": "work", "primary": false }],
+            "phoneNumbers": [
+                { "value": "+919876500001", "type": "mobile", "primary": false },
+                { "value": "+919876500002", "type": "other", "primary": true },
+            ],
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["name"]["givenName"], "María José");
+    assert_eq!(r.body["name"]["familyName"], "García");
+    assert_eq!(r.body["emails"][0]["primary"], false);
+    assert_eq!(r.body["phoneNumbers"][0]["primary"], false);
+    assert_eq!(r.body["phoneNumbers"][1]["primary"], true);
+
+    // A PATCH of the name alone keeps the parts; a PATCH of a part keeps the rest.
+    let path = format!("/Users/{id}");
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "replace", "path": "name.familyName", "value": "García López" }]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["name"]["givenName"], "María José");
+    assert_eq!(r.body["name"]["familyName"], "García López");
+
+    // Outside SCIM the IdP-owned name is read-only.
+    let api = owner_api(&s, &acct).await;
+    let r = api
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &json!({ "name": "Someone Else" }),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["code"], "field_managed_by_idp", "{:?}", r.body);
+}
+
 crate::on_both!(
+    a_user_reads_back_as_the_identity_provider_wrote_it_and_is_idp_managed,
     random_scim_filters_never_break_the_server,
     discovery_endpoints_describe_what_scim_supports,
     an_identity_provider_walks_a_user_through_its_lifecycle,
