@@ -176,6 +176,29 @@ async fn an_identity_provider_walks_a_user_through_its_lifecycle(s: Server) {
     .await;
     assert_eq!(r.body["name"]["formatted"], "Priya Iyer");
 
+    // Add to a group: the department the IdP's group stands for.
+    let g = post(
+        &idp,
+        "/Groups",
+        &json!({ "schemas": [super::GROUP], "displayName": "Support" }),
+    )
+    .await;
+    assert_eq!(g.status, 201, "{:?}", g.body);
+    let group = format!("/Groups/{}", g.body["id"].as_str().unwrap());
+    let g = patch(
+        &idp,
+        &group,
+        json!([{ "op": "Add", "path": "members", "value": [{ "value": id }] }]),
+    )
+    .await;
+    assert_eq!(g.status, 200, "{:?}", g.body);
+    let r = get(&idp, &path).await;
+    assert_eq!(
+        r.body[EXT]["departments"][0]["display"], "Support",
+        "{:?}",
+        r.body
+    );
+
     // Deactivate the way Entra sends it: the string "False".
     let r = patch(
         &idp,
