@@ -18,8 +18,7 @@ use switchboard_store::user_search::Cond;
 use super::discovery::GROUP_SCHEMA;
 use super::error::{ScimError, ScimResult};
 use super::resource::{get_ci, project};
-use super::users::{paging, param};
-use super::{ScimAuthed, ScimJson, filter, location, patch, scim_json};
+use super::{ScimAuthed, ScimJson, filter, location, patch, query, scim_json};
 use crate::AppState;
 
 type Params = Query<HashMap<String, String>>;
@@ -86,28 +85,6 @@ fn answer(status: StatusCode, doc: &Value, tag: &str, id: DepartmentId, base: &s
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
-}
-
-/// Refuses the change when `If-Match` names another version (RFC 7644 §3.14).
-fn check_if_match(headers: &HeaderMap, current: &str) -> ScimResult<()> {
-    let Some(raw) = headers.get(header::IF_MATCH) else {
-        return Ok(());
-    };
-    let raw = raw.to_str().unwrap_or("").trim();
-    let bare = |t: &str| {
-        t.trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .to_owned()
-    };
-    if raw == "*" || raw.split(',').any(|t| bare(t) == bare(current)) {
-        return Ok(());
-    }
-    Err(ScimError::new(
-        StatusCode::PRECONDITION_FAILED,
-        None,
-        format!("the group has changed since that version; its current version is {current}"),
-    ))
 }
 
 /// What a Group document says: name, external id, and member ids in order (each once).
@@ -188,13 +165,13 @@ pub async fn search(
     ScimAuthed(ctx): ScimAuthed,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
-    list_by(&state, &ctx, &super::search_params(&body)?).await
+    list_by(&state, &ctx, &query::search_params(&body)?).await
 }
 
 async fn list_by(state: &AppState, ctx: &Ctx, q: &HashMap<String, String>) -> ScimResult<Response> {
-    let (start, count) = paging(q)?;
+    let (start, count) = query::paging(q)?;
     let (total, resources) = found(state, ctx, q, start - 1, count).await?;
-    Ok(super::list_response(total, start, resources))
+    Ok(query::list_response(total, start, resources))
 }
 
 /// The groups a list query asks for: how many match in all, and the rendered page of at
@@ -206,11 +183,8 @@ pub(super) async fn found(
     offset: i64,
     count: i64,
 ) -> ScimResult<(u64, Vec<Value>)> {
-    let cond = match param(q, "filter").map(str::trim).filter(|f| !f.is_empty()) {
-        Some(f) => {
-            let parsed = switchboard_scim::parse_filter(f).map_err(|e| ScimError::filter(&e))?;
-            filter::group_cond(&parsed)?
-        }
+    let cond = match query::filter(q)? {
+        Some(f) => filter::group_cond(&f)?,
         None => Cond::All,
     };
     let (total, departments) = state
@@ -227,8 +201,8 @@ pub(super) async fn found(
         let (mut doc, _) = view(state, ctx, d).await?;
         project(
             &mut doc,
-            param(q, "attributes"),
-            param(q, "excludedAttributes"),
+            query::param(q, "attributes"),
+            query::param(q, "excludedAttributes"),
         )?;
         resources.push(doc);
     }
@@ -246,8 +220,8 @@ pub async fn get_one(
     let (mut doc, tag) = view(&state, &ctx, &d).await?;
     project(
         &mut doc,
-        param(&q, "attributes"),
-        param(&q, "excludedAttributes"),
+        query::param(&q, "attributes"),
+        query::param(&q, "excludedAttributes"),
     )?;
     let base = &state.sb.settings().public_url;
     Ok(answer(StatusCode::OK, &doc, &tag, d.id, base))
@@ -302,7 +276,7 @@ pub async fn replace(
 ) -> ScimResult<Response> {
     let before = state.sb.get_department(&ctx, parse_id(&id)?).await?;
     let (_, tag) = view(&state, &ctx, &before).await?;
-    check_if_match(&headers, &tag)?;
+    query::if_match(&headers, &tag, "group")?;
     if let Some(sent) = body.get("id").and_then(Value::as_str)
         && sent != id
     {
@@ -322,7 +296,7 @@ pub async fn patch(
 ) -> ScimResult<Response> {
     let before = state.sb.get_department(&ctx, parse_id(&id)?).await?;
     let (mut doc, tag) = view(&state, &ctx, &before).await?;
-    check_if_match(&headers, &tag)?;
+    query::if_match(&headers, &tag, "group")?;
     patch::apply(&mut doc, &body, &patch::GROUP_ATTRS)?;
     write(&state, &ctx, &before, group_fields(&doc)?).await
 }
@@ -336,7 +310,7 @@ pub async fn delete(
 ) -> ScimResult<Response> {
     let before = state.sb.get_department(&ctx, parse_id(&id)?).await?;
     let (_, tag) = view(&state, &ctx, &before).await?;
-    check_if_match(&headers, &tag)?;
+    query::if_match(&headers, &tag, "group")?;
     state.sb.delete_department(&ctx, before.id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,10 +8,9 @@ pub mod error;
 pub mod filter;
 pub mod groups;
 pub mod patch;
+pub mod query;
 pub mod resource;
 pub mod users;
-
-use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -90,61 +89,6 @@ pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     res
 }
 
-/// The query parameters a `POST …/.search` body (RFC 7644 §3.4.3) stands for.
-pub fn search_params(body: &Value) -> Result<HashMap<String, String>, ScimError> {
-    const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-    if let Some(schemas) = body.get("schemas")
-        && !schemas
-            .as_array()
-            .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(SEARCH_SCHEMA)))
-    {
-        return Err(ScimError::bad(
-            "invalidSyntax",
-            format!("schemas must be [\"{SEARCH_SCHEMA}\"]"),
-        ));
-    }
-    let mut q = HashMap::new();
-    let Some(fields) = body.as_object() else {
-        return Ok(q);
-    };
-    for (k, v) in fields {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Array(items) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(","),
-            Value::Null => continue,
-            _ => {
-                return Err(ScimError::bad(
-                    "invalidValue",
-                    format!("{k} has the wrong type"),
-                ));
-            }
-        };
-        if k != "schemas" {
-            q.insert(k.clone(), text);
-        }
-    }
-    Ok(q)
-}
-
-/// A ListResponse message (RFC 7644 §3.4.2).
-pub fn list_response(total: u64, start: i64, resources: Vec<Value>) -> Response {
-    scim_json(
-        StatusCode::OK,
-        &serde_json::json!({
-            "schemas": [discovery::LIST_SCHEMA],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    )
-}
-
 /// `POST /.search` (RFC 7644 §3.4.3) across Users, then Groups. A filter an attribute of
 /// one resource type cannot answer matches none of that type; when neither can, the
 /// filter is refused.
@@ -153,8 +97,8 @@ async fn search_all(
     ScimAuthed(ctx): ScimAuthed,
     ScimJson(body): ScimJson,
 ) -> Result<Response, ScimError> {
-    let q = search_params(&body)?;
-    let (start, count) = users::paging(&q)?;
+    let q = query::search_params(&body)?;
+    let (start, count) = query::paging(&q)?;
     let offset = start - 1;
     let users = users::found(&state, &ctx, &q, offset, count).await;
     let users_answer = users.is_ok();
@@ -175,7 +119,11 @@ async fn search_all(
         Err(e) if e.is_invalid_filter() && users_answer => 0,
         Err(e) => return Err(e),
     };
-    Ok(list_response(user_total + group_total, start, resources))
+    Ok(query::list_response(
+        user_total + group_total,
+        start,
+        resources,
+    ))
 }
 
 /// The absolute URL of a SCIM resource.

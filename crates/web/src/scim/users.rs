@@ -14,19 +14,12 @@ use switchboard_domain::{
 use switchboard_service::Ctx;
 use switchboard_store::user_search::UserCond;
 
-use super::discovery::MAX_RESULTS;
 use super::error::{ScimError, ScimResult};
 use super::resource::{Fields, etag, fields, project, render};
-use super::{ScimAuthed, ScimJson, filter, patch, scim_json};
+use super::{ScimAuthed, ScimJson, filter, patch, query, scim_json};
 use crate::AppState;
 
 type Params = Query<HashMap<String, String>>;
-
-pub(super) fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    q.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
 
 fn parse_id(raw: &str) -> ScimResult<UserId> {
     raw.parse()
@@ -72,49 +65,7 @@ fn with_etag(status: StatusCode, u: &User, doc: &Value, base: &str) -> Response 
 
 /// The version an `If-Match` header asks for: `None` without the header or for `*`.
 fn if_match(headers: &HeaderMap, u: &User) -> ScimResult<Option<i64>> {
-    let Some(raw) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let raw = raw.to_str().unwrap_or("").trim();
-    if raw == "*" {
-        return Ok(None);
-    }
-    let wanted = raw
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-        .find(|t| *t == u.version.to_string());
-    match wanted {
-        Some(_) => Ok(Some(u.version)),
-        None => Err(ScimError::new(
-            StatusCode::PRECONDITION_FAILED,
-            None,
-            format!(
-                "the user has changed since that version; its current version is {}",
-                etag(u)
-            ),
-        )),
-    }
-}
-
-/// `startIndex` and `count` of a list request. RFC 7644 §3.4.2.4: a startIndex below 1
-/// means 1; a negative count means 0; at most [`MAX_RESULTS`] per page.
-pub(super) fn paging(q: &HashMap<String, String>) -> ScimResult<(i64, i64)> {
-    let number = |name: &str| -> ScimResult<Option<i64>> {
-        param(q, name)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<i64>().map_err(|_| {
-                    ScimError::bad("invalidValue", format!("{name} must be an integer"))
-                })
-            })
-            .transpose()
-    };
-    let start = number("startIndex")?.unwrap_or(1).max(1);
-    let count = number("count")?
-        .unwrap_or(i64::from(MAX_RESULTS))
-        .clamp(0, i64::from(MAX_RESULTS));
-    Ok((start, count))
+    Ok(query::if_match(headers, &etag(u), "user")?.then_some(u.version))
 }
 
 /// `GET /Users`.
@@ -132,13 +83,13 @@ pub async fn search(
     ScimAuthed(ctx): ScimAuthed,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
-    list_by(&state, &ctx, &super::search_params(&body)?).await
+    list_by(&state, &ctx, &query::search_params(&body)?).await
 }
 
 async fn list_by(state: &AppState, ctx: &Ctx, q: &HashMap<String, String>) -> ScimResult<Response> {
-    let (start, count) = paging(q)?;
+    let (start, count) = query::paging(q)?;
     let (total, resources) = found(state, ctx, q, start - 1, count).await?;
-    Ok(super::list_response(total, start, resources))
+    Ok(query::list_response(total, start, resources))
 }
 
 /// The users a list query asks for: how many match in all, and the rendered page of at
@@ -150,15 +101,15 @@ pub(super) async fn found(
     offset: i64,
     count: i64,
 ) -> ScimResult<(u64, Vec<Value>)> {
-    let cond = match param(q, "filter").map(str::trim).filter(|f| !f.is_empty()) {
-        Some(f) => {
-            let parsed = switchboard_scim::parse_filter(f).map_err(|e| ScimError::filter(&e))?;
-            filter::user_cond(&parsed)?
-        }
+    let cond = match query::filter(q)? {
+        Some(f) => filter::user_cond(&f)?,
         None => UserCond::All,
     };
-    let sort = match param(q, "sortBy").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(by) => Some(filter::user_sort(by, param(q, "sortOrder"))?),
+    let sort = match query::param(q, "sortBy")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(by) => Some(filter::user_sort(by, query::param(q, "sortOrder"))?),
         None => None,
     };
     let (total, users) = state
@@ -173,7 +124,11 @@ pub(super) async fn found(
         .await?;
     let mut resources = views(state, ctx, &users).await?;
     for r in &mut resources {
-        project(r, param(q, "attributes"), param(q, "excludedAttributes"))?;
+        project(
+            r,
+            query::param(q, "attributes"),
+            query::param(q, "excludedAttributes"),
+        )?;
     }
     Ok((total, resources))
 }
@@ -189,8 +144,8 @@ pub async fn get_one(
     let mut doc = view(&state, &ctx, &u).await?;
     project(
         &mut doc,
-        param(&q, "attributes"),
-        param(&q, "excludedAttributes"),
+        query::param(&q, "attributes"),
+        query::param(&q, "excludedAttributes"),
     )?;
     Ok(with_etag(
         StatusCode::OK,
