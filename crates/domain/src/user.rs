@@ -183,6 +183,7 @@ impl User {
             "family_name": self.idp.family_name,
             "primary_phone": self.idp.primary_phone.map(PhoneKind::key),
             "email_primary": self.idp.email_primary,
+            "alternate_work": self.idp.alternate_work,
             "tags": self.tags.iter().map(Tag::as_str).collect::<Vec<_>>(),
             "deactivate_at": self.deactivate_at.map(|t| t.to_string()),
         })
@@ -237,6 +238,8 @@ pub struct IdpProfile {
     pub primary_phone: Option<PhoneKind>,
     /// Whether the identity provider marked the email primary.
     pub email_primary: Option<bool>,
+    /// The identity provider sent the alternate mobile as a work number.
+    pub alternate_work: bool,
 }
 
 /// How a role is named in input: by id or by name.

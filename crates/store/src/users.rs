@@ -32,6 +32,7 @@ pub(crate) struct UserRow {
     family_name: Option<String>,
     primary_phone: Option<String>,
     email_primary: Option<bool>,
+    alternate_work: bool,
     has_signed_in: bool,
     deactivate_at: Option<i64>,
     version: i64,
@@ -42,7 +43,7 @@ pub(crate) struct UserRow {
 pub(crate) const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
      panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
      external_id, has_signed_in, deactivate_at, version, created_at, updated_at, idp_managed, \
-     given_name, family_name, primary_phone, email_primary";
+     given_name, family_name, primary_phone, email_primary, alternate_work";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("user {what}"))
@@ -83,6 +84,7 @@ impl UserRow {
                     None => None,
                 },
                 email_primary: self.email_primary,
+                alternate_work: self.alternate_work,
             },
             tags,
             has_signed_in: self.has_signed_in,
@@ -98,7 +100,7 @@ impl UserRow {
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
     let sql = format!(
         "INSERT INTO users ({COLUMNS}, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
     );
     on!(tx, |c| sqlx::query(&sql)
         .bind(u.id.to_string())
@@ -127,6 +129,7 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
         .bind(u.idp.family_name.as_deref())
         .bind(u.idp.primary_phone.map(PhoneKind::key))
         .bind(u.idp.email_primary)
+        .bind(u.idp.alternate_work)
         .bind(u.email.as_ref().map(Email::key))
         .execute(c)
         .await
@@ -142,8 +145,8 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
                receive_calls = $9, call_hours = $10, time_zone = $11, availability = $12, \
                voicemail = $13, status = $14, external_id = $15, has_signed_in = $16, \
                deactivate_at = $17, version = $18, updated_at = $19, idp_managed = $20, \
-               given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24 \
-               WHERE account_id = $25 AND id = $26 AND version = $27";
+               given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24, \
+               alternate_work = $25 WHERE account_id = $26 AND id = $27 AND version = $28";
     let done = on!(tx, |c| sqlx::query(sql)
         .bind(u.name.as_str())
         .bind(u.email.as_ref().map(Email::as_str))
@@ -169,6 +172,7 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
         .bind(u.idp.family_name.as_deref())
         .bind(u.idp.primary_phone.map(PhoneKind::key))
         .bind(u.idp.email_primary)
+        .bind(u.idp.alternate_work)
         .bind(u.account_id.to_string())
         .bind(u.id.to_string())
         .bind(u.version - 1)

@@ -77,7 +77,15 @@ pub fn render(u: &User, role: &str, departments: &[(DepartmentId, String)], base
     let mut phones = Vec::new();
     let numbers = [
         (&u.mobile, "mobile", PhoneKind::Mobile),
-        (&u.alternate_mobile, "other", PhoneKind::Alternate),
+        (
+            &u.alternate_mobile,
+            if u.idp.alternate_work {
+                "work"
+            } else {
+                "other"
+            },
+            PhoneKind::Alternate,
+        ),
     ];
     for (number, kind, which) in numbers {
         if let Some(m) = number {
@@ -153,6 +161,8 @@ pub struct Fields {
     pub panel_access: Option<bool>,
     /// Which number the document marks primary.
     pub primary_phone: Option<PhoneKind>,
+    /// Whether the alternate mobile is typed `work`.
+    pub alternate_work: bool,
 }
 
 fn values(doc: &Value, attr: &str) -> Result<Vec<Value>, ScimError> {
@@ -218,6 +228,11 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
         .or_else(|| of_type("other"))
         .or_else(|| of_type(""));
     let alternate_mobile = alternate_item.map(phone).transpose()?.flatten();
+    let alternate_work = alternate_mobile.is_some()
+        && alternate_item
+            .and_then(|p| get_ci(p, "type"))
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("work"));
     let is_primary = |p: Option<&Value>| -> Result<Option<bool>, ScimError> {
         match p {
             Some(p) => boolean(get_ci(p, "primary"), "phoneNumbers.primary"),
@@ -264,6 +279,7 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
         role: text(ext_attr("role"), "role")?,
         panel_access: boolean(ext_attr("panelAccess"), "panelAccess")?,
         primary_phone,
+        alternate_work,
     })
 }
 

@@ -209,6 +209,7 @@ pub async fn create(
         family_name: f.family.clone(),
         primary_phone: f.primary_phone,
         email_primary: f.email_primary,
+        alternate_work: f.alternate_work,
     };
     let added = state.sb.add_user(&ctx, new).await?;
     let mut u = added.user;
@@ -281,6 +282,11 @@ fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<boo
 fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpProfile> {
     let parts_changed = put || new.given != old.given || new.family != old.family;
     let primary_changed = put || new.primary_phone != old.primary_phone;
+    let alternate_work = if put || new.alternate_work != old.alternate_work {
+        new.alternate_work
+    } else {
+        before.idp.alternate_work
+    };
     let email_primary = if put {
         new.email_primary
     } else {
@@ -309,6 +315,7 @@ fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpPr
         } else {
             before.idp.primary_phone
         },
+        alternate_work,
     };
     (p != before.idp).then_some(p)
 }

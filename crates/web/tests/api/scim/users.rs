@@ -469,13 +469,13 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
         r.body["phoneNumbers"],
         json!([
             { "value": "+919876543210", "type": "mobile" },
-            { "value": "+919812345678", "type": "other" },
+            { "value": "+919812345678", "type": "work" },
         ])
     );
     let r = patch(
         &idp,
         &path,
-        json!([{ "op": "replace", "path": "phoneNumbers[type eq \"other\"].value", "value": "+919800000001" }]),
+        json!([{ "op": "replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "+919800000001" }]),
     )
     .await;
     assert_eq!(
@@ -496,7 +496,7 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
     );
 
     // Entra's default mappings: attributes Switchboard does not keep are accepted and
-    // ignored; a work number is the alternate mobile.
+    // ignored; a work number is the alternate mobile and reads back as one.
     let r = patch(
         &idp,
         &path,
@@ -513,13 +513,13 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
         r.body["phoneNumbers"][1],
-        json!({ "value": "+919822222222", "type": "other" })
+        json!({ "value": "+919822222222", "type": "work" })
     );
     assert!(r.body.get("title").is_none());
     let r = patch(
         &idp,
         &path,
-        json!([{ "op": "remove", "path": "phoneNumbers[type eq \"other\"]" }]),
+        json!([{ "op": "remove", "path": "phoneNumbers[type eq \"work\"]" }]),
     )
     .await;
     assert_eq!(
