@@ -127,10 +127,21 @@ impl Switchboard {
         at: Option<jiff::Timestamp>,
     ) -> Result<User> {
         let mut c = self.begin(ctx).await?;
+        let u = Self::deactivate_user_in(&mut c, id, at).await?;
+        c.commit().await?;
+        Ok(u)
+    }
+
+    /// [`Self::deactivate_user`] inside the caller's change.
+    pub(crate) async fn deactivate_user_in(
+        c: &mut Change,
+        id: UserId,
+        at: Option<jiff::Timestamp>,
+    ) -> Result<User> {
         c.who
             .require(c.who.perms.delete_users, "deactivate users")?;
-        let (mut u, role) = load(&mut c, id).await?;
-        owner_guard(&c, id, "deactivated")?;
+        let (mut u, role) = load(c, id).await?;
+        owner_guard(c, id, "deactivated")?;
         if u.status == UserStatus::Inactive {
             return refuse(DomainError::InvalidState(format!(
                 "{} is already inactive",
@@ -140,7 +151,7 @@ impl Switchboard {
         let before = u.audit_view();
         if let Some(at) = at.filter(|at| *at > c.now) {
             u.deactivate_at = Some(at);
-            write(&mut c, &mut u).await?;
+            write(c, &mut u).await?;
             let (b, a) = crate::diff(&before, &u.audit_view());
             c.audit(
                 "user.deactivation_scheduled",
@@ -149,14 +160,12 @@ impl Switchboard {
                 Some(a),
             )
             .await?;
-            c.commit().await?;
             return Ok(u);
         }
-        Self::deactivate_now(&mut c, &mut u, &role).await?;
+        Self::deactivate_now(c, &mut u, &role).await?;
         let (b, a) = crate::diff(&before, &u.audit_view());
         c.audit("user.deactivated", user_target(&u), Some(b), Some(a))
             .await?;
-        c.commit().await?;
         Ok(u)
     }
 
@@ -175,8 +184,15 @@ impl Switchboard {
     /// scheduled deactivation of an active user.
     pub async fn activate_user(&self, ctx: &Ctx, id: UserId) -> Result<User> {
         let mut c = self.begin(ctx).await?;
+        let u = self.activate_user_in(&mut c, id).await?;
+        c.commit().await?;
+        Ok(u)
+    }
+
+    /// [`Self::activate_user`] inside the caller's change.
+    pub(crate) async fn activate_user_in(&self, c: &mut Change, id: UserId) -> Result<User> {
         c.who.require(c.who.perms.delete_users, "activate users")?;
-        let (mut u, _) = load(&mut c, id).await?;
+        let (mut u, _) = load(c, id).await?;
         let before = u.audit_view();
         if u.status != UserStatus::Inactive {
             if u.deactivate_at.is_none() {
@@ -186,7 +202,7 @@ impl Switchboard {
                 )));
             }
             u.deactivate_at = None;
-            write(&mut c, &mut u).await?;
+            write(c, &mut u).await?;
             let (b, a) = crate::diff(&before, &u.audit_view());
             c.audit(
                 "user.deactivation_cancelled",
@@ -195,20 +211,18 @@ impl Switchboard {
                 Some(a),
             )
             .await?;
-            c.commit().await?;
             return Ok(u);
         }
         let usage = accounts::count_usage(&mut c.tx, c.account.id).await?;
         c.account.check_room_for(usage, u.panel_access)?;
         u.status = UserStatus::when_enabled(u.panel_access, u.has_signed_in);
-        write(&mut c, &mut u).await?;
+        write(c, &mut u).await?;
         let (b, a) = crate::diff(&before, &u.audit_view());
         c.audit("user.activated", user_target(&u), Some(b), Some(a))
             .await?;
         if u.status == UserStatus::PendingInvite {
-            self.issue_invite(&mut c, &u).await?;
+            self.issue_invite(c, &u).await?;
         }
-        c.commit().await?;
         Ok(u)
     }
 
@@ -444,7 +458,7 @@ impl Switchboard {
         if let Some(h) = &password {
             store::set_user_password(&mut c.tx, c.account.id, new.id, h).await?;
         }
-        departments::copy_memberships(&mut c.tx, c.account.id, id, new.id).await?;
+        departments::copy_memberships(&mut c.tx, c.account.id, id, new.id, c.now).await?;
         c.audit(
             "user.created",
             user_target(&new),

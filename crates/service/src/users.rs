@@ -1,5 +1,7 @@
 //! Adding, reading, listing and editing users (R1–R7, R11, R13).
 
+use std::collections::HashMap;
+
 use switchboard_domain::{
     AccountId, Availability, DepartmentId, DomainError, E164, Email, Extension, FieldError,
     IdpField, IdpProfile, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch, UserStatus,
@@ -10,7 +12,6 @@ use switchboard_store::{
     StoreError, Tx, UniqueKey, accounts, departments, invites, roles, users as store,
 };
 
-use crate::ctx::Actor;
 use crate::error::{Error, Result, forbidden, not_found, refuse};
 use crate::{Change, Ctx, Switchboard, Target};
 
@@ -388,8 +389,14 @@ impl Switchboard {
             updated_at: c.now,
         };
         store::insert_user(&mut c.tx, &user).await?;
-        departments::set_user_memberships(&mut c.tx, c.account.id, user.id, &new.departments)
-            .await?;
+        departments::set_user_memberships(
+            &mut c.tx,
+            c.account.id,
+            user.id,
+            &new.departments,
+            c.now,
+        )
+        .await?;
         let mut after = user.audit_view();
         after["departments"] = serde_json::json!(new.departments);
         c.audit("user.created", user_target(&user), None, Some(after))
@@ -418,16 +425,32 @@ impl Switchboard {
         ctx: &Ctx,
         id: UserId,
     ) -> Result<Vec<(DepartmentId, String)>> {
+        Ok(self
+            .users_departments(ctx, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default())
+    }
+
+    /// The departments (id, name, by name) of each of `users`, read in one query; users in
+    /// no department are absent from the map.
+    pub async fn users_departments(
+        &self,
+        ctx: &Ctx,
+        users: &[UserId],
+    ) -> Result<HashMap<UserId, Vec<(DepartmentId, String)>>> {
         let mut c = self.begin_read(ctx).await?;
+        let only_self = matches!(users, [one] if c.who.is_self(*one));
         c.who
-            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
-        let mut out = Vec::new();
-        for (d, _) in departments::list_user_memberships(&mut c.tx, c.account.id, id).await? {
-            if let Some(dep) = departments::find_department(&mut c.tx, c.account.id, d).await? {
-                out.push((d, dep.name.to_string()));
+            .require(c.who.perms.view_users || only_self, "view users")?;
+        let mut out: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
+        for chunk in users.chunks(500) {
+            for (u, d, name) in
+                departments::list_departments_of_users(&mut c.tx, c.account.id, chunk).await?
+            {
+                out.entry(u).or_default().push((d, name));
             }
         }
-        out.sort_by_key(|d| d.1.to_lowercase());
         Ok(out)
     }
 
@@ -488,6 +511,91 @@ impl Switchboard {
         if_version: Option<i64>,
     ) -> Result<User> {
         let mut c = self.begin(ctx).await?;
+        let account = c.account.id;
+        match self.edit_user_in(&mut c, id, &patch, if_version).await {
+            Ok(u) => {
+                c.commit().await?;
+                Ok(u)
+            }
+            Err(e) => {
+                drop(c);
+                Err(self.explain_edit_error(account, &patch, e).await)
+            }
+        }
+    }
+
+    /// Turns a uniqueness violation of an edit into the conflict it means, after the
+    /// edit's transaction has been rolled back (the holder is read afresh).
+    async fn explain_edit_error(&self, account: AccountId, patch: &UserPatch, e: Error) -> Error {
+        match e {
+            Error::Store(StoreError::Unique(k)) => {
+                self.explain_unique(
+                    account,
+                    k,
+                    patch.email.as_ref().and_then(Option::as_ref),
+                    patch.mobile.as_ref().and_then(Option::as_ref),
+                    patch.extension,
+                )
+                .await
+            }
+            other => other,
+        }
+    }
+
+    /// Updates a user the identity provider sends as a whole: the field changes and the
+    /// `active` flag (activate, deactivate under R7 and R10) in one transaction, so a
+    /// refusal of any part leaves the user as it was (RFC 7644 §3.5.2: a PATCH is atomic).
+    pub async fn update_provisioned_user(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+        patch: UserPatch,
+        active: Option<bool>,
+        if_version: Option<i64>,
+    ) -> Result<User> {
+        let mut c = self.begin(ctx).await?;
+        let account = c.account.id;
+        let run = async {
+            let current = store::find_user(&mut c.tx, c.account.id, id)
+                .await?
+                .ok_or_else(|| not_found("user"))?;
+            if if_version.is_some_and(|v| v != current.version) {
+                return refuse(DomainError::PreconditionFailed);
+            }
+            let inactive = current.status == UserStatus::Inactive;
+            let mut u = current;
+            if active == Some(true) && inactive {
+                u = self.activate_user_in(&mut c, id).await?;
+            }
+            if patch != UserPatch::default() {
+                u = self.edit_user_in(&mut c, id, &patch, None).await?;
+            }
+            if active == Some(false) && u.status != UserStatus::Inactive {
+                u = Self::deactivate_user_in(&mut c, id, None).await?;
+            }
+            Ok(u)
+        };
+        match run.await {
+            Ok(u) => {
+                c.commit().await?;
+                Ok(u)
+            }
+            Err(e) => {
+                drop(c);
+                Err(self.explain_edit_error(account, &patch, e).await)
+            }
+        }
+    }
+
+    /// [`Self::edit_user`] inside the caller's change. A uniqueness violation the
+    /// pre-checks missed comes back as `Error::Store`.
+    pub(crate) async fn edit_user_in(
+        &self,
+        c: &mut Change,
+        id: UserId,
+        patch: &UserPatch,
+        if_version: Option<i64>,
+    ) -> Result<User> {
         let before = store::find_user(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("user"))?;
@@ -504,7 +612,7 @@ impl Switchboard {
                 ));
             }
         }
-        let scim = matches!(ctx.actor, Actor::Scim(_));
+        let scim = c.who.kind == ActorKind::Scim;
         let mut u = before.clone();
 
         // R6: fields the identity provider owns are read-only outside SCIM.
@@ -546,7 +654,7 @@ impl Switchboard {
                 (Some(cur), Some(new)) if cur == new => {}
                 (None, None) => {}
                 (None, Some(new)) => {
-                    Self::check_identifiers(&mut c, Some(id), None, Some(new), None).await?;
+                    Self::check_identifiers(c, Some(id), None, Some(new), None).await?;
                     u.mobile = Some(new.clone());
                 }
                 _ => return refuse(DomainError::MobileImmutable),
@@ -597,7 +705,7 @@ impl Switchboard {
         if let Some(x) = patch.extension
             && x != u.extension
         {
-            Self::check_identifiers(&mut c, Some(id), None, None, Some(x)).await?;
+            Self::check_identifiers(c, Some(id), None, None, Some(x)).await?;
             u.extension = x;
         }
 
@@ -650,7 +758,7 @@ impl Switchboard {
                     u.email = None;
                 }
                 Some(new) if changed => {
-                    Self::check_identifiers(&mut c, Some(id), Some(new), None, None).await?;
+                    Self::check_identifiers(c, Some(id), Some(new), None, None).await?;
                     if scim || !u.has_signed_in || u.email.is_none() {
                         u.email = Some(new.clone());
                         reinvite = u.status == UserStatus::PendingInvite;
@@ -705,7 +813,7 @@ impl Switchboard {
             u.panel_access = pa;
         }
         if is_active_admin(&before, &before_role) && !is_active_admin(&u, &role) {
-            ensure_admin_remains(&mut c, &before, &before_role).await?;
+            ensure_admin_remains(c, &before, &before_role).await?;
         }
 
         // Departments (a Manager may only move people in and out of their own).
@@ -747,34 +855,20 @@ impl Switchboard {
         if before_view != after_view {
             u.version = before.version + 1;
             u.updated_at = c.now;
-            match store::update_user(&mut c.tx, &u).await {
-                Ok(true) => {}
-                Ok(false) => return refuse(DomainError::PreconditionFailed),
-                Err(StoreError::Unique(k)) => {
-                    drop(c);
-                    return Err(self
-                        .explain_unique(
-                            u.account_id,
-                            k,
-                            u.email.as_ref(),
-                            u.mobile.as_ref(),
-                            Some(u.extension),
-                        )
-                        .await);
-                }
-                Err(e) => return Err(e.into()),
+            if !store::update_user(&mut c.tx, &u).await? {
+                return refuse(DomainError::PreconditionFailed);
             }
             if let Some(deps) = &patch.departments
                 && deps_changed
             {
-                departments::set_user_memberships(&mut c.tx, c.account.id, id, deps).await?;
+                departments::set_user_memberships(&mut c.tx, c.account.id, id, deps, c.now).await?;
             }
             let (b, a) = crate::diff(&before_view, &after_view);
             c.audit("user.updated", user_target(&u), Some(b), Some(a))
                 .await?;
         }
         if let Some(new) = &email_requested {
-            self.request_email_change(&mut c, &u, new).await?;
+            self.request_email_change(c, &u, new).await?;
             c.audit(
                 "user.email_change_requested",
                 user_target(&u),
@@ -784,9 +878,8 @@ impl Switchboard {
             .await?;
         }
         if reinvite {
-            self.issue_invite(&mut c, &u).await?;
+            self.issue_invite(c, &u).await?;
         }
-        c.commit().await?;
         Ok(u)
     }
 }

@@ -290,16 +290,47 @@ pub async fn list_user_memberships(
     rows.iter().map(|(d, p)| Ok((parse_id(d)?, *p))).collect()
 }
 
+/// The departments (id, name) each of `users` belongs to, in one query: pairs of user and
+/// department, ordered by user, then department name.
+pub async fn list_departments_of_users(
+    tx: &mut Tx,
+    account: AccountId,
+    users: &[UserId],
+) -> StoreResult<Vec<(UserId, DepartmentId, String)>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..users.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT m.user_id, d.id, d.name FROM department_members m \
+         JOIN departments d ON d.account_id = m.account_id AND d.id = m.department_id \
+         WHERE m.account_id = $1 AND m.user_id IN ({}) ORDER BY m.user_id, LOWER(d.name), d.id",
+        placeholders.join(", ")
+    );
+    let rows: Vec<(String, String, String)> = on!(tx, |c| {
+        let mut q = sqlx::query_as(&sql).bind(account.to_string());
+        for u in users {
+            q = q.bind(u.to_string());
+        }
+        q.fetch_all(c).await
+    })?;
+    rows.into_iter()
+        .map(|(u, d, name)| Ok((parse_id(&u)?, parse_id(&d)?, name)))
+        .collect()
+}
+
 /// Makes `user` a member of exactly `deps`: leaves the others, joins new ones at the end.
 pub async fn set_user_memberships(
     tx: &mut Tx,
     account: AccountId,
     user: UserId,
     deps: &[DepartmentId],
+    now: jiff::Timestamp,
 ) -> StoreResult<()> {
     let current = list_user_memberships(tx, account, user).await?;
     for (dep, _) in &current {
         if !deps.contains(dep) {
+            touch_department(tx, account, *dep, now).await?;
             on!(tx, |c| sqlx::query(
                 "DELETE FROM department_members WHERE account_id = $1 AND department_id = $2 \
                  AND user_id = $3"
@@ -323,8 +354,28 @@ pub async fn set_user_memberships(
             .fetch_one(c)
             .await)?;
             insert_member(tx, account, *dep, user, next).await?;
+            touch_department(tx, account, *dep, now).await?;
         }
     }
+    Ok(())
+}
+
+/// Moves a department's `updated_at` when its members change from the user's side.
+async fn touch_department(
+    tx: &mut Tx,
+    account: AccountId,
+    dep: DepartmentId,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE departments SET updated_at = $1 WHERE account_id = $2 AND id = $3"
+    )
+    .bind(to_micros(now))
+    .bind(account.to_string())
+    .bind(dep.to_string())
+    .execute(c)
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
 
@@ -335,8 +386,10 @@ pub async fn copy_memberships(
     account: AccountId,
     old_user: UserId,
     new_user: UserId,
+    now: jiff::Timestamp,
 ) -> StoreResult<()> {
     for (dep, pos) in list_user_memberships(tx, account, old_user).await? {
+        touch_department(tx, account, dep, now).await?;
         on!(tx, |c| sqlx::query(
             "UPDATE department_members SET position = position + 1 \
              WHERE account_id = $1 AND department_id = $2 AND position >= $3"

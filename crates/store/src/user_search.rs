@@ -182,6 +182,33 @@ impl Sql {
 
     fn compare<F: Field>(&mut self, field: F, op: MatchOp, value: &MatchValue) -> String {
         let col = field.column();
+        // SQLite's LIKE ignores ASCII case, so a case-exact co/sw/ew is also checked with
+        // functions that compare exactly on both databases (RFC 7644 §3.4.2.2, caseExact).
+        let mut exact = None;
+        if let MatchValue::Text {
+            value,
+            case_insensitive: false,
+        } = value
+            && !value.is_empty()
+        {
+            exact = match op {
+                MatchOp::Contains => {
+                    let v = self.bind(Arg::Text(value.clone()));
+                    Some(format!("REPLACE({col}, {v}, '') <> {col}"))
+                }
+                MatchOp::StartsWith => {
+                    let v = self.bind(Arg::Text(value.clone()));
+                    Some(format!("SUBSTR({col}, 1, LENGTH({v})) = {v}"))
+                }
+                MatchOp::EndsWith => {
+                    let v = self.bind(Arg::Text(value.clone()));
+                    Some(format!(
+                        "SUBSTR({col}, LENGTH({col}) - LENGTH({v}) + 1) = {v}"
+                    ))
+                }
+                _ => None,
+            };
+        }
         let (lhs, rhs) = match value {
             MatchValue::Int(i) => (col.to_owned(), Arg::Int(*i)),
             MatchValue::Text {
@@ -218,6 +245,10 @@ impl Sql {
             MatchOp::Ge => format!("{lhs} >= {p}"),
             MatchOp::Lt => format!("{lhs} < {p}"),
             MatchOp::Le => format!("{lhs} <= {p}"),
+        };
+        let test = match exact {
+            Some(e) => format!("{test} AND {e}"),
+            None => test,
         };
         match (field.nullable(), op) {
             (true, MatchOp::Ne) => format!("({col} IS NULL OR {test})"),

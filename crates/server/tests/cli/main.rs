@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 mod first_run;
 mod routing;
+mod scim_token;
 
 use switchboard_testkit::{Backend, TestDb};
 

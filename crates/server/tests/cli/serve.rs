@@ -125,7 +125,11 @@ async fn serve_answers_probes_and_stops_cleanly_on_sigterm(backend: Backend) {
     assert_eq!(doc["openapi"], "3.1.0");
     let status = terminate(&mut running);
     assert!(status.success(), "exit status {status:?}");
-    let said: Vec<String> = running.lines.try_iter().collect();
+    // Read until the output closes: the last line may still be on its way from the reader.
+    let mut said = Vec::new();
+    while let Ok(line) = running.lines.recv_timeout(Duration::from_secs(5)) {
+        said.push(line);
+    }
     assert!(
         said.iter().any(|l| l.contains("Switchboard stopped")),
         "{said:?}"

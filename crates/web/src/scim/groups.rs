@@ -17,11 +17,10 @@ use switchboard_store::user_search::Cond;
 
 use super::discovery::GROUP_SCHEMA;
 use super::error::{ScimError, ScimResult};
-use super::resource::{get_ci, project};
+use super::query::Params;
+use super::resource::get_ci;
 use super::{ScimAuthed, ScimJson, filter, location, patch, query, scim_json};
 use crate::AppState;
-
-type Params = Query<HashMap<String, String>>;
 
 fn parse_id(raw: &str) -> ScimResult<DepartmentId> {
     raw.parse()
@@ -199,11 +198,7 @@ pub(super) async fn found(
     let mut resources = Vec::with_capacity(departments.len());
     for d in &departments {
         let (mut doc, _) = view(state, ctx, d).await?;
-        project(
-            &mut doc,
-            query::param(q, "attributes"),
-            query::param(q, "excludedAttributes"),
-        )?;
+        query::project(&mut doc, q)?;
         resources.push(doc);
     }
     Ok((total, resources))
@@ -218,11 +213,7 @@ pub async fn get_one(
 ) -> ScimResult<Response> {
     let d = state.sb.get_department(&ctx, parse_id(&id)?).await?;
     let (mut doc, tag) = view(&state, &ctx, &d).await?;
-    project(
-        &mut doc,
-        query::param(&q, "attributes"),
-        query::param(&q, "excludedAttributes"),
-    )?;
+    query::project(&mut doc, &q)?;
     let base = &state.sb.settings().public_url;
     Ok(answer(StatusCode::OK, &doc, &tag, d.id, base))
 }
@@ -231,6 +222,7 @@ pub async fn get_one(
 pub async fn create(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
+    Query(q): Params,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
     let f = group_fields(&body)?;
@@ -238,7 +230,8 @@ pub async fn create(
     new.members = f.members;
     new.external_id = f.external_id;
     let d = state.sb.create_department(&ctx, new).await?;
-    let (doc, tag) = view(&state, &ctx, &d).await?;
+    let (mut doc, tag) = view(&state, &ctx, &d).await?;
+    query::project(&mut doc, &q)?;
     let base = &state.sb.settings().public_url;
     Ok(answer(StatusCode::CREATED, &doc, &tag, d.id, base))
 }
@@ -249,6 +242,7 @@ async fn write(
     ctx: &Ctx,
     before: &Department,
     f: GroupFields,
+    q: &HashMap<String, String>,
 ) -> ScimResult<Response> {
     let name = department_name(f.name)?;
     let patch = DepartmentPatch {
@@ -261,7 +255,8 @@ async fn write(
         .sb
         .update_department_and_members(ctx, before.id, patch, members)
         .await?;
-    let (doc, tag) = view(state, ctx, &d).await?;
+    let (mut doc, tag) = view(state, ctx, &d).await?;
+    query::project(&mut doc, q)?;
     let base = &state.sb.settings().public_url;
     Ok(answer(StatusCode::OK, &doc, &tag, d.id, base))
 }
@@ -271,6 +266,7 @@ pub async fn replace(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
     Path(id): Path<String>,
+    Query(q): Params,
     headers: HeaderMap,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
@@ -282,7 +278,7 @@ pub async fn replace(
     {
         return Err(ScimError::bad("mutability", "id cannot be changed"));
     }
-    write(&state, &ctx, &before, group_fields(&body)?).await
+    write(&state, &ctx, &before, group_fields(&body)?, &q).await
 }
 
 /// `PATCH /Groups/{id}` (RFC 7644 §3.5.2): members added, removed (by filter, or by the
@@ -291,6 +287,7 @@ pub async fn patch(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
     Path(id): Path<String>,
+    Query(q): Params,
     headers: HeaderMap,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
@@ -298,7 +295,7 @@ pub async fn patch(
     let (mut doc, tag) = view(&state, &ctx, &before).await?;
     query::if_match(&headers, &tag, "group")?;
     patch::apply(&mut doc, &body, &patch::GROUP_ATTRS)?;
-    write(&state, &ctx, &before, group_fields(&doc)?).await
+    write(&state, &ctx, &before, group_fields(&doc)?, &q).await
 }
 
 /// `DELETE /Groups/{id}`: deletes the department; its members stay users.

@@ -13,6 +13,15 @@ use super::discovery::{LIST_SCHEMA, MAX_RESULTS};
 use super::error::{ScimError, ScimResult};
 use super::scim_json;
 
+/// The query parameters of a request.
+pub(super) type Params = axum::extract::Query<HashMap<String, String>>;
+
+/// Applies the request's `attributes` / `excludedAttributes` to a resource it answers with
+/// (RFC 7644 §3.9: also on POST, PUT and PATCH).
+pub(super) fn project(doc: &mut Value, q: &HashMap<String, String>) -> ScimResult<()> {
+    super::resource::project(doc, param(q, "attributes"), param(q, "excludedAttributes"))
+}
+
 /// A query parameter, its name compared without case.
 pub(super) fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     q.iter()

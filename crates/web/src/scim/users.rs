@@ -9,17 +9,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchboard_domain::{
-    IdpProfile, NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput, UserStatus,
+    IdpProfile, NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput,
 };
 use switchboard_service::Ctx;
 use switchboard_store::user_search::UserCond;
 
 use super::error::{ScimError, ScimResult};
-use super::resource::{Fields, etag, fields, project, render};
+use super::query::Params;
+use super::resource::{Fields, etag, fields, render};
 use super::{ScimAuthed, ScimJson, filter, patch, query, scim_json};
 use crate::AppState;
-
-type Params = Query<HashMap<String, String>>;
 
 fn parse_id(raw: &str) -> ScimResult<UserId> {
     raw.parse()
@@ -30,16 +29,20 @@ fn parse_id(raw: &str) -> ScimResult<UserId> {
 async fn views(state: &AppState, ctx: &Ctx, users: &[User]) -> ScimResult<Vec<Value>> {
     let roles: Vec<Role> = state.sb.list_roles(ctx).await?;
     let base = &state.sb.settings().public_url;
-    let mut out = Vec::with_capacity(users.len());
-    for u in users {
-        let role = roles
-            .iter()
-            .find(|r| r.id == u.role_id)
-            .map(|r| r.name.to_string())
-            .unwrap_or_default();
-        let deps = state.sb.user_departments(ctx, u.id).await?;
-        out.push(render(u, &role, &deps, base));
-    }
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let deps = state.sb.users_departments(ctx, &ids).await?;
+    let out = users
+        .iter()
+        .map(|u| {
+            let role = roles
+                .iter()
+                .find(|r| r.id == u.role_id)
+                .map(|r| r.name.to_string())
+                .unwrap_or_default();
+            let mine = deps.get(&u.id).map(Vec::as_slice).unwrap_or_default();
+            render(u, &role, mine, base)
+        })
+        .collect();
     Ok(out)
 }
 
@@ -124,11 +127,7 @@ pub(super) async fn found(
         .await?;
     let mut resources = views(state, ctx, &users).await?;
     for r in &mut resources {
-        project(
-            r,
-            query::param(q, "attributes"),
-            query::param(q, "excludedAttributes"),
-        )?;
+        query::project(r, q)?;
     }
     Ok((total, resources))
 }
@@ -142,11 +141,7 @@ pub async fn get_one(
 ) -> ScimResult<Response> {
     let u = state.sb.get_user(&ctx, parse_id(&id)?).await?;
     let mut doc = view(&state, &ctx, &u).await?;
-    project(
-        &mut doc,
-        query::param(&q, "attributes"),
-        query::param(&q, "excludedAttributes"),
-    )?;
+    query::project(&mut doc, &q)?;
     Ok(with_etag(
         StatusCode::OK,
         &u,
@@ -163,6 +158,7 @@ fn domain(e: switchboard_domain::DomainError) -> ScimError {
 pub async fn create(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
+    Query(q): Params,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
     let f = fields(&body)?;
@@ -216,7 +212,8 @@ pub async fn create(
     if f.active == Some(false) {
         u = state.sb.deactivate_user(&ctx, u.id, None).await?;
     }
-    let doc = view(&state, &ctx, &u).await?;
+    let mut doc = view(&state, &ctx, &u).await?;
+    query::project(&mut doc, &q)?;
     Ok(with_etag(
         StatusCode::CREATED,
         &u,
@@ -320,41 +317,37 @@ fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpPr
     (p != before.idp).then_some(p)
 }
 
-/// Applies an edit and an activation change, then answers the user as it now is.
+/// Turns `old` into `new` (a PUT's whole resource when `put`): the field edit and the
+/// activation change in one transaction.
 async fn update(
     state: &AppState,
     ctx: &Ctx,
     before: &User,
-    input: UserPatchInput,
-    idp: Option<IdpProfile>,
-    active: Option<bool>,
+    (old, new): (&Fields, &Fields),
+    put: bool,
     version: Option<i64>,
-) -> ScimResult<Response> {
+) -> ScimResult<User> {
+    let (input, active) = changes(old, new, put);
     let mut patch = UserPatch::parse(&input).map_err(domain)?;
-    patch.idp = idp;
-    let id = before.id;
-    let mut version = version;
-    if active == Some(true) && before.status == UserStatus::Inactive {
-        if version.is_some_and(|v| v != before.version) {
-            return Err(switchboard_domain::DomainError::PreconditionFailed.into());
-        }
-        let u = state.sb.activate_user(ctx, id).await?;
-        version = version.map(|_| u.version);
-    }
-    if patch != UserPatch::default() {
-        state.sb.edit_user(ctx, id, patch, version).await?;
-    }
-    if active == Some(false) {
-        let now = state.sb.get_user(ctx, id).await?;
-        if now.status != UserStatus::Inactive {
-            state.sb.deactivate_user(ctx, id, None).await?;
-        }
-    }
-    let u = state.sb.get_user(ctx, id).await?;
-    let doc = view(state, ctx, &u).await?;
+    patch.idp = profile(before, old, new, put);
+    Ok(state
+        .sb
+        .update_provisioned_user(ctx, before.id, patch, active, version)
+        .await?)
+}
+
+/// Answers 200 with the user as it now is, projected as the request asked.
+async fn answer_ok(
+    state: &AppState,
+    ctx: &Ctx,
+    u: &User,
+    q: &HashMap<String, String>,
+) -> ScimResult<Response> {
+    let mut doc = view(state, ctx, u).await?;
+    query::project(&mut doc, q)?;
     Ok(with_etag(
         StatusCode::OK,
-        &u,
+        u,
         &doc,
         &state.sb.settings().public_url,
     ))
@@ -365,6 +358,7 @@ pub async fn replace(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
     Path(id): Path<String>,
+    Query(q): Params,
     headers: HeaderMap,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
@@ -381,9 +375,8 @@ pub async fn replace(
         return Err(ScimError::bad("invalidValue", "userName is required"));
     }
     let old = fields(&current)?;
-    let (input, active) = changes(&old, &new, true);
-    let idp = profile(&before, &old, &new, true);
-    update(&state, &ctx, &before, input, idp, active, version).await
+    let u = update(&state, &ctx, &before, (&old, &new), true, version).await?;
+    answer_ok(&state, &ctx, &u, &q).await
 }
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2); answers 200 with the resource.
@@ -391,6 +384,7 @@ pub async fn patch(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
     Path(id): Path<String>,
+    Query(q): Params,
     headers: HeaderMap,
     ScimJson(body): ScimJson,
 ) -> ScimResult<Response> {
@@ -400,9 +394,8 @@ pub async fn patch(
     let mut patched = current.clone();
     patch::apply(&mut patched, &body, &patch::USER_ATTRS)?;
     let (old, new) = (fields(&current)?, fields(&patched)?);
-    let (input, active) = changes(&old, &new, false);
-    let idp = profile(&before, &old, &new, false);
-    update(&state, &ctx, &before, input, idp, active, version).await
+    let u = update(&state, &ctx, &before, (&old, &new), false, version).await?;
+    answer_ok(&state, &ctx, &u, &q).await
 }
 
 /// `DELETE /Users/{id}`: deletes the user (R7–R9); when owned numbers, workflows or

@@ -303,7 +303,59 @@ async fn groups_are_isolated_per_account_and_searchable_by_post(s: Server) {
     assert_eq!(kinds, [&json!("User"), &json!("User"), &json!("Group")]);
 }
 
+/// A group's `meta.lastModified` tells the identity provider its members changed, also when
+/// they changed from the user's side (a user edit or a replace).
+async fn a_group_is_modified_when_a_user_edit_moves_its_members(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let idp = s.scim(&acct).await;
+    let api = owner_api(&s, &acct).await;
+    let ann = create(
+        &idp,
+        &new_user("ann@acme.example.com", "Ann", "Archer", "x-ann"),
+    )
+    .await;
+    let r = post(
+        &idp,
+        "/Groups?excludedAttributes=members,externalId",
+        &json!({ "schemas": [GROUP], "displayName": "Support", "externalId": "g-1" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert!(r.body.get("externalId").is_none(), "{:?}", r.body);
+    assert_eq!(r.body["displayName"], "Support");
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let created = r.body["meta"]["lastModified"].clone();
+
+    s.app.clock.advance(jiff::SignedDuration::from_hours(1));
+    let r = api
+        .patch(
+            &format!("/api/v1/users/{ann}"),
+            &json!({ "departments": [id] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let joined = get(&idp, &format!("/Groups/{id}")).await;
+    assert_eq!(members(&joined), [ann.as_str()]);
+    assert_ne!(joined.body["meta"]["lastModified"], created);
+
+    s.app.clock.advance(jiff::SignedDuration::from_hours(1));
+    let r = api
+        .patch(
+            &format!("/api/v1/users/{ann}"),
+            &json!({ "departments": [] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let left = get(&idp, &format!("/Groups/{id}")).await;
+    assert!(members(&left).is_empty(), "{:?}", left.body);
+    assert_ne!(
+        left.body["meta"]["lastModified"],
+        joined.body["meta"]["lastModified"]
+    );
+}
+
 crate::on_both!(
+    a_group_is_modified_when_a_user_edit_moves_its_members,
     an_identity_provider_manages_department_membership_as_groups,
     groups_are_isolated_per_account_and_searchable_by_post,
 );

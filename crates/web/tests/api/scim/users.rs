@@ -323,6 +323,15 @@ async fn scim_filters_run_in_the_database_and_malformed_ones_are_refused(s: Serv
         ),
         (r#"externalId eq "x-bob""#, &["bob@acme.example.com"]),
         (r#"externalId eq "X-BOB""#, &[]),
+        // externalId is case-exact for co/sw/ew too, on SQLite as on PostgreSQL.
+        (r#"externalId co "BO""#, &[]),
+        (r#"externalId sw "X-""#, &[]),
+        (r#"externalId ew "NN""#, &[]),
+        (r#"externalId co "bo""#, &["bob@acme.example.com"]),
+        (r#"externalId sw "x-a""#, &["ann@acme.example.com"]),
+        (r#"externalId ew "nn""#, &["ann@acme.example.com"]),
+        (r#"externalId ew "a-x-ann""#, &[]),
+        (r#"externalId co "_""#, &[]),
         (
             r#"emails.value ew "other.example.org""#,
             &["cy@other.example.org"],
@@ -920,7 +929,133 @@ async fn a_user_reads_back_as_the_identity_provider_wrote_it_and_is_idp_managed(
     assert_eq!(r.body["code"], "field_managed_by_idp", "{:?}", r.body);
 }
 
+/// RFC 7644 §3.5.2: a PATCH is atomic. A change of fields together with `active` runs in
+/// one transaction, so a refusal of any part leaves the user exactly as it was.
+async fn a_scim_change_refused_in_part_changes_nothing(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let idp = s.scim(&acct).await;
+    let actions = |id: String| {
+        let (sb, system) = (s.app.sb.clone(), acct.system.clone());
+        async move {
+            sb.list_audit_events(
+                &system,
+                &AuditFilter {
+                    target_id: Some(id),
+                    ..AuditFilter::default()
+                },
+                0,
+                100,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event.action)
+            .collect::<Vec<_>>()
+        }
+    };
+
+    // Renaming the owner and deactivating them at once: the owner cannot be deactivated,
+    // so the rename does not happen either.
+    let owner = acct.owner.to_string();
+    let path = format!("/Users/{owner}");
+    let before = get(&idp, &path).await;
+    assert_eq!(before.status, 200, "{:?}", before.body);
+    let r = patch(
+        &idp,
+        &path,
+        json!([
+            { "op": "replace", "path": "displayName", "value": "Renamed Owner" },
+            { "op": "replace", "path": "active", "value": false },
+        ]),
+    )
+    .await;
+    assert!(r.status == 400 || r.status == 409, "{:?}", r.body);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("owner"),
+        "{:?}",
+        r.body
+    );
+    let after = get(&idp, &path).await;
+    assert_eq!(after.body["displayName"], before.body["displayName"]);
+    assert_eq!(after.body["active"], true);
+    assert_eq!(
+        after.body["meta"]["version"],
+        before.body["meta"]["version"]
+    );
+    assert!(
+        !actions(owner.clone())
+            .await
+            .contains(&"user.updated".to_owned())
+    );
+
+    // Reactivating a user while giving them an email another user holds: the conflict
+    // undoes the reactivation too, and no invite goes out.
+    create(
+        &idp,
+        &new_user("ann@acme.example.com", "Ann", "Archer", "x-ann"),
+    )
+    .await;
+    let bob = create(
+        &idp,
+        &new_user("bob@acme.example.com", "Bob", "Baker", "x-bob"),
+    )
+    .await;
+    let path = format!("/Users/{bob}");
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "replace", "path": "active", "value": false }]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = patch(
+        &idp,
+        &path,
+        json!([
+            { "op": "replace", "path": "active", "value": true },
+            { "op": "replace", "path": "userName", "value": "ann@acme.example.com" },
+        ]),
+    )
+    .await;
+    assert_scim_error(&r, 409, Some("uniqueness"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("Ann Archer"),
+        "{:?}",
+        r.body
+    );
+    let after = get(&idp, &path).await;
+    assert_eq!(after.body["active"], false, "{:?}", after.body);
+    assert_eq!(after.body["userName"], "bob@acme.example.com");
+    assert!(
+        !actions(bob.clone())
+            .await
+            .contains(&"user.activated".to_owned())
+    );
+
+    // The same request without the conflict goes through as one change; the answer
+    // carries only the attributes asked for (RFC 7644 §3.9).
+    let r = patch(
+        &idp,
+        &format!("{path}?attributes=userName,active"),
+        json!([
+            { "op": "replace", "path": "active", "value": true },
+            { "op": "replace", "path": "userName", "value": "robert@acme.example.com" },
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["active"], true);
+    assert_eq!(r.body["userName"], "robert@acme.example.com");
+    assert_eq!(r.body["id"], bob.as_str());
+    assert!(r.body.get("displayName").is_none(), "{:?}", r.body);
+    assert!(r.body.get("emails").is_none(), "{:?}", r.body);
+    let done = actions(bob).await;
+    assert!(done.contains(&"user.activated".to_owned()), "{done:?}");
+    assert!(done.contains(&"user.updated".to_owned()), "{done:?}");
+}
+
 crate::on_both!(
+    a_scim_change_refused_in_part_changes_nothing,
     a_user_reads_back_as_the_identity_provider_wrote_it_and_is_idp_managed,
     random_scim_filters_never_break_the_server,
     discovery_endpoints_describe_what_scim_supports,
