@@ -1,11 +1,13 @@
-//! The server-rendered pages: sign-in and sign-out, the home page, and the pages behind
-//! emailed links (invite, email verification) and the first-run setup link. Templates are
-//! askama with auto-escaping; the stylesheet is a vendored file served by the binary.
+//! The server-rendered pages: sign-in and sign-out, the dashboard (users, sent mail), and
+//! the pages behind emailed links (invite, email verification) and the first-run setup
+//! link. Templates are askama with auto-escaping; the stylesheet and htmx are vendored
+//! files served by the binary. Every page works without JavaScript; htmx only enhances.
 //!
 //! CSRF on forms: the link pages are unauthenticated and their capability is the token in
 //! the URL, which another site does not know; sign-in has no capability. Both kinds of
 //! form post are refused when the browser's `Origin` names another site. Sign-out is
-//! cookie-authenticated and carries the session's CSRF token as a hidden field.
+//! cookie-authenticated, and so is every dashboard form: each carries the session's CSRF
+//! token as a hidden field, checked before anything else.
 
 use askama::Template;
 use axum::Router;
@@ -21,8 +23,11 @@ use crate::auth::session_cookie;
 
 mod home;
 mod links;
-
+mod mail;
 mod setup;
+mod shell;
+mod soon;
+mod users;
 
 /// The page routes.
 pub fn router() -> Router<AppState> {
@@ -39,7 +44,20 @@ pub fn router() -> Router<AppState> {
             "/setup/{token}",
             get(setup::setup_page).post(setup::setup_post),
         )
+        .route("/mail", get(mail::mail_page))
+        .merge(soon::router())
+        .merge(users::router())
         .route("/static/style.css", get(stylesheet))
+        .route("/static/htmx.min.js", get(htmx))
+        .route("/favicon.ico", get(no_icon))
+}
+
+/// Browsers ask for an icon on every first visit; there is none, and that is not an error.
+async fn no_icon() -> impl IntoResponse {
+    (
+        StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
+    )
 }
 
 #[derive(Template)]
@@ -60,16 +78,19 @@ pub(crate) fn render(status: StatusCode, t: &impl Template) -> Response {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             let h = res.headers_mut();
             h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-            // Link tokens are in the URL: never leak them to another site.
+            // Link tokens are in the URL: never leak them to another site. `same-origin`
+            // rather than `no-referrer`, which would make browsers send `Origin: null` on
+            // this site's own form posts and fail their same-origin check.
             h.insert(
                 header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
+                HeaderValue::from_static("same-origin"),
             );
             h.insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(
-                    "default-src 'none'; style-src 'self'; img-src 'self'; \
-                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+                     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                     base-uri 'none'",
                 ),
             );
             res
@@ -174,5 +195,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/style.css"),
+    )
+}
+
+/// htmx 2 (vendored from its npm package, unmodified), for the dashboard's enhancements.
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/htmx.min.js"),
     )
 }

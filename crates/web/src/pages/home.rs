@@ -1,4 +1,5 @@
-//! The home page (who is signed in), and signing in and out with forms.
+//! The front door (signed in: the dashboard; otherwise sign-in), and signing in and out
+//! with forms.
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -8,20 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use switchboard_service::sessions::SignIn;
 
+use super::shell::{Viewer, nav_allows};
 use super::{bad_form, cross_site, failure, render, same_origin, signed_in};
 use crate::AppState;
 use crate::api::sessions::attempt_sign_in;
 use crate::auth::{ClientAddr, SESSION_COOKIE, clear_session_cookie, cookie, same_secret};
-
-#[derive(Template)]
-#[template(path = "home_page.html")]
-struct HomePage<'a> {
-    account: &'a str,
-    name: &'a str,
-    email: Option<&'a str>,
-    role: &'a str,
-    csrf_token: &'a str,
-}
 
 #[derive(Template)]
 #[template(path = "sign_in_page.html")]
@@ -31,34 +23,13 @@ struct SignInPage<'a> {
     accounts: Vec<(String, String)>,
 }
 
-pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(secret) = cookie(&headers, SESSION_COOKIE) else {
-        return Redirect::to("/sign-in").into_response();
-    };
-    let auth = match state.sb.authenticate_session(secret).await {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            return (
-                [(header::SET_COOKIE, clear_session_cookie(&state))],
-                Redirect::to("/sign-in"),
-            )
-                .into_response();
-        }
-        Err(e) => return failure(&e),
-    };
-    match state.sb.session_view(auth.account_id, auth.user_id).await {
-        Ok(v) => render(
-            StatusCode::OK,
-            &HomePage {
-                account: v.account.name.as_str(),
-                name: v.user.name.as_str(),
-                email: v.user.email.as_ref().map(|e| e.as_str()),
-                role: &v.role,
-                csrf_token: &auth.csrf_token,
-            },
-        ),
-        Err(e) => failure(&e),
+/// The dashboard's front door: the first section the viewer may open, or their own
+/// profile when their role opens none.
+pub(super) async fn home(viewer: Viewer) -> Response {
+    if nav_allows(&viewer, "users") {
+        return Redirect::to("/users").into_response();
     }
+    Redirect::to(&format!("/users/{}/edit", viewer.user.id)).into_response()
 }
 
 pub(super) async fn sign_in_form() -> Response {

@@ -1,0 +1,463 @@
+//! Adding a user and editing a profile. A refused form comes back with the typed values
+//! and each error beside its field; a saved one redirects with a flash message. The edit
+//! sends only what changed, and only the fields the viewer may change.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use switchboard_domain::{
+    BuiltinRole, DomainError, FieldError, NewUser, Scope, User, UserPatch, UserPatchInput,
+    UserStatus, WeeklySchedule,
+};
+use switchboard_service::Error as ServiceError;
+
+use super::form::{Errors, Locks, SHOWN, Values, department_choices, idp_fields};
+use super::{Choice, Directory, UserPath, refused, status_label};
+use crate::AppState;
+use crate::pages::shell::{Flash, FormData, Shell, Viewer, csrf_refused, may_edit, redirect_with};
+use crate::pages::{failure, message};
+
+#[derive(Template)]
+#[template(path = "user_form_page.html")]
+struct UserFormPage {
+    shell: Shell,
+    heading: String,
+    action: String,
+    editing: bool,
+    user_id: String,
+    status: &'static str,
+    status_label: &'static str,
+    version: i64,
+    v: Values,
+    errors: Errors,
+    others: Vec<String>,
+    locks: Locks,
+    idp_note: Option<String>,
+    roles: Vec<Choice>,
+    departments: Vec<Choice>,
+    availability: Vec<Choice>,
+    seats: String,
+    pending_email: Option<String>,
+    can_replace: bool,
+}
+
+impl UserFormPage {
+    /// The field's error, if any (for the template).
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.of_field(field)
+    }
+}
+
+/// What the add form needs besides the values.
+struct AddContext {
+    dir: Directory,
+    seats: String,
+}
+
+async fn add_context(state: &AppState, v: &Viewer) -> Result<AddContext, ServiceError> {
+    let dir = Directory::load(state, v).await?;
+    let usage = state.sb.plan_usage(&v.ctx).await?;
+    let seats = match (usage.seats_limit, usage.users_limit) {
+        (Some(limit), _) => format!("{} of {limit} seats in use", usage.seats_used),
+        (None, Some(limit)) => format!("{} of {limit} users on the free plan", usage.users_used),
+        (None, None) => String::new(),
+    };
+    Ok(AddContext { dir, seats })
+}
+
+fn may_add(v: &Viewer) -> bool {
+    matches!(v.perms().edit_users, Scope::All | Scope::Departments)
+}
+
+fn not_allowed() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Not allowed",
+        "Your role does not allow adding users.",
+        Some(("/users", "Back to users")),
+    )
+}
+
+fn add_page(
+    v: &Viewer,
+    cx: AddContext,
+    values: Values,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
+    let roles = role_choices(&cx.dir, &values.role);
+    let others = errors.others(&SHOWN);
+    v.page(
+        status,
+        &UserFormPage {
+            shell: v.shell("users"),
+            heading: "Add user".to_owned(),
+            action: "/users".to_owned(),
+            editing: false,
+            user_id: String::new(),
+            status: "",
+            status_label: "",
+            version: 0,
+            departments: department_choices(&cx.dir.departments, &values),
+            v: values,
+            errors,
+            others,
+            locks: Locks::default(),
+            idp_note: None,
+            roles,
+            availability: Vec::new(),
+            seats: cx.seats,
+            pending_email: None,
+            can_replace: false,
+        },
+    )
+}
+
+fn role_choices(dir: &Directory, selected: &str) -> Vec<Choice> {
+    dir.roles
+        .iter()
+        .map(|r| {
+            let id = r.id.to_string();
+            let sel = id == selected;
+            Choice::new(id, r.name.to_string(), sel)
+        })
+        .collect()
+}
+
+pub(super) async fn add_form(State(state): State<AppState>, v: Viewer) -> Response {
+    if !may_add(&v) {
+        return not_allowed();
+    }
+    let cx = match add_context(&state, &v).await {
+        Ok(c) => c,
+        Err(e) => return failure(&e),
+    };
+    let extension = match state.sb.available_extensions(&v.ctx, None, 1).await {
+        Ok(free) => free.first().map(|x| x.to_string()).unwrap_or_default(),
+        Err(e) => return failure(&e),
+    };
+    let basic = cx
+        .dir
+        .roles
+        .iter()
+        .find(|r| r.builtin == Some(BuiltinRole::Basic))
+        .map(|r| r.id.to_string())
+        .unwrap_or_default();
+    let values = Values::blank(&v.account, extension, basic);
+    add_page(&v, cx, values, Errors::none(), StatusCode::OK)
+}
+
+pub(super) async fn add_post(State(state): State<AppState>, v: Viewer, f: FormData) -> Response {
+    if !v.csrf_ok(&f) {
+        return csrf_refused();
+    }
+    if !may_add(&v) {
+        return not_allowed();
+    }
+    let values = Values::posted(&f);
+    let mut problems: Vec<FieldError> = Vec::new();
+    let hours = values.call_hours().unwrap_or_else(|e| {
+        problems.extend(e);
+        Default::default()
+    });
+    let parsed = NewUser::parse(&values.new_user_input(hours));
+    let new = match parsed {
+        Ok(n) if problems.is_empty() => n,
+        Ok(_) => return add_refused(&state, &v, values, Errors::fields(problems)).await,
+        Err(DomainError::Validation(errs)) => {
+            problems.extend(errs);
+            return add_refused(&state, &v, values, Errors::fields(problems)).await;
+        }
+        Err(e) => return add_refused(&state, &v, values, Errors::of(&e)).await,
+    };
+    match state.sb.add_user(&v.ctx, new).await {
+        Ok(added) => {
+            let u = &added.user;
+            let text = match (&u.status, &u.email) {
+                (UserStatus::PendingInvite, Some(email)) => {
+                    format!("{} was added. An invite was sent to {email}.", u.name)
+                }
+                _ if u.panel_access => format!("{} was added.", u.name),
+                _ => format!(
+                    "{} was added as a call-only user on extension {}.",
+                    u.name, u.extension
+                ),
+            };
+            redirect_with(&state, "/users", &Flash::ok(text))
+        }
+        Err(e) => match e.domain() {
+            Some(d) => add_refused(&state, &v, values, Errors::of(d)).await,
+            None => failure(&e),
+        },
+    }
+}
+
+async fn add_refused(state: &AppState, v: &Viewer, values: Values, errors: Errors) -> Response {
+    match add_context(state, v).await {
+        Ok(cx) => add_page(v, cx, values, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => failure(&e),
+    }
+}
+
+/// Everything the edit form of one user needs.
+struct EditContext {
+    user: User,
+    dir: Directory,
+    locks: Locks,
+    pending_email: Option<String>,
+}
+
+async fn edit_context(
+    state: &AppState,
+    v: &Viewer,
+    id: switchboard_domain::UserId,
+) -> Result<EditContext, ServiceError> {
+    let user = state.sb.get_user(&v.ctx, id).await?;
+    let dir = Directory::load(state, v).await?;
+    let locks = Locks {
+        read_only: !may_edit(v, id, dir.managed_by(v.user.id, id)),
+        self_service: v.perms().edit_users == Scope::Own,
+        mobile: user.mobile.is_some(),
+        idp: idp_fields(&v.account, &user),
+    };
+    let pending_email = state.sb.pending_email(&v.ctx, id).await?;
+    Ok(EditContext {
+        user,
+        dir,
+        locks,
+        pending_email,
+    })
+}
+
+fn member_of(dir: &Directory, u: &User) -> Vec<String> {
+    dir.departments
+        .iter()
+        .filter(|d| d.members.contains(&u.id))
+        .map(|d| d.id.to_string())
+        .collect()
+}
+
+fn edit_page(
+    v: &Viewer,
+    cx: EditContext,
+    values: Values,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
+    let u = &cx.user;
+    let heading = if cx.locks.read_only {
+        u.name.to_string()
+    } else if v.is_self(u.id) {
+        "Your profile".to_owned()
+    } else {
+        format!("Edit {}", u.name)
+    };
+    let availability = ["available", "busy", "away", "offline"]
+        .into_iter()
+        .map(|a| {
+            let label = crate::pages::shell::sentence(a);
+            Choice::new(a, label, values.availability == a)
+        })
+        .collect();
+    let others = errors.others(&SHOWN);
+    v.page(
+        status,
+        &UserFormPage {
+            shell: v.shell("users"),
+            heading,
+            action: format!("/users/{}/edit", u.id),
+            editing: true,
+            user_id: u.id.to_string(),
+            status: u.status.key(),
+            status_label: status_label(u.status),
+            version: u.version,
+            roles: role_choices(&cx.dir, &values.role),
+            departments: department_choices(&cx.dir.departments, &values),
+            v: values,
+            errors,
+            others,
+            idp_note: cx.locks.idp_note(),
+            locks: cx.locks,
+            availability,
+            seats: String::new(),
+            pending_email: cx.pending_email,
+            can_replace: v.perms().delete_users && u.status != UserStatus::Inactive,
+        },
+    )
+}
+
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    v: Viewer,
+    UserPath(id): UserPath,
+) -> Response {
+    let cx = match edit_context(&state, &v, id).await {
+        Ok(c) => c,
+        Err(e) => return refused(&state, &e),
+    };
+    let values = Values::of(&cx.user, member_of(&cx.dir, &cx.user));
+    edit_page(&v, cx, values, Errors::none(), StatusCode::OK)
+}
+
+/// The changes between the user as stored and the form as posted, limited to the fields
+/// the viewer may change.
+fn changes(cx: &EditContext, posted: &Values) -> Result<UserPatchInput, Vec<FieldError>> {
+    let base = Values::of(&cx.user, member_of(&cx.dir, &cx.user));
+    let can = |field: &str| cx.locks.can(field);
+    let opt = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    let mut p = UserPatchInput::default();
+    if can("name") && posted.name != base.name {
+        p.name = Some(posted.name.clone());
+    }
+    if can("email") && !posted.email.eq_ignore_ascii_case(&base.email) {
+        p.email = Some(opt(&posted.email));
+    }
+    if can("mobile") && !posted.mobile.is_empty() && posted.mobile != base.mobile {
+        p.mobile = Some(Some(posted.mobile.clone()));
+    }
+    if can("alternate_mobile") && posted.alternate_mobile != base.alternate_mobile {
+        p.alternate_mobile = Some(opt(&posted.alternate_mobile));
+    }
+    if can("extension") && posted.extension != base.extension {
+        p.extension = Some(posted.extension.clone());
+    }
+    if can("role") && !posted.role.is_empty() && posted.role != base.role {
+        p.role = Some(posted.role.clone());
+    }
+    if can("panel_access") && posted.panel_access != base.panel_access {
+        p.panel_access = Some(posted.panel_access);
+    }
+    if can("receive_calls") && posted.receive_calls != base.receive_calls {
+        p.receive_calls = Some(posted.receive_calls);
+    }
+    if can("voicemail") && posted.voicemail != base.voicemail {
+        p.voicemail = Some(posted.voicemail);
+    }
+    if can("call_hours") {
+        let hours = posted.call_hours()?;
+        let same =
+            WeeklySchedule::parse("call_hours", &hours).is_ok_and(|s| s == cx.user.call_hours);
+        if !same {
+            p.call_hours = Some(hours);
+        }
+    }
+    if can("time_zone") && posted.time_zone != base.time_zone {
+        p.time_zone = Some(posted.time_zone.clone());
+    }
+    if can("availability")
+        && !posted.availability.is_empty()
+        && posted.availability != base.availability
+    {
+        p.availability = Some(posted.availability.clone());
+    }
+    if can("departments") {
+        let (mut a, mut b) = (posted.departments.clone(), base.departments.clone());
+        a.sort();
+        b.sort();
+        if a != b {
+            p.departments = Some(posted.departments.clone());
+        }
+    }
+    if can("tags") && posted.tag_list() != base.tag_list() {
+        p.tags = Some(posted.tag_list());
+    }
+    Ok(p)
+}
+
+fn is_empty(p: &UserPatchInput) -> bool {
+    p.name.is_none()
+        && p.email.is_none()
+        && p.mobile.is_none()
+        && p.alternate_mobile.is_none()
+        && p.extension.is_none()
+        && p.role.is_none()
+        && p.panel_access.is_none()
+        && p.receive_calls.is_none()
+        && p.call_hours.is_none()
+        && p.time_zone.is_none()
+        && p.availability.is_none()
+        && p.departments.is_none()
+        && p.tags.is_none()
+        && p.voicemail.is_none()
+}
+
+pub(super) async fn edit_post(
+    State(state): State<AppState>,
+    v: Viewer,
+    UserPath(id): UserPath,
+    f: FormData,
+) -> Response {
+    if !v.csrf_ok(&f) {
+        return csrf_refused();
+    }
+    let cx = match edit_context(&state, &v, id).await {
+        Ok(c) => c,
+        Err(e) => return refused(&state, &e),
+    };
+    let posted = Values::posted(&f);
+    let input = match changes(&cx, &posted) {
+        Ok(p) => p,
+        Err(errs) => {
+            return edit_page(
+                &v,
+                cx,
+                posted,
+                Errors::fields(errs),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let back = if super::super::shell::nav_allows(&v, "users") {
+        "/users".to_owned()
+    } else {
+        format!("/users/{id}/edit")
+    };
+    if is_empty(&input) && !cx.locks.read_only {
+        return redirect_with(&state, &back, &Flash::ok("No changes to save."));
+    }
+    let patch = match UserPatch::parse(&input) {
+        Ok(p) => p,
+        Err(e) => {
+            return edit_page(
+                &v,
+                cx,
+                posted,
+                Errors::of(&e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let version = f.text("version").parse::<i64>().ok();
+    match state.sb.edit_user(&v.ctx, id, patch, version).await {
+        Ok(u) => {
+            let mut text = if v.is_self(id) {
+                "Your profile was saved.".to_owned()
+            } else {
+                format!("{}'s profile was saved.", u.name)
+            };
+            if input.email.is_some()
+                && let Ok(Some(new)) = state.sb.pending_email(&v.ctx, id).await
+            {
+                let old = u.email.as_ref().map(|e| e.to_string()).unwrap_or_default();
+                text.push_str(&format!(
+                    " A verification link was sent to {new}; {old} stays in effect until it is used."
+                ));
+            }
+            redirect_with(&state, &back, &Flash::ok(text))
+        }
+        Err(e) => match e.domain() {
+            Some(DomainError::NotFound(_)) | None => refused(&state, &e),
+            Some(DomainError::Forbidden(why)) => {
+                redirect_with(&state, &back, &Flash::error(why.clone()))
+            }
+            Some(d) => edit_page(
+                &v,
+                cx,
+                posted,
+                Errors::of(d),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        },
+    }
+}

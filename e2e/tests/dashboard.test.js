@@ -1,0 +1,171 @@
+// The dashboard as people use it, in headless Chromium, one story in order: the owner
+// signs in, adds and invites a colleague, who accepts and sees the Basic view; then the
+// refusals and life-cycle actions an administrator meets every day.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  BASE, OWNER, OWNER_SETUP_LINK, api, launch, menu, person, row, shot, signIn,
+} from '../lib.js';
+
+let browser;
+let admin;
+
+before(async () => {
+  browser = await launch();
+  admin = await person(browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe('dashboard', () => {
+  test('the owner sets a password from the setup link, signs out and signs in', async () => {
+    const { page } = admin;
+    await page.goto(OWNER_SETUP_LINK);
+    await page.fill('#password', OWNER.password);
+    await Promise.all([page.waitForURL('**/users'), page.click('button[type=submit]')]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/sign-in');
+    await signIn(page, OWNER);
+    await assert.doesNotReject(page.getByRole('heading', { name: 'Users' }).waitFor());
+    const nav = await page.locator('nav.side a').allTextContents();
+    assert.deepEqual(nav, [
+      'Users', 'Departments', 'Numbers', 'Workflows', 'Roles & permissions', 'Audit log',
+      'Plan & seats', 'Test call', 'Sent mail', 'API tokens',
+    ]);
+    await shot(page, 'sign-in-users-list');
+  });
+
+  test('adding a user with Panel Access shows Pending invite', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Add user' }).click();
+    assert.match(await page.inputValue('#f-extension'), /^[1-9][0-9]*$/, 'next free extension');
+    await page.fill('#f-name', 'Priya Sharma');
+    await page.fill('#f-email', 'priya.sharma@example.com');
+    await page.fill('#f-mobile', '+919876543210');
+    await page.fill('#f-extension', '204');
+    await page.locator('details.advanced > summary').click();
+    await page.getByLabel('Pro user: signs in to the panel and uses a seat').check();
+    await page.fill('#h-monday', '09:00-13:00, 14:00-18:00');
+    await page.fill('#f-tags', 'support, hindi');
+    await shot(page, 'add-user-form');
+    await Promise.all([page.waitForURL('**/users'), page.getByRole('button', { name: 'Add user' }).click()]);
+    await assert.doesNotReject(page.getByRole('status')
+      .filter({ hasText: 'Priya Sharma was added. An invite was sent to priya.sharma@example.com.' })
+      .waitFor());
+    assert.equal(await row(page, 'Priya Sharma').locator('.badge').textContent(), 'Pending invite');
+    await shot(page, 'user-added-pending-invite');
+  });
+
+  test('the live search narrows the list without reloading the page', async () => {
+    const { page, errors } = admin;
+    await page.goto('/users');
+    await page.fill('#q', 'priya');
+    await page.waitForURL(/q=priya/);
+    await assert.doesNotReject(row(page, 'Priya Sharma').waitFor());
+    assert.equal(await row(page, 'Olivia Owner').count(), 0);
+    assert.deepEqual(errors, [], 'no script errors (CSP included)');
+  });
+
+  test('the invite opened from Sent mail sets a password; the user sees the Basic view', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Sent mail' }).click();
+    const mail = page.locator('table.list tbody tr', { hasText: 'priya.sharma@example.com' }).first();
+    const link = await mail.locator('a[href*="/invite/"]').getAttribute('href');
+    assert.ok(link.startsWith(`${BASE}/invite/`), link);
+    await shot(page, 'sent-mail');
+
+    const priya = await person(browser);
+    await priya.page.goto(link);
+    await assert.doesNotReject(priya.page.getByText('Welcome to Acme Support, Priya Sharma').waitFor());
+    await priya.page.fill('#password', 'priya-sharma-password');
+    await Promise.all([priya.page.waitForURL('**/users'), priya.page.click('button[type=submit]')]);
+    const nav = await priya.page.locator('nav.side a').allTextContents();
+    assert.deepEqual(nav, ['Users', 'Test call']);
+    assert.equal(await priya.page.getByRole('link', { name: 'Add user' }).count(), 0);
+    assert.equal(await row(priya.page, 'Olivia Owner').locator('details.menu').count(), 0,
+      'no actions on other people');
+    assert.equal(await row(priya.page, 'Priya Sharma').locator('.badge').textContent(), 'Active');
+    await shot(priya.page, 'basic-view');
+
+    await priya.page.goto('/users');
+    await menu(priya.page, 'Priya Sharma', 'Edit');
+    assert.equal(await priya.page.isDisabled('#f-extension'), true);
+    assert.equal(await priya.page.isEditable('#f-name'), true);
+    await priya.page.fill('#f-time_zone', 'Europe/London');
+    await Promise.all([priya.page.waitForURL('**/users'), priya.page.click('button:has-text("Save changes")')]);
+    await assert.doesNotReject(priya.page.getByText('Your profile was saved.').waitFor());
+    await priya.context.close();
+  });
+
+  test('a duplicate email is refused beside the field, with the typed values kept', async () => {
+    const { page } = admin;
+    await page.goto('/users/new');
+    await page.fill('#f-name', 'Rahul Verma');
+    await page.fill('#f-email', 'Priya.Sharma@example.com');
+    await page.fill('#f-mobile', '+919812345678');
+    await page.click('button:has-text("Add user")');
+    await assert.doesNotReject(page.locator('#e-email').waitFor());
+    assert.match(await page.locator('#e-email').textContent(), /is held by Priya Sharma/);
+    assert.equal(await page.inputValue('#f-name'), 'Rahul Verma');
+    assert.equal(await page.inputValue('#f-mobile'), '+919812345678');
+    await shot(page, 'duplicate-email');
+  });
+
+  test('a call-only user is deactivated and activated again', async () => {
+    const { page } = admin;
+    await page.fill('#f-email', 'rahul.verma@example.com');
+    await Promise.all([page.waitForURL('**/users'), page.click('button:has-text("Add user")')]);
+    await assert.doesNotReject(page.getByText('Rahul Verma was added as a call-only user').waitFor());
+    assert.equal(await row(page, 'Rahul Verma').locator('.badge').textContent(), 'Active');
+
+    await menu(page, 'Rahul Verma', 'Deactivate');
+    await Promise.all([page.waitForURL('**/users'), page.click('button:has-text("Deactivate now")')]);
+    await assert.doesNotReject(page.getByText('Rahul Verma was deactivated').waitFor());
+    assert.equal(await row(page, 'Rahul Verma').locator('.badge').textContent(), 'Inactive');
+    await shot(page, 'deactivated');
+
+    await menu(page, 'Rahul Verma', 'Activate');
+    await page.waitForURL('**/users');
+    await assert.doesNotReject(page.getByText('Rahul Verma was activated.').waitFor());
+    assert.equal(await row(page, 'Rahul Verma').locator('.badge').textContent(), 'Active');
+  });
+
+  test('deleting a user who owns a number lists it, reassigns it, then deletes', async () => {
+    const { page } = admin;
+    const users = await api('GET', '/users?q=rahul');
+    const rahul = users.items[0];
+    await api('POST', '/numbers', { number: '+918069871234', label: 'Support line', owner_id: rahul.id });
+
+    await page.goto('/users');
+    await menu(page, 'Rahul Verma', 'Delete');
+    await assert.doesNotReject(page.getByText('Rahul Verma cannot be deleted yet').waitFor());
+    assert.match(await page.locator('ul.blockers').textContent(), /\+918069871234/);
+    assert.equal(await page.getByRole('button', { name: 'Delete Rahul Verma permanently' }).count(), 0);
+    await shot(page, 'delete-blockers');
+
+    await page.selectOption('#f-to', { label: 'Olivia Owner (ext. 100)' });
+    await Promise.all([page.waitForURL('**/users'), page.click('button:has-text("Reassign and delete")')]);
+    await assert.doesNotReject(page.getByText('Rahul Verma was deleted.').waitFor());
+    assert.equal(await row(page, 'Rahul Verma').count(), 0);
+    const owner = (await api('GET', '/users?q=olivia')).items[0];
+    const numbers = await api('GET', '/numbers');
+    const line = (numbers.items ?? numbers).find((n) => n.number === '+918069871234');
+    assert.equal(line.owner_id, owner.id, 'the number moved to the chosen user');
+  });
+
+  test('demoting the last administrator is refused', async () => {
+    const { page } = admin;
+    await page.goto('/users');
+    await menu(page, 'Olivia Owner', 'Edit');
+    await page.selectOption('#f-role', { label: 'Basic' });
+    await page.click('button:has-text("Save changes")');
+    const alert = page.locator('p.error[role=alert]');
+    await assert.doesNotReject(alert.waitFor());
+    assert.match(await alert.textContent(), /Administrator/);
+    await shot(page, 'last-admin-refused');
+    await page.goto('/users');
+    assert.match(await row(page, 'Olivia Owner').textContent(), /Administrator/);
+  });
+});
