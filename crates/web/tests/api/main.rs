@@ -9,6 +9,7 @@ mod audit;
 mod basics;
 mod bulk;
 mod calls;
+mod dashboard;
 mod departments;
 mod links;
 mod mail;

@@ -301,10 +301,18 @@ pub(super) async fn edit_form(
 }
 
 /// The changes between the user as stored and the form as posted, limited to the fields
-/// the viewer may change.
-fn changes(cx: &EditContext, posted: &Values) -> Result<UserPatchInput, Vec<FieldError>> {
+/// the viewer may change. A text field that was not sent stays as it is; the checkboxes,
+/// call hours and departments count only when the Advanced section was sent (unticked
+/// boxes are not sent at all).
+fn changes(
+    cx: &EditContext,
+    posted: &Values,
+    f: &FormData,
+) -> Result<UserPatchInput, Vec<FieldError>> {
     let base = Values::of(&cx.user, member_of(&cx.dir, &cx.user));
-    let can = |field: &str| cx.locks.can(field);
+    let advanced = f.get("advanced").is_some();
+    let can = |field: &str| cx.locks.can(field) && f.get(field).is_some();
+    let can_advanced = |field: &str| cx.locks.can(field) && advanced;
     let opt = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
     let mut p = UserPatchInput::default();
     if can("name") && posted.name != base.name {
@@ -328,13 +336,13 @@ fn changes(cx: &EditContext, posted: &Values) -> Result<UserPatchInput, Vec<Fiel
     if can("panel_access") && posted.panel_access != base.panel_access {
         p.panel_access = Some(posted.panel_access);
     }
-    if can("receive_calls") && posted.receive_calls != base.receive_calls {
+    if can_advanced("receive_calls") && posted.receive_calls != base.receive_calls {
         p.receive_calls = Some(posted.receive_calls);
     }
-    if can("voicemail") && posted.voicemail != base.voicemail {
+    if can_advanced("voicemail") && posted.voicemail != base.voicemail {
         p.voicemail = Some(posted.voicemail);
     }
-    if can("call_hours") {
+    if can_advanced("call_hours") {
         let hours = posted.call_hours()?;
         let same =
             WeeklySchedule::parse("call_hours", &hours).is_ok_and(|s| s == cx.user.call_hours);
@@ -345,13 +353,10 @@ fn changes(cx: &EditContext, posted: &Values) -> Result<UserPatchInput, Vec<Fiel
     if can("time_zone") && posted.time_zone != base.time_zone {
         p.time_zone = Some(posted.time_zone.clone());
     }
-    if can("availability")
-        && !posted.availability.is_empty()
-        && posted.availability != base.availability
-    {
+    if can("availability") && posted.availability != base.availability {
         p.availability = Some(posted.availability.clone());
     }
-    if can("departments") {
+    if can_advanced("departments") {
         let (mut a, mut b) = (posted.departments.clone(), base.departments.clone());
         a.sort();
         b.sort();
@@ -396,7 +401,7 @@ pub(super) async fn edit_post(
         Err(e) => return refused(&state, &e),
     };
     let posted = Values::posted(&f);
-    let input = match changes(&cx, &posted) {
+    let input = match changes(&cx, &posted, &f) {
         Ok(p) => p,
         Err(errs) => {
             return edit_page(
