@@ -13,7 +13,7 @@ use crate::support::{Client, Server};
 const PASSWORD: &str = "correct horse battery";
 
 /// Signs in through the sign-in form; returns the cookie-keeping client and its CSRF token.
-async fn signed_in(s: &Server, email: &str) -> (Client, String) {
+pub(crate) async fn signed_in(s: &Server, email: &str) -> (Client, String) {
     let browser = s.browser();
     let (status, _, page) = browser
         .post_form("/sign-in", &[("email", email), ("password", PASSWORD)], &[])
