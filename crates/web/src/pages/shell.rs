@@ -229,7 +229,16 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let to_sign_in = || Redirect::to("/sign-in").into_response();
+        // htmx follows a redirect inside its request and would swap the sign-in page into
+        // the list: tell it to load the page instead.
+        let htmx = is_htmx(&parts.headers);
+        let to_sign_in = || {
+            if htmx {
+                ([("hx-redirect", "/sign-in")], "").into_response()
+            } else {
+                Redirect::to("/sign-in").into_response()
+            }
+        };
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(to_sign_in());
         };
@@ -238,7 +247,7 @@ impl FromRequestParts<AppState> for Viewer {
             Ok(None) => {
                 return Err((
                     [(header::SET_COOKIE, clear_session_cookie(state))],
-                    Redirect::to("/sign-in"),
+                    to_sign_in(),
                 )
                     .into_response());
             }
@@ -262,7 +271,7 @@ impl FromRequestParts<AppState> for Viewer {
             user: view.user,
             role,
             flash: cookie(&parts.headers, FLASH_COOKIE).and_then(Flash::decode),
-            htmx: is_htmx(&parts.headers),
+            htmx,
             secure_cookies: state.secure_cookies,
         })
     }

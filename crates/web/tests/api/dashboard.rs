@@ -316,6 +316,20 @@ async fn the_live_search_answers_only_the_results_to_htmx(s: Server) {
         page.contains("value=\"priya\""),
         "the search is kept: {page}"
     );
+
+    // Signed out, htmx is told to load the sign-in page rather than swap it into the list.
+    let anon = s.anonymous();
+    let res = anon
+        .http
+        .get(format!("{}/users?q=priya", anon.base))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["hx-redirect"], "/sign-in");
+    let (status, page) = anon.page("/users").await;
+    assert_eq!(status, 200, "redirected to the sign-in page");
+    assert!(page.contains("Sign in"), "{page}");
 }
 
 crate::on_both!(

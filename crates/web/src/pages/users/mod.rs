@@ -3,9 +3,11 @@
 //! REST API; refusals come back as field errors or flash messages.
 
 mod actions;
+mod adding;
 mod editing;
 mod form;
 mod list;
+mod page;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Path};
@@ -23,8 +25,8 @@ use crate::AppState;
 /// The routes of this module.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/users", get(list::users_page).post(editing::add_post))
-        .route("/users/new", get(editing::add_form))
+        .route("/users", get(list::users_page).post(adding::add_post))
+        .route("/users/new", get(adding::add_form))
         .route(
             "/users/{id}/edit",
             get(editing::edit_form).post(editing::edit_post),
