@@ -160,6 +160,15 @@ async fn a_basic_user_sees_users_read_only_and_cannot_reach_admin_pages_or_actio
     assert!(page.contains("does not allow you to change it"), "{page}");
     assert!(!page.contains("Save changes"), "{page}");
 
+    for action in ["deactivate", "replace", "delete"] {
+        let (status, page) = browser.page(&format!("/users/{owner}/{action}")).await;
+        assert_eq!(status, 200, "back to the list");
+        assert!(
+            page.contains("your role does not allow you to")
+                || page.contains("Your role does not allow you to"),
+            "{action}: {page}"
+        );
+    }
     // Forged posts are refused by the service, and say so.
     let (status, _, page) = browser
         .post_form(

@@ -54,11 +54,24 @@ struct DeactivatePage {
     time_zone: String,
 }
 
+/// Sends those whose role cannot deactivate, replace or delete back to the list.
+fn lifecycle_refused(state: &AppState, v: &Viewer, what: &str) -> Option<Response> {
+    (!v.perms().delete_users).then(|| {
+        back(
+            state,
+            Flash::error(format!("your role does not allow you to {what} users")),
+        )
+    })
+}
+
 pub(super) async fn deactivate_form(
     State(state): State<AppState>,
     v: Viewer,
     UserPath(id): UserPath,
 ) -> Response {
+    if let Some(r) = lifecycle_refused(&state, &v, "deactivate") {
+        return r;
+    }
     match state.sb.get_user(&v.ctx, id).await {
         Ok(u) => v.page(
             StatusCode::OK,
@@ -205,6 +218,9 @@ pub(super) async fn replace_form(
     v: Viewer,
     UserPath(id): UserPath,
 ) -> Response {
+    if let Some(r) = lifecycle_refused(&state, &v, "replace") {
+        return r;
+    }
     match state.sb.get_user(&v.ctx, id).await {
         Ok(u) => replace_page(&v, &u, None, Errors::none()),
         Err(e) => refused(&state, &e),
