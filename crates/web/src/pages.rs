@@ -24,6 +24,7 @@ use crate::auth::session_cookie;
 mod home;
 mod links;
 mod mail;
+mod plan;
 mod setup;
 mod shell;
 mod soon;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
             get(setup::setup_page).post(setup::setup_post),
         )
         .route("/mail", get(mail::mail_page))
+        .route("/plan", get(plan::plan_page))
         .merge(soon::router())
         .merge(users::router())
         .route("/static/style.css", get(stylesheet))

@@ -19,7 +19,7 @@ struct SoonPage {
     what: &'static str,
 }
 
-const SECTIONS: [(&str, &str, &str, &str); 8] = [
+const SECTIONS: [(&str, &str, &str, &str); 7] = [
     (
         "/departments",
         "departments",
@@ -45,7 +45,6 @@ const SECTIONS: [(&str, &str, &str, &str); 8] = [
         "roles and the permission matrix",
     ),
     ("/audit", "audit", "Audit log", "the audit log"),
-    ("/plan", "plan", "Plan & seats", "the plan and its seats"),
     (
         "/test-call",
         "test-call",

@@ -221,8 +221,29 @@ async fn fields_an_identity_provider_owns_are_read_only_and_say_why(s: Server) {
     assert_eq!(u.extension.to_string(), "321");
 }
 
+async fn plan_and_seats_shows_what_is_in_use_to_administrators_only(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 3).await;
+    s.app
+        .user(
+            &acct.owner_ctx,
+            json!({ "name": "Priya Sharma", "email": "priya@acme.example.com", "panel_access": true }),
+        )
+        .await;
+    let (browser, _) = signed_in(&s, "owner@acme.example.com").await;
+    let (status, page) = browser.page("/plan").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<td>Panel Access seats</td><td>2</td><td>3</td><td>1</td>"),
+        "{page}"
+    );
+    let (basic, _) = signed_in(&s, "priya@acme.example.com").await;
+    let (status, _) = basic.page("/plan").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 crate::on_both!(
     the_add_form_names_each_bad_field_and_keeps_what_was_typed,
     resend_invite_deactivate_later_and_replace_say_what_they_did,
     fields_an_identity_provider_owns_are_read_only_and_say_why,
+    plan_and_seats_shows_what_is_in_use_to_administrators_only,
 );
