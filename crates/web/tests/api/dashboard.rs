@@ -3,9 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_domain::{
-    DepartmentId, Fallback, Name, Plan, RoutingMethod, UserId, UserStatus, WeeklySchedule,
-};
+use switchboard_domain::{DepartmentId, Name, Plan, UserId, UserStatus};
 use switchboard_service::departments::NewDepartment;
 
 use crate::support::{Client, Server};
@@ -38,14 +36,9 @@ async fn department(
         .create_department(
             ctx,
             NewDepartment {
-                name: Name::parse("name", name).unwrap(),
-                routing_method: RoutingMethod::RingAll,
-                ring_time_secs: 20,
-                business_hours: WeeklySchedule::default(),
-                time_zone: None,
-                fallback: Fallback::Voicemail,
                 members,
                 managers,
+                ..NewDepartment::named(Name::parse("name", name).unwrap())
             },
         )
         .await
