@@ -168,4 +168,46 @@ describe('dashboard', () => {
     await page.goto('/users');
     assert.match(await row(page, 'Olivia Owner').textContent(), /Administrator/);
   });
+  test('a department is created, its members ordered, and Test call shows who rings', async () => {
+    const { page } = admin;
+    await api('POST', '/users', { name: 'Asha Rao', mobile: '+919800000301', extension: '301' });
+    await api('POST', '/users', {
+      name: 'Bala Iyer', mobile: '+919800000302', extension: '302', receive_calls: false,
+    });
+    await page.getByRole('link', { name: 'Departments' }).click();
+    await page.fill('#d-name', 'Support');
+    await page.selectOption('#d-method', 'sequential');
+    await Promise.all([
+      page.waitForURL(/\/departments\/[0-9a-f-]+$/),
+      page.getByRole('button', { name: 'Create department' }).click(),
+    ]);
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Support was created' }).waitFor());
+    for (const who of ['Asha Rao (ext. 301)', 'Bala Iyer (ext. 302)']) {
+      await page.selectOption('#add-member', { label: who });
+      await page.getByRole('button', { name: 'Add member' }).click();
+      await page.waitForLoadState();
+    }
+    await page.getByRole('button', { name: 'Move Bala Iyer up' }).click();
+    await assert.doesNotReject(page.getByText('Bala Iyer now rings first.').waitFor());
+    const order = await page.locator('ol.members li .who').allTextContents();
+    assert.match(order[0], /Bala Iyer/);
+    assert.match(order[1], /Asha Rao/);
+    await page.selectOption('#add-manager', { label: 'Asha Rao (ext. 301)' });
+    await page.getByRole('button', { name: 'Add manager' }).click();
+    await assert.doesNotReject(page.getByText('Asha Rao now manages Support').waitFor());
+    await page.fill('#s-ring', '2');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await assert.doesNotReject(page.locator('.field-error').filter({ hasText: /5/ }).waitFor());
+    assert.equal(await page.inputValue('#s-ring'), '2', 'the typed value is kept');
+    await shot(page, 'department');
+
+    await page.locator('main').getByRole('link', { name: 'Test call' }).click();
+    await page.getByRole('button', { name: 'Test call' }).click();
+    const plan = page.getByRole('region', { name: 'Ring plan' });
+    await assert.doesNotReject(plan.waitFor());
+    assert.match(await plan.locator('ol.ring').textContent(), /Asha Rao/);
+    const skipped = await plan.locator('table.list tbody tr').allTextContents();
+    assert.ok(skipped.some((t) => /Bala Iyer/.test(t) && /Receive calls is off/.test(t)), skipped.join(' | '));
+    await shot(page, 'test-call');
+  });
 });

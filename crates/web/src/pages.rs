@@ -21,13 +21,16 @@ use switchboard_service::sessions::SessionStarted;
 use crate::AppState;
 use crate::auth::session_cookie;
 
+mod departments;
 mod home;
+mod hours;
 mod links;
 mod mail;
 mod plan;
 mod setup;
 mod shell;
 mod soon;
+mod test_call;
 mod users;
 
 /// The page routes.
@@ -47,6 +50,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/mail", get(mail::mail_page))
         .route("/plan", get(plan::plan_page))
+        .route("/test-call", get(test_call::test_call_page))
+        .merge(departments::router())
         .merge(soon::router())
         .merge(users::router())
         .route("/static/style.css", get(stylesheet))

@@ -19,13 +19,7 @@ struct SoonPage {
     what: &'static str,
 }
 
-const SECTIONS: [(&str, &str, &str, &str); 7] = [
-    (
-        "/departments",
-        "departments",
-        "Departments",
-        "departments, their routing and members",
-    ),
+const SECTIONS: [(&str, &str, &str, &str); 5] = [
     (
         "/numbers",
         "numbers",
@@ -45,12 +39,6 @@ const SECTIONS: [(&str, &str, &str, &str); 7] = [
         "roles and the permission matrix",
     ),
     ("/audit", "audit", "Audit log", "the audit log"),
-    (
-        "/test-call",
-        "test-call",
-        "Test call",
-        "ring plans (who would ring, and why not)",
-    ),
     ("/api-tokens", "api-tokens", "API tokens", "API tokens"),
 ];
 

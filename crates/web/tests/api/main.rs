@@ -10,6 +10,7 @@ mod basics;
 mod bulk;
 mod calls;
 mod dashboard;
+mod dashboard_departments;
 mod dashboard_users;
 mod departments;
 mod links;

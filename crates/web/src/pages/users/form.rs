@@ -4,29 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use switchboard_domain::schedule::{SlotText, WEEKDAYS};
+use switchboard_domain::schedule::SlotText;
+
+use crate::pages::hours::{DayHours, week_posted, week_slots, week_text};
 use switchboard_domain::{Account, DomainError, FieldError, IdpField, NewUserInput, User};
 
 use super::Choice;
-
-/// Weekday keys with the label the form shows.
-const DAYS: [(&str, &str); 7] = [
-    ("monday", "Monday"),
-    ("tuesday", "Tuesday"),
-    ("wednesday", "Wednesday"),
-    ("thursday", "Thursday"),
-    ("friday", "Friday"),
-    ("saturday", "Saturday"),
-    ("sunday", "Sunday"),
-];
-
-/// One weekday's call-receiving hours as typed, e.g. `09:00-13:00, 14:00-18:00`.
-#[derive(Clone, Debug)]
-pub(super) struct DayHours {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub text: String,
-}
 
 /// The form's values, as text.
 #[derive(Clone, Debug)]
@@ -59,7 +42,7 @@ impl Values {
             panel_access: false,
             role: basic_role,
             receive_calls: true,
-            hours: hours_text(&BTreeMap::new()),
+            hours: week_text(&BTreeMap::new()),
             time_zone: account.default_time_zone.to_string(),
             departments: Vec::new(),
             tags: String::new(),
@@ -83,7 +66,7 @@ impl Values {
             panel_access: u.panel_access,
             role: u.role_id.to_string(),
             receive_calls: u.receive_calls,
-            hours: hours_text(&u.call_hours.to_text()),
+            hours: week_text(&u.call_hours.to_text()),
             time_zone: u.time_zone.to_string(),
             departments,
             tags: u
@@ -108,14 +91,7 @@ impl Values {
             panel_access: f.get("panel_access") == Some("pro"),
             role: f.text("role"),
             receive_calls: f.checked("receive_calls"),
-            hours: DAYS
-                .iter()
-                .map(|(key, label)| DayHours {
-                    key,
-                    label,
-                    text: f.text(&format!("hours_{key}")),
-                })
-                .collect(),
+            hours: week_posted(f),
             time_zone: f.text("time_zone"),
             departments: f.all("departments"),
             tags: f.text("tags"),
@@ -137,32 +113,7 @@ impl Values {
     /// The call hours as the domain reads them; a day written in a way that cannot be
     /// read is reported under `call_hours.<day>`.
     pub(super) fn call_hours(&self) -> Result<BTreeMap<String, Vec<SlotText>>, Vec<FieldError>> {
-        let mut days = BTreeMap::new();
-        let mut errors = Vec::new();
-        for d in &self.hours {
-            let mut slots = Vec::new();
-            for part in d.text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                match part.split_once('-') {
-                    Some((start, end)) => slots.push(SlotText {
-                        start: start.trim().to_owned(),
-                        end: end.trim().to_owned(),
-                    }),
-                    None => errors.push(FieldError::new(
-                        format!("call_hours.{}", d.key),
-                        "invalid",
-                        "write each slot as start-end, such as 09:00-18:00",
-                    )),
-                }
-            }
-            if !slots.is_empty() {
-                days.insert(d.key.to_owned(), slots);
-            }
-        }
-        if errors.is_empty() {
-            Ok(days)
-        } else {
-            Err(errors)
-        }
+        week_slots("call_hours", &self.hours)
     }
 
     /// The add-user input.
@@ -188,25 +139,6 @@ impl Values {
             external_id: None,
         }
     }
-}
-
-fn hours_text(days: &BTreeMap<String, Vec<SlotText>>) -> Vec<DayHours> {
-    DAYS.iter()
-        .map(|(key, label)| DayHours {
-            key,
-            label,
-            text: days
-                .get(*key)
-                .map(|slots| {
-                    slots
-                        .iter()
-                        .map(|s| format!("{}-{}", s.start, s.end))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default(),
-        })
-        .collect()
 }
 
 /// Which fields the viewer may change on this form, and why others are read-only.
@@ -376,6 +308,3 @@ pub(super) fn department_choices(
         })
         .collect()
 }
-
-/// Weekday keys are the domain's.
-const _: () = assert!(WEEKDAYS.len() == DAYS.len());
