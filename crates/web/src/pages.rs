@@ -27,6 +27,7 @@ mod hours;
 mod links;
 mod mail;
 mod plan;
+mod resources;
 mod setup;
 mod shell;
 mod soon;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/plan", get(plan::plan_page))
         .route("/test-call", get(test_call::test_call_page))
         .merge(departments::router())
+        .merge(resources::router())
         .merge(soon::router())
         .merge(users::router())
         .route("/static/style.css", get(stylesheet))

@@ -19,19 +19,7 @@ struct SoonPage {
     what: &'static str,
 }
 
-const SECTIONS: [(&str, &str, &str, &str); 5] = [
-    (
-        "/numbers",
-        "numbers",
-        "Numbers",
-        "phone numbers and their owners",
-    ),
-    (
-        "/workflows",
-        "workflows",
-        "Workflows",
-        "workflows and their owners",
-    ),
+const SECTIONS: [(&str, &str, &str, &str); 3] = [
     (
         "/roles",
         "roles",

@@ -1,6 +1,7 @@
-//! The dashboard's Departments and Test call pages: creating a department, ordering its
-//! members, choosing managers, settings with field errors, deleting; the ring plan with
-//! its reasons; and who may reach them.
+//! The dashboard's Departments, Test call, Numbers and Workflows pages: creating a
+//! department, ordering its members, choosing managers, settings with field errors,
+//! deleting; the ring plan with its reasons; owned resources added, handed over and
+//! removed; and who may reach them.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -137,7 +138,10 @@ async fn an_administrator_builds_a_department_and_tests_a_call(s: Server) {
         .post_form(&path, &settings("30", "09:00-18:00"), &[])
         .await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("Support&#39;s settings were saved."), "{page}");
+    assert!(
+        page.contains("Support&#39;s settings were saved."),
+        "{page}"
+    );
     let d = s.app.sb.get_department(ctx, id).await.unwrap();
     assert_eq!(d.ring_time_secs, 30);
     assert_eq!(d.fallback, Fallback::None);
@@ -263,7 +267,112 @@ async fn department_pages_keep_to_the_account_the_role_and_the_session(s: Server
     assert!(s.app.sb.get_department(ctx, id).await.is_ok());
 }
 
+async fn numbers_and_workflows_are_added_handed_over_and_removed(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 5).await;
+    let ctx = &acct.owner_ctx;
+    let asha = s
+        .app
+        .user(
+            ctx,
+            json!({ "name": "Asha Rao", "mobile": "+919800000301", "extension": "301" }),
+        )
+        .await;
+    let (browser, csrf) = signed_in(&s, "owner@acme.example.com").await;
+    let csrf = csrf.as_str();
+    let owner = acct.owner.to_string();
+
+    // A malformed number is refused with what was typed kept.
+    let (status, _, page) = browser
+        .post_form(
+            "/numbers",
+            &[
+                ("csrf_token", csrf),
+                ("first", "12345"),
+                ("second", "Support line"),
+                ("owner", &owner),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("value=\"12345\""), "{page}");
+    assert!(page.contains("value=\"Support line\""), "{page}");
+    let (status, _, page) = browser
+        .post_form(
+            "/numbers",
+            &[
+                ("csrf_token", csrf),
+                ("first", "+918069871234"),
+                ("second", "Support line"),
+                ("owner", &owner),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("+918069871234 was added."), "{page}");
+    let n = s.app.sb.list_numbers(ctx, None).await.unwrap()[0].clone();
+    let (_, _, page) = browser
+        .post_form(
+            &format!("/numbers/{}/owner", n.id),
+            &[("csrf_token", csrf), ("owner", &asha.to_string())],
+            &[],
+        )
+        .await;
+    assert!(
+        page.contains("+918069871234 now belongs to Asha Rao."),
+        "{page}"
+    );
+    assert_eq!(s.app.sb.get_number(ctx, n.id).await.unwrap().owner_id, asha);
+
+    let (_, _, page) = browser
+        .post_form(
+            "/workflows",
+            &[
+                ("csrf_token", csrf),
+                ("first", "After-hours IVR"),
+                ("second", "ivr"),
+                ("owner", &owner),
+            ],
+            &[],
+        )
+        .await;
+    assert!(page.contains("After-hours IVR was added."), "{page}");
+    let w = s.app.sb.list_workflows(ctx, None).await.unwrap()[0].clone();
+    assert_eq!(w.kind.key(), "ivr");
+    let (_, _, page) = browser
+        .post_form(
+            &format!("/workflows/{}/delete", w.id),
+            &[("csrf_token", csrf)],
+            &[],
+        )
+        .await;
+    assert!(page.contains("After-hours IVR was removed."), "{page}");
+    assert!(s.app.sb.list_workflows(ctx, None).await.unwrap().is_empty());
+
+    // Without the token nothing moves; another account cannot see or touch the number.
+    let (status, _, _) = browser
+        .post_form(&format!("/numbers/{}/delete", n.id), &[], &[])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    s.account("Other", Plan::Pro, 5).await;
+    let (other, other_csrf) = signed_in(&s, "owner@other.example.com").await;
+    let (_, page) = other.page("/numbers").await;
+    assert!(page.contains("No numbers yet."), "{page}");
+    assert!(!page.contains(&n.id.to_string()), "{page}");
+    let (status, _, _) = other
+        .post_form(
+            &format!("/numbers/{}/delete", n.id),
+            &[("csrf_token", &other_csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(s.app.sb.get_number(ctx, n.id).await.is_ok());
+}
+
 crate::on_both!(
+    numbers_and_workflows_are_added_handed_over_and_removed,
     an_administrator_builds_a_department_and_tests_a_call,
     department_pages_keep_to_the_account_the_role_and_the_session,
 );
