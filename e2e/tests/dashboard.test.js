@@ -210,4 +210,14 @@ describe('dashboard', () => {
     assert.ok(skipped.some((t) => /Bala Iyer/.test(t) && /Receive calls is off/.test(t)), skipped.join(' | '));
     await shot(page, 'test-call');
   });
+  test('the roles matrix saves a column and keeps the Administrator whole', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Roles & permissions' }).click();
+    assert.equal(await page.getByLabel('View users: Administrator').isDisabled(), true);
+    await page.getByLabel('View the audit log: Manager').check();
+    await page.getByRole('button', { name: 'Save Manager' }).click();
+    await assert.doesNotReject(page.getByText("Manager's permissions were saved").waitFor());
+    assert.equal(await page.getByLabel('View the audit log: Manager').isChecked(), true);
+    await shot(page, 'roles');
+  });
 });

@@ -28,6 +28,7 @@ mod links;
 mod mail;
 mod plan;
 mod resources;
+mod roles;
 mod setup;
 mod shell;
 mod soon;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/test-call", get(test_call::test_call_page))
         .merge(departments::router())
         .merge(resources::router())
+        .merge(roles::router())
         .merge(soon::router())
         .merge(users::router())
         .route("/static/style.css", get(stylesheet))

@@ -19,13 +19,7 @@ struct SoonPage {
     what: &'static str,
 }
 
-const SECTIONS: [(&str, &str, &str, &str); 3] = [
-    (
-        "/roles",
-        "roles",
-        "Roles & permissions",
-        "roles and the permission matrix",
-    ),
+const SECTIONS: [(&str, &str, &str, &str); 2] = [
     ("/audit", "audit", "Audit log", "the audit log"),
     ("/api-tokens", "api-tokens", "API tokens", "API tokens"),
 ];

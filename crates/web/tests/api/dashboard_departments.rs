@@ -371,7 +371,153 @@ async fn numbers_and_workflows_are_added_handed_over_and_removed(s: Server) {
     assert!(s.app.sb.get_number(ctx, n.id).await.is_ok());
 }
 
+async fn the_permission_matrix_is_saved_a_role_at_a_time_and_administrators_stay_whole(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 5).await;
+    let ctx = &acct.owner_ctx;
+    let roles = s.app.sb.list_roles(ctx).await.unwrap();
+    let role = |name: &str| {
+        roles
+            .iter()
+            .find(|r| r.name.as_str() == name)
+            .unwrap()
+            .clone()
+    };
+    let (admin, manager) = (role("Administrator"), role("Manager"));
+    let (browser, csrf) = signed_in(&s, "owner@acme.example.com").await;
+    let csrf = csrf.as_str();
+
+    let (status, page) = browser.page("/roles").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Active Administrators now: <strong>1</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "form=\"role-{}\" aria-label=\"View users: Administrator\" checked disabled",
+            admin.id
+        )),
+        "the Administrator column is read-only: {page}"
+    );
+
+    // The Manager column as posted: its defaults plus the audit log.
+    let mut column = vec![
+        ("csrf_token", csrf),
+        ("view_users", "on"),
+        ("edit_users", "departments"),
+        ("export", "on"),
+        ("call_logs", "departments"),
+        ("api_tokens", "on"),
+        ("view_audit", "on"),
+    ];
+    let (_, _, page) = browser
+        .post_form(&format!("/roles/{}", manager.id), &column, &[])
+        .await;
+    assert!(page.contains("permissions were saved"), "{page}");
+    let now = s
+        .app
+        .sb
+        .get_role(ctx, manager.id)
+        .await
+        .unwrap()
+        .permissions;
+    assert!(now.view_audit);
+    assert!(!now.delete_users);
+
+    // The Administrator role keeps every right.
+    column.truncate(2);
+    let (_, _, page) = browser
+        .post_form(&format!("/roles/{}", admin.id), &column, &[])
+        .await;
+    assert!(page.contains("always has every permission"), "{page}");
+    assert!(
+        s.app
+            .sb
+            .get_role(ctx, admin.id)
+            .await
+            .unwrap()
+            .permissions
+            .delete_users
+    );
+
+    // A custom role starts from another's rights; a taken name comes back with what was typed.
+    let basic = role("Basic");
+    let (_, _, page) = browser
+        .post_form(
+            "/roles",
+            &[
+                ("csrf_token", csrf),
+                ("name", "Team lead"),
+                ("base", &basic.id.to_string()),
+            ],
+            &[],
+        )
+        .await;
+    assert!(page.contains("Team lead was added"), "{page}");
+    let (status, _, page) = browser
+        .post_form(
+            "/roles",
+            &[
+                ("csrf_token", csrf),
+                ("name", "team lead"),
+                ("base", &basic.id.to_string()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("value=\"team lead\""), "{page}");
+    let lead = s
+        .app
+        .sb
+        .list_roles(ctx)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name.as_str() == "Team lead")
+        .unwrap();
+    assert_eq!(lead.permissions, basic.permissions);
+    let (_, _, page) = browser
+        .post_form(
+            &format!("/roles/{}/delete", lead.id),
+            &[("csrf_token", csrf)],
+            &[],
+        )
+        .await;
+    assert!(page.contains("The Team lead role was deleted."), "{page}");
+
+    // Not for other roles, nor for another account.
+    s.app
+        .user(
+            ctx,
+            json!({ "name": "Priya Sharma", "email": "priya@acme.example.com", "panel_access": true }),
+        )
+        .await;
+    let (basic_user, _) = signed_in(&s, "priya@acme.example.com").await;
+    assert_eq!(basic_user.page("/roles").await.0, StatusCode::FORBIDDEN);
+    s.account("Other", Plan::Pro, 5).await;
+    let (other, other_csrf) = signed_in(&s, "owner@other.example.com").await;
+    let (status, _, _) = other
+        .post_form(
+            &format!("/roles/{}", manager.id),
+            &[("csrf_token", &other_csrf), ("view_users", "on")],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        s.app
+            .sb
+            .get_role(ctx, manager.id)
+            .await
+            .unwrap()
+            .permissions
+            .view_audit
+    );
+}
+
 crate::on_both!(
+    the_permission_matrix_is_saved_a_role_at_a_time_and_administrators_stay_whole,
     numbers_and_workflows_are_added_handed_over_and_removed,
     an_administrator_builds_a_department_and_tests_a_call,
     department_pages_keep_to_the_account_the_role_and_the_session,
