@@ -16,10 +16,10 @@ use switchboard_domain::{
 };
 use switchboard_service::Error as ServiceError;
 use switchboard_service::departments::{DepartmentPatch, NewDepartment};
-use switchboard_service::users::UserQuery;
 
 use super::hours::{DayHours, week_posted, week_slots, week_text};
 use super::shell::{Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with};
+use super::shell::everyone;
 use super::{failure, message};
 use crate::AppState;
 
@@ -134,7 +134,7 @@ async fn list(
         Err(e) => return failure(&e),
     };
     all.sort_by_key(|d| d.name.to_string().to_lowercase());
-    let people = match names_of_everyone(state, v).await {
+    let people = match everyone(state, v).await {
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
@@ -168,23 +168,6 @@ async fn list(
             error,
         },
     )
-}
-
-/// Everyone in the account, by name (for member and manager pickers).
-async fn names_of_everyone(state: &AppState, v: &Viewer) -> Result<Vec<User>, ServiceError> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = state
-            .sb
-            .list_users(&v.ctx, &UserQuery::default(), cursor.as_deref(), 500)
-            .await?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
 }
 
 fn name_in(people: &[User], id: UserId) -> String {
@@ -477,7 +460,7 @@ async fn show(
     };
     let (all_departments, everyone) = match (
         state.sb.list_departments(&v.ctx).await,
-        names_of_everyone(state, v).await,
+        everyone(state, v).await,
     ) {
         (Ok(d), Ok(u)) => (d, u),
         (Err(e), _) | (_, Err(e)) => return failure(&e),

@@ -10,11 +10,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use switchboard_domain::{DomainError, E164, Name, User, UserId, UserStatus, WorkflowKind};
 use switchboard_service::Error as ServiceError;
-use switchboard_service::users::UserQuery;
 
 use super::shell::{
     Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with, sentence,
 };
+use super::shell::everyone;
 use super::{failure, message};
 use crate::AppState;
 
@@ -148,27 +148,6 @@ async fn list_page(State(state): State<AppState>, v: Viewer, kind: Kind) -> Resp
     show(&state, &v, kind, Typed::default(), None, StatusCode::OK).await
 }
 
-/// Every active user, by name: those who may own resources.
-async fn active_users(state: &AppState, v: &Viewer) -> Result<Vec<User>, ServiceError> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = state
-            .sb
-            .list_users(&v.ctx, &UserQuery::default(), cursor.as_deref(), 500)
-            .await?;
-        out.extend(
-            page.items
-                .into_iter()
-                .filter(|u| u.status != UserStatus::Inactive),
-        );
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
-}
-
 async fn show(
     state: &AppState,
     v: &Viewer,
@@ -177,8 +156,11 @@ async fn show(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let people = match active_users(state, v).await {
-        Ok(p) => p,
+    let people: Vec<User> = match everyone(state, v).await {
+        Ok(p) => p
+            .into_iter()
+            .filter(|u| u.status != UserStatus::Inactive)
+            .collect(),
         Err(e) => return failure(&e),
     };
     let owner_name = |id: UserId| {

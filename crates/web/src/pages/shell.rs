@@ -214,6 +214,32 @@ pub(crate) fn nav_allows(v: &Viewer, key: &str) -> bool {
     nav(v.perms(), v.is_admin()).iter().any(|n| n.key == key)
 }
 
+/// Everyone in the account the viewer may see, by name, read a page of 500 at a time: the
+/// choices of the pages' person pickers.
+pub(crate) async fn everyone(
+    state: &AppState,
+    v: &Viewer,
+) -> Result<Vec<User>, switchboard_service::Error> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = state
+            .sb
+            .list_users(
+                &v.ctx,
+                &switchboard_service::users::UserQuery::default(),
+                cursor.as_deref(),
+                500,
+            )
+            .await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// Whether `v` may edit `target` whose departments are `target_departments`, given the
 /// departments `v` manages. Only decides what the pages offer; the service decides.
 pub(crate) fn may_edit(v: &Viewer, target: UserId, in_managed_department: bool) -> bool {
