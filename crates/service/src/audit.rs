@@ -3,7 +3,9 @@
 use serde::Serialize;
 use switchboard_domain::audit::{BrokenLink, GENESIS_HASH, verify_run};
 use switchboard_domain::{AccountId, AuditEvent, DomainError, MailId};
-use switchboard_store::audit::{AuditFilter, list_audit_events, list_audit_events_newest};
+use switchboard_store::audit::{
+    AuditFilter, list_audit_actions, list_audit_events, list_audit_events_newest,
+};
 use switchboard_store::{Db, outbox};
 
 use crate::error::{Error, Result};
@@ -139,6 +141,26 @@ impl Switchboard {
         let items =
             list_audit_events_newest(&mut c.tx, c.account.id, filter, before, limit + 1).await?;
         Ok(paged(items, limit, |e| format!("audit:{}", e.seq)))
+    }
+
+    /// The actions recorded in the account's log so far, sorted (administrators).
+    pub async fn audit_actions(&self, ctx: &Ctx) -> Result<Vec<String>> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who
+            .require(c.who.perms.view_audit, "view the audit log")?;
+        Ok(list_audit_actions(&mut c.tx, c.account.id).await?)
+    }
+
+    /// Verifies the account's hash chain from its first event (R12), for those who may
+    /// read the log: what `switchboard audit verify` reports for this account.
+    pub async fn verify_audit_chain(&self, ctx: &Ctx) -> Result<ChainReport> {
+        let account = {
+            let c = self.begin_read(ctx).await?;
+            c.who
+                .require(c.who.perms.view_audit, "view the audit log")?;
+            c.account.id
+        };
+        verify_chain(self.db(), account).await
     }
 
     /// The account's mails newest first, one page at a time (administrators): `cursor` is

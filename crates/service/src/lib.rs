@@ -14,6 +14,7 @@ pub mod import;
 pub mod invites;
 pub mod lifecycle;
 pub mod mail;
+pub mod password_resets;
 pub mod resources;
 pub mod roles;
 pub mod routing;

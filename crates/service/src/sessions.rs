@@ -222,7 +222,7 @@ impl Switchboard {
 
     /// Starts a session for an active Panel Access user and audits it as `action`.
     /// `None` when the user may not sign in (any more).
-    async fn start_session(
+    pub(crate) async fn start_session(
         &self,
         account_id: AccountId,
         user_id: UserId,

@@ -16,6 +16,26 @@ pub const SCOPE_API: &str = "api";
 /// The scope of an API token that reports finished calls (the telephony engine).
 pub const SCOPE_CALLS_INGEST: &str = "calls:ingest";
 
+/// How often a token's "last used" time is written at most (saves a write per request).
+const TOUCH_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// A token to create: see [`Switchboard::create_token`].
+#[derive(Clone, Debug)]
+pub struct NewApiToken<'a> {
+    /// A name to recognise it by, 1–100 characters.
+    pub name: &'a str,
+    /// `api` or `scim`.
+    pub kind: &'a str,
+    /// The role bounding an `api`-scoped token.
+    pub role: Option<RoleRef>,
+    /// The user it acts for (default: the acting user, if any).
+    pub user: Option<UserId>,
+    /// `api` and/or `calls:ingest` (ignored for SCIM tokens).
+    pub scopes: &'a [&'a str],
+    /// When it stops working; `None` for never. Must be in the future.
+    pub expires_at: Option<jiff::Timestamp>,
+}
+
 /// Whether a token record carries `scope`.
 pub fn has_scope(t: &ApiTokenRecord, scope: &str) -> bool {
     scopes_vec_has(&t.scopes, scope)
@@ -48,6 +68,35 @@ impl Switchboard {
         user: Option<UserId>,
         scopes: &[&str],
     ) -> Result<(ApiTokenRecord, String)> {
+        self.create_token(
+            ctx,
+            NewApiToken {
+                name,
+                kind,
+                role,
+                user,
+                scopes,
+                expires_at: None,
+            },
+        )
+        .await
+    }
+
+    /// Creates a token as [`Self::create_scoped_api_token`] does, with an optional end of
+    /// life, and returns its secret (shown once). SCIM tokens are the Administrators'.
+    pub async fn create_token(
+        &self,
+        ctx: &Ctx,
+        new: NewApiToken<'_>,
+    ) -> Result<(ApiTokenRecord, String)> {
+        let NewApiToken {
+            name,
+            kind,
+            role,
+            user,
+            scopes,
+            expires_at,
+        } = new;
         let mut c = self.begin(ctx).await?;
         c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
         let name = name.trim();
@@ -60,6 +109,17 @@ impl Switchboard {
         }
         if !matches!(kind, "api" | "scim") {
             return refuse(DomainError::field("kind", "invalid", "use api or scim"));
+        }
+        if kind == "scim" {
+            c.who
+                .require(c.who.is_admin, "create SCIM provisioning tokens")?;
+        }
+        if expires_at.is_some_and(|t| t <= c.now) {
+            return refuse(DomainError::field(
+                "expires_at",
+                "invalid",
+                "must be in the future",
+            ));
         }
         let mut granted: Vec<String> = Vec::new();
         if kind == "api" {
@@ -116,6 +176,7 @@ impl Switchboard {
             created_at: c.now,
             last_used_at: None,
             revoked_at: None,
+            expires_at,
         };
         let prefix = if kind == "scim" { "sbs_" } else { "sbt_" };
         let secret = new_token(prefix);
@@ -132,6 +193,7 @@ impl Switchboard {
                 "kind": kind,
                 "role_id": role_id.map(|r| r.to_string()),
                 "scopes": record.scopes,
+                "expires_at": expires_at.map(|t| t.to_string()),
             })),
         )
         .await?;
@@ -186,14 +248,24 @@ impl Switchboard {
         c.commit().await
     }
 
-    /// Looks up a presented secret: the account and actor it stands for, if it is live.
+    /// Looks up a presented secret: the account and actor it stands for, if it is live
+    /// (neither revoked nor past its expiry). Notes when it was used, every few minutes.
     pub async fn authenticate_token(&self, secret: &str) -> Result<Option<(AccountId, Actor)>> {
+        let now = self.now();
         let mut tx = self.db().read().await?;
         let Some(t) = auth::find_api_token_by_hash(&mut tx, &token_hash(secret)).await? else {
             return Ok(None);
         };
-        if t.revoked_at.is_some() {
+        if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
+        }
+        drop(tx);
+        if t.last_used_at
+            .is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY)
+        {
+            let mut tx = self.db().write().await?;
+            auth::touch_api_token(&mut tx, t.id, now).await?;
+            tx.commit().await?;
         }
         let actor = if t.kind == "scim" {
             Actor::Scim(t.id)

@@ -117,6 +117,8 @@ pub struct AuditFilter {
     pub since: Option<jiff::Timestamp>,
     /// Only events before this time.
     pub until: Option<jiff::Timestamp>,
+    /// Only events by this kind of actor.
+    pub actor_kind: Option<ActorKind>,
 }
 
 /// Events in `seq` order after `after_seq`, up to `limit`.
@@ -130,7 +132,8 @@ pub async fn list_audit_events(
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_events WHERE account_id = $1 AND seq > $2 \
          AND ($3 = '' OR actor_id = $3) AND ($4 = '' OR target_id = $4) \
-         AND ($5 = '' OR action = $5) AND at >= $6 AND at < $7 ORDER BY seq LIMIT $8"
+         AND ($5 = '' OR action = $5) AND at >= $6 AND at < $7 \
+         AND ($9 = '' OR actor_kind = $9) ORDER BY seq LIMIT $8"
     );
     let rows: Vec<EventRow> = on!(tx, |c| sqlx::query_as(&sql)
         .bind(account.to_string())
@@ -141,6 +144,7 @@ pub async fn list_audit_events(
         .bind(filter.since.map(to_micros).unwrap_or(i64::MIN))
         .bind(filter.until.map(to_micros).unwrap_or(i64::MAX))
         .bind(i64::from(limit))
+        .bind(filter.actor_kind.map(|k| k.key()).unwrap_or_default())
         .fetch_all(c)
         .await)?;
     rows.into_iter().map(EventRow::into_event).collect()
@@ -158,7 +162,8 @@ pub async fn list_audit_events_newest(
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_events WHERE account_id = $1 AND seq < $2 \
          AND ($3 = '' OR actor_id = $3) AND ($4 = '' OR target_id = $4) \
-         AND ($5 = '' OR action = $5) AND at >= $6 AND at < $7 ORDER BY seq DESC LIMIT $8"
+         AND ($5 = '' OR action = $5) AND at >= $6 AND at < $7 \
+         AND ($9 = '' OR actor_kind = $9) ORDER BY seq DESC LIMIT $8"
     );
     let rows: Vec<EventRow> = on!(tx, |c| sqlx::query_as(&sql)
         .bind(account.to_string())
@@ -169,7 +174,19 @@ pub async fn list_audit_events_newest(
         .bind(filter.since.map(to_micros).unwrap_or(i64::MIN))
         .bind(filter.until.map(to_micros).unwrap_or(i64::MAX))
         .bind(i64::from(limit))
+        .bind(filter.actor_kind.map(|k| k.key()).unwrap_or_default())
         .fetch_all(c)
         .await)?;
     rows.into_iter().map(EventRow::into_event).collect()
+}
+
+/// The distinct actions recorded in the account's log, sorted (to offer as a filter).
+pub async fn list_audit_actions(tx: &mut Tx, account: AccountId) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT DISTINCT action FROM audit_events WHERE account_id = $1 ORDER BY action"
+    )
+    .bind(account.to_string())
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
 }

@@ -29,6 +29,8 @@ pub struct ApiTokenRecord {
     pub last_used_at: Option<jiff::Timestamp>,
     /// Revoked.
     pub revoked_at: Option<jiff::Timestamp>,
+    /// When it stops working, if it was given an end.
+    pub expires_at: Option<jiff::Timestamp>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -43,6 +45,7 @@ struct ApiTokenRow {
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
+    expires_at: Option<i64>,
 }
 
 impl ApiTokenRow {
@@ -58,12 +61,13 @@ impl ApiTokenRow {
             created_at: from_micros(self.created_at)?,
             last_used_at: self.last_used_at.map(from_micros).transpose()?,
             revoked_at: self.revoked_at.map(from_micros).transpose()?,
+            expires_at: self.expires_at.map(from_micros).transpose()?,
         })
     }
 }
 
-const TOKEN_COLUMNS: &str =
-    "id, account_id, user_id, name, kind, role_id, scopes, created_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str = "id, account_id, user_id, name, kind, role_id, scopes, created_at, \
+     last_used_at, revoked_at, expires_at";
 
 /// Inserts an API or SCIM token.
 pub async fn insert_api_token(
@@ -73,7 +77,7 @@ pub async fn insert_api_token(
 ) -> StoreResult<()> {
     on!(tx, |c| sqlx::query(
         "INSERT INTO api_tokens (id, account_id, user_id, name, kind, role_id, token_hash, \
-         created_at, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+         created_at, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
     .bind(t.id.to_string())
     .bind(t.account_id.to_string())
@@ -84,6 +88,7 @@ pub async fn insert_api_token(
     .bind(token_hash)
     .bind(to_micros(t.created_at))
     .bind(t.scopes.join(" "))
+    .bind(t.expires_at.map(to_micros))
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -133,6 +138,36 @@ pub async fn revoke_api_token(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Records that a token was used at `now`.
+pub async fn touch_api_token(tx: &mut Tx, id: ApiTokenId, now: jiff::Timestamp) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+    )
+    .bind(to_micros(now))
+    .bind(id.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Ends every dashboard session of a user (their API tokens stay). Returns how many ended.
+pub async fn delete_user_sessions(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+) -> StoreResult<u64> {
+    let n = on!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n)
 }
 
 /// Revokes every session and API token of a user. Returns how many credentials ended.

@@ -1,5 +1,5 @@
-//! Invites (one-time password-setting links) and pending email changes. Only hashes of
-//! the link tokens are stored.
+//! Invites (one-time password-setting links), pending email changes and password reset
+//! links. Only hashes of the link tokens are stored.
 
 use switchboard_domain::{AccountId, EmailChangeId, InviteId, UserId};
 
@@ -284,6 +284,83 @@ pub async fn mark_invite_expired(
     .bind(account.to_string())
     .bind(id)
     .bind(to_micros(now))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Revokes the user's open password reset links (a newer one replaces them, or the
+/// password was just set).
+pub async fn revoke_user_password_resets(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE password_resets SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
+         AND used_at IS NULL AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Inserts a password reset link; returns its id.
+pub async fn insert_password_reset(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    on!(tx, |c| sqlx::query(
+        "INSERT INTO password_resets (id, account_id, user_id, token_hash, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(&id)
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .bind(to_micros(expires_at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(id)
+}
+
+/// Finds a password reset link by the hash of its token (across accounts: the token is
+/// the key).
+pub async fn find_password_reset_by_token_hash(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> StoreResult<Option<LinkRecord>> {
+    let row: Option<LinkRow> = on!(tx, |c| sqlx::query_as(
+        "SELECT id, account_id, user_id, NULL AS new_email, created_at, expires_at, used_at, \
+         revoked_at FROM password_resets WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await)?;
+    row.map(LinkRow::into_record).transpose()
+}
+
+/// Marks a password reset link used, if it still is open. Returns whether it was.
+pub async fn use_password_reset(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+    let n = on!(tx, |c| sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL \
+         AND revoked_at IS NULL"
+    )
+    .bind(to_micros(now))
+    .bind(id)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

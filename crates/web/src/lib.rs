@@ -33,6 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed sign-in counters (per process).
     pub limiter: Arc<SignInLimiter>,
+    /// Password reset request counters (per process).
+    pub reset_limiter: Arc<SignInLimiter>,
     /// The first-run setup link, when open.
     pub setup: Arc<SetupGate>,
 }
@@ -45,6 +47,7 @@ impl AppState {
             sb,
             secure_cookies,
             limiter: Arc::new(SignInLimiter::new()),
+            reset_limiter: Arc::new(SignInLimiter::for_password_resets()),
             setup: Arc::new(SetupGate::closed()),
         }
     }

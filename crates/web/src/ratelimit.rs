@@ -1,6 +1,8 @@
 //! Sign-in throttling: failed attempts are counted per client address and per email in
 //! fixed 15-minute windows; past the limit, sign-in answers 429 with `Retry-After` until the
-//! window ends. A success clears the email's count. Memory is bounded (at most
+//! window ends. A success clears the email's count. The same counters, with tighter limits
+//! of their own, throttle requests for password reset mails (every request counts, as the
+//! answer never says whether a mail went out). Memory is bounded (at most
 //! [`MAX_KEYS`] counters; expired ones are dropped first, then the oldest). The counts live
 //! in this process: several processes behind a load balancer each allow the limit.
 
@@ -15,6 +17,10 @@ pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 pub const EMAIL_LIMIT: u32 = 10;
 /// Failed attempts allowed per client address in a window (several people may share one).
 pub const IP_LIMIT: u32 = 30;
+/// Password reset mails asked for per email in a window.
+pub const RESET_EMAIL_LIMIT: u32 = 3;
+/// Password reset mails asked for per client address in a window.
+pub const RESET_IP_LIMIT: u32 = 10;
 /// Most counters kept.
 pub const MAX_KEYS: usize = 10_000;
 
@@ -24,10 +30,19 @@ struct Count {
     since: Timestamp,
 }
 
-/// Failed sign-in counters.
-#[derive(Debug, Default)]
+/// Failed sign-in counters (or, with [`SignInLimiter::for_password_resets`], counters of
+/// password reset requests).
+#[derive(Debug)]
 pub struct SignInLimiter {
     counts: Mutex<HashMap<String, Count>>,
+    email_limit: u32,
+    ip_limit: u32,
+}
+
+impl Default for SignInLimiter {
+    fn default() -> Self {
+        Self::with_limits(EMAIL_LIMIT, IP_LIMIT)
+    }
 }
 
 fn email_key(email: &str) -> String {
@@ -48,6 +63,21 @@ impl SignInLimiter {
         Self::default()
     }
 
+    /// A limiter allowing `email_limit` counts per email and `ip_limit` per client address
+    /// in a window.
+    pub fn with_limits(email_limit: u32, ip_limit: u32) -> Self {
+        Self {
+            counts: Mutex::default(),
+            email_limit,
+            ip_limit,
+        }
+    }
+
+    /// The limiter of password reset requests.
+    pub fn for_password_resets() -> Self {
+        Self::with_limits(RESET_EMAIL_LIMIT, RESET_IP_LIMIT)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Count>> {
         self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -55,13 +85,16 @@ impl SignInLimiter {
     /// `Err(seconds to wait)` when `ip` or `email` has used up its attempts.
     pub fn check(&self, ip: &str, email: &str, now: Timestamp) -> Result<(), u32> {
         let counts = self.lock();
-        let blocked = [(ip_key(ip), IP_LIMIT), (email_key(email), EMAIL_LIMIT)]
-            .into_iter()
-            .filter_map(|(k, limit)| {
-                let c = counts.get(&k)?;
-                (ends(c) > now && c.failures >= limit).then(|| ends(c))
-            })
-            .max();
+        let blocked = [
+            (ip_key(ip), self.ip_limit),
+            (email_key(email), self.email_limit),
+        ]
+        .into_iter()
+        .filter_map(|(k, limit)| {
+            let c = counts.get(&k)?;
+            (ends(c) > now && c.failures >= limit).then(|| ends(c))
+        })
+        .max();
         match blocked {
             Some(until) => {
                 let secs = until.duration_since(now).as_secs().max(1);

@@ -183,6 +183,7 @@ impl AuditEventListQuery {
             action: self.action.clone(),
             since: time("since", &self.since)?,
             until: time("until", &self.until)?,
+            actor_kind: None,
         })
     }
 }

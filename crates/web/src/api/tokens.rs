@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{ApiTokenId, RoleRef};
 use switchboard_service::Ctx;
-use switchboard_service::tokens::{SCOPE_API, SCOPE_CALLS_INGEST};
+use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST};
 use switchboard_store::auth::ApiTokenRecord;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -104,6 +104,9 @@ pub struct ApiTokenOut {
     /// Revoked at (RFC 3339); a revoked token no longer works.
     #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
+    /// When it stops working (RFC 3339); `null` when it does not expire.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 /// A new token and its secret.
@@ -140,6 +143,10 @@ pub struct ApiTokenCreateIn {
     /// `calls:ingest` (report finished calls, for the telephony engine).
     #[schema(min_items = 1)]
     pub scopes: Option<Vec<ApiTokenScope>>,
+    /// When the token stops working (RFC 3339, in the future); omit for a token that does
+    /// not expire.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 /// Role names by id, to show on tokens.
@@ -178,6 +185,7 @@ fn token_out(t: &ApiTokenRecord, roles: &HashMap<String, String>) -> ApiTokenOut
         created_at: params::time(t.created_at),
         last_used_at: t.last_used_at.map(params::time),
         revoked_at: t.revoked_at.map(params::time),
+        expires_at: t.expires_at.map(params::time),
     }
 }
 
@@ -208,15 +216,23 @@ pub async fn create_api_token(
         Some(s) => s.iter().map(|s| s.key()).collect(),
         None => vec![SCOPE_API],
     };
+    let expires_at = input
+        .expires_at
+        .as_deref()
+        .map(|t| params::timestamp("expires_at", t))
+        .transpose()?;
     let (record, secret) = state
         .sb
-        .create_scoped_api_token(
+        .create_token(
             &ctx,
-            &input.name,
-            "api",
-            input.role.as_deref().map(RoleRef::parse),
-            None,
-            &scopes,
+            NewApiToken {
+                name: &input.name,
+                kind: "api",
+                role: input.role.as_deref().map(RoleRef::parse),
+                user: None,
+                scopes: &scopes,
+                expires_at,
+            },
         )
         .await?;
     let roles = role_names(&state, &ctx).await?;
