@@ -1,6 +1,7 @@
 // The dashboard as people use it, in headless Chromium, one story in order: the owner
 // signs in, adds and invites a colleague, who accepts and sees the Basic view; then the
-// refusals and life-cycle actions an administrator meets every day.
+// refusals and life-cycle actions an administrator meets every day; the audit log of it
+// all, an API token from creation to revocation, and a forgotten password set again.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -219,5 +220,77 @@ describe('dashboard', () => {
     await assert.doesNotReject(page.getByText("Manager's permissions were saved").waitFor());
     assert.equal(await page.getByLabel('View the audit log: Manager').isChecked(), true);
     await shot(page, 'roles');
+  });
+
+  test('the audit log shows who changed what, with the values before and after', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.selectOption('#f-action', 'user.deactivated');
+    await Promise.all([page.waitForURL(/action=user\.deactivated/), page.click('button:has-text("Filter")')]);
+    await page.getByRole('link', { name: 'Verify chain' }).click();
+    await assert.doesNotReject(page.getByText(/Chain intact: all \d+ events check out/).waitFor());
+    const events = page.locator('#audit-table > tbody > tr');
+    assert.equal(await events.count(), 1, 'only the deactivation');
+    const event = events.first();
+    assert.match(await event.textContent(), /Rahul Verma/);
+    assert.match(await event.textContent(), /Olivia Owner/);
+    await event.locator('details.changes > summary').click();
+    const status = event.locator('table.changes tr', { hasText: 'status' });
+    assert.deepEqual(await status.locator('td').allTextContents(), ['active', 'inactive']);
+    await shot(page, 'audit-log');
+  });
+
+  test('an API token is shown once, works against the API, and is revoked', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.fill('#t-name', 'CRM sync');
+    await page.selectOption('#t-role', { label: 'Manager' });
+    await page.selectOption('#t-expires', { label: 'In 90 days' });
+    await page.click('button:has-text("Create token")');
+    const secret = (await page.locator('code.secret').textContent()).trim();
+    assert.match(secret, /^sbt_[0-9a-f]{64}$/);
+    await shot(page, 'api-tokens');
+    const asToken = () => fetch(`${BASE}/api/v1/users`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal((await asToken()).status, 200);
+
+    await page.goto('/api-tokens');
+    assert.equal(await page.locator('code.secret').count(), 0, 'the secret is shown only once');
+    const token = page.locator('#tokens-table tbody tr', { hasText: 'CRM sync' });
+    assert.match(await token.textContent(), /as Manager/);
+    await token.getByRole('link', { name: 'Revoke…' }).click();
+    await Promise.all([page.waitForURL('**/api-tokens'), page.click('button:has-text("Revoke CRM sync")')]);
+    await assert.doesNotReject(page.getByText('CRM sync was revoked').waitFor());
+    assert.equal(await token.locator('.badge').textContent(), 'Revoked');
+    assert.equal((await asToken()).status, 401);
+  });
+
+  test('a forgotten password is set again from the link in the mail', async () => {
+    const priya = await person(browser);
+    const p = priya.page;
+    await p.goto('/sign-in');
+    await p.getByRole('link', { name: 'Forgot your password?' }).click();
+    await p.fill('#email', 'priya.sharma@example.com');
+    await p.click('button:has-text("Send me a link")');
+    await assert.doesNotReject(p.getByText(
+      'If an account uses that address, a link to set a new password was sent to it.').waitFor());
+
+    const { page } = admin;
+    await page.goto('/mail');
+    const mail = page.locator('table.list tbody tr', { hasText: 'priya.sharma@example.com' })
+      .filter({ hasText: 'password reset' }).first();
+    const link = await mail.locator('a[href*="/reset-password/"]').getAttribute('href');
+    assert.ok(link.startsWith(`${BASE}/reset-password/`), link);
+
+    await p.goto(link);
+    await p.fill('#password', 'priya-second-password');
+    await Promise.all([p.waitForURL('**/users'), p.click('button[type=submit]')]);
+    await assert.doesNotReject(p.getByText('Your new password is set.').waitFor());
+    await priya.context.close();
+
+    const again = await person(browser);
+    await signIn(again.page, { email: 'priya.sharma@example.com', password: 'priya-second-password' });
+    await again.page.goto(link);
+    await assert.doesNotReject(again.page.getByText('This link has already been used').waitFor());
+    await again.context.close();
   });
 });

@@ -1,6 +1,6 @@
-//! The server-rendered pages: sign-in and sign-out, the dashboard (users, sent mail), and
-//! the pages behind emailed links (invite, email verification) and the first-run setup
-//! link. Templates are askama with auto-escaping; the stylesheet and htmx are vendored
+//! The server-rendered pages: sign-in and sign-out, the dashboard (users, sent mail, audit
+//! log, API tokens), and the pages behind emailed links (invite, email verification,
+//! password reset) and the first-run setup link. Templates are askama with auto-escaping; the stylesheet and htmx are vendored
 //! files served by the binary. Every page works without JavaScript; htmx only enhances.
 //!
 //! CSRF on forms: the link pages are unauthenticated and their capability is the token in
@@ -21,18 +21,20 @@ use switchboard_service::sessions::SessionStarted;
 use crate::AppState;
 use crate::auth::session_cookie;
 
+mod audit;
 mod departments;
 mod home;
 mod hours;
 mod links;
 mod mail;
+mod password;
 mod plan;
 mod resources;
 mod roles;
 mod setup;
 mod shell;
-mod soon;
 mod test_call;
+mod tokens;
 mod users;
 
 /// The page routes.
@@ -47,6 +49,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/verify-email/{token}", get(links::verify_email_page))
         .route(
+            "/forgot-password",
+            get(password::forgot_form).post(password::forgot_post),
+        )
+        .route(
+            "/reset-password/{token}",
+            get(password::reset_page).post(password::reset_post),
+        )
+        .route(
             "/setup/{token}",
             get(setup::setup_page).post(setup::setup_post),
         )
@@ -56,7 +66,16 @@ pub fn router() -> Router<AppState> {
         .merge(departments::router())
         .merge(resources::router())
         .merge(roles::router())
-        .merge(soon::router())
+        .route("/audit", get(audit::audit_page))
+        .route(
+            "/api-tokens",
+            get(tokens::tokens_page).post(tokens::create_post),
+        )
+        .route("/api-tokens/scim", axum::routing::post(tokens::scim_post))
+        .route(
+            "/api-tokens/{id}/revoke",
+            get(tokens::revoke_form).post(tokens::revoke_post),
+        )
         .merge(users::router())
         .route("/static/style.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))

@@ -18,8 +18,8 @@ use switchboard_service::Error as ServiceError;
 use switchboard_service::departments::{DepartmentPatch, NewDepartment};
 
 use super::hours::{DayHours, week_posted, week_slots, week_text};
-use super::shell::{Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with};
 use super::shell::everyone;
+use super::shell::{Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with};
 use super::{failure, message};
 use crate::AppState;
 

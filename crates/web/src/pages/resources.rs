@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use switchboard_domain::{DomainError, E164, Name, User, UserId, UserStatus, WorkflowKind};
 use switchboard_service::Error as ServiceError;
 
+use super::shell::everyone;
 use super::shell::{
     Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with, sentence,
 };
-use super::shell::everyone;
 use super::{failure, message};
 use crate::AppState;
 

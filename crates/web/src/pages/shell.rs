@@ -88,6 +88,15 @@ pub(crate) fn redirect_with(state: &AppState, to: &str, flash: &Flash) -> Respon
         .into_response()
 }
 
+/// Adds `flash` to a response made elsewhere (the redirect that sets a session cookie).
+pub(crate) fn add_flash(state: &AppState, mut res: Response, flash: &Flash) -> Response {
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        flash_cookie(&flash.encode(), 120, state.secure_cookies),
+    );
+    res
+}
+
 /// A signed-in person looking at the dashboard, with their account, profile and role as
 /// they are right now.
 #[derive(Clone, Debug)]
