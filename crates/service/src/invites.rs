@@ -7,6 +7,7 @@ use switchboard_domain::{
     AccountId, ActorKind, DomainError, Email, EmailChangeId, InviteId, Permissions, User, UserId,
     UserStatus,
 };
+use switchboard_store::invites::LinkRecord;
 use switchboard_store::{accounts, invites as store, users as user_store};
 
 use crate::error::{Result, not_found, refuse};
@@ -25,6 +26,42 @@ pub enum InviteState {
     Used,
     /// Replaced by a newer invite or cancelled.
     Revoked,
+}
+
+impl InviteState {
+    /// Where a single-use link stands at `now`; `usable` is false when its user or account
+    /// can no longer use it, which shows as revoked.
+    pub(crate) fn of(link: &LinkRecord, now: jiff::Timestamp, usable: bool) -> Self {
+        if link.used_at.is_some() {
+            Self::Used
+        } else if link.revoked_at.is_some() || !usable {
+            Self::Revoked
+        } else if link.expires_at <= now {
+            Self::Expired
+        } else {
+            Self::Open
+        }
+    }
+}
+
+/// Refuses a single-use link that was used, revoked (`revoked` says why) or has run out
+/// (`expired` says what to do).
+pub(crate) fn require_open(
+    link: &LinkRecord,
+    now: jiff::Timestamp,
+    revoked: &'static str,
+    expired: &'static str,
+) -> Result<()> {
+    if link.used_at.is_some() {
+        return refuse(DomainError::LinkInvalid("already used"));
+    }
+    if link.revoked_at.is_some() {
+        return refuse(DomainError::LinkInvalid(revoked));
+    }
+    if link.expires_at <= now {
+        return refuse(DomainError::LinkInvalid(expired));
+    }
+    Ok(())
 }
 
 /// An invite as shown to admins (never the link itself).
@@ -145,15 +182,7 @@ impl Switchboard {
         Ok(latest.map(|i| InviteInfo {
             created_at: i.created_at,
             expires_at: i.expires_at,
-            state: if i.used_at.is_some() {
-                InviteState::Used
-            } else if i.revoked_at.is_some() {
-                InviteState::Revoked
-            } else if i.expires_at <= c.now {
-                InviteState::Expired
-            } else {
-                InviteState::Open
-            },
+            state: InviteState::of(&i, c.now, true),
         }))
     }
 
@@ -165,19 +194,12 @@ impl Switchboard {
             .await?
             .ok_or(DomainError::LinkInvalid("not valid"))?;
         let now = self.now();
-        if invite.used_at.is_some() {
-            return refuse(DomainError::LinkInvalid("already used"));
-        }
-        if invite.revoked_at.is_some() {
-            return refuse(DomainError::LinkInvalid(
-                "no longer valid: a newer invite was sent",
-            ));
-        }
-        if invite.expires_at <= now {
-            return refuse(DomainError::LinkInvalid(
-                "expired; ask an administrator to resend it",
-            ));
-        }
+        require_open(
+            &invite,
+            now,
+            "no longer valid: a newer invite was sent",
+            "expired; ask an administrator to resend it",
+        )?;
         let account = accounts::lock_account(&mut tx, invite.account_id)
             .await?
             .ok_or_else(|| not_found("account"))?;
@@ -288,15 +310,7 @@ impl Switchboard {
             .await?
             .ok_or(DomainError::LinkInvalid("not valid"))?;
         let now = self.now();
-        if link.used_at.is_some() {
-            return refuse(DomainError::LinkInvalid("already used"));
-        }
-        if link.revoked_at.is_some() {
-            return refuse(DomainError::LinkInvalid("replaced by a newer change"));
-        }
-        if link.expires_at <= now {
-            return refuse(DomainError::LinkInvalid("expired"));
-        }
+        require_open(&link, now, "replaced by a newer change", "expired")?;
         let account = accounts::lock_account(&mut tx, link.account_id)
             .await?
             .ok_or_else(|| not_found("account"))?;

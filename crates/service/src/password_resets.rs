@@ -18,7 +18,7 @@ use switchboard_domain::{
 use switchboard_store::{accounts as account_store, auth, invites as store, users as user_store};
 
 use crate::error::{Error, Result, not_found, refuse};
-use crate::invites::InviteState;
+use crate::invites::{InviteState, require_open};
 use crate::secrets::{hash_password, new_token, token_hash};
 use crate::sessions::SessionStarted;
 use crate::{Change, Principal, Switchboard, Target};
@@ -172,15 +172,8 @@ impl Switchboard {
         let user = user_store::find_user(&mut tx, account.id, link.user_id)
             .await?
             .ok_or_else(|| not_found("password reset link"))?;
-        let state = if link.used_at.is_some() {
-            InviteState::Used
-        } else if link.revoked_at.is_some() || !may_sign_in(&user) || account.sso.enabled {
-            InviteState::Revoked
-        } else if link.expires_at <= self.now() {
-            InviteState::Expired
-        } else {
-            InviteState::Open
-        };
+        let usable = may_sign_in(&user) && !account.sso.enabled;
+        let state = InviteState::of(&link, self.now(), usable);
         Ok(PasswordResetView {
             user_name: user.name.to_string(),
             email: user.email.map(|e| e.to_string()),
@@ -199,17 +192,12 @@ impl Switchboard {
             .await?
             .ok_or(DomainError::LinkInvalid("not valid"))?;
         let now = self.now();
-        if link.used_at.is_some() {
-            return refuse(DomainError::LinkInvalid("already used"));
-        }
-        if link.revoked_at.is_some() {
-            return refuse(DomainError::LinkInvalid(
-                "no longer valid: a newer link was sent",
-            ));
-        }
-        if link.expires_at <= now {
-            return refuse(DomainError::LinkInvalid("expired; ask for a new one"));
-        }
+        require_open(
+            &link,
+            now,
+            "no longer valid: a newer link was sent",
+            "expired; ask for a new one",
+        )?;
         let account = account_store::lock_account(&mut tx, link.account_id)
             .await?
             .ok_or_else(|| not_found("account"))?;

@@ -364,15 +364,7 @@ impl Switchboard {
         let user = user_store::find_user(&mut tx, account.id, invite.user_id)
             .await?
             .ok_or_else(|| not_found("invite"))?;
-        let state = if invite.used_at.is_some() {
-            InviteState::Used
-        } else if invite.revoked_at.is_some() || user.status == UserStatus::Inactive {
-            InviteState::Revoked
-        } else if invite.expires_at <= self.now() {
-            InviteState::Expired
-        } else {
-            InviteState::Open
-        };
+        let state = InviteState::of(&invite, self.now(), user.status != UserStatus::Inactive);
         Ok(InviteView {
             user_name: user.name.to_string(),
             email: user.email.map(|e| e.to_string()),

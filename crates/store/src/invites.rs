@@ -53,6 +53,90 @@ impl LinkRow {
     }
 }
 
+/// The tables of single-use links: they share their columns for the link's life (token
+/// hash, expiry, used, revoked), so one set of queries serves all three.
+#[derive(Clone, Copy)]
+enum Links {
+    Invites,
+    EmailChanges,
+    PasswordResets,
+}
+
+impl Links {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Invites => "invites",
+            Self::EmailChanges => "email_changes",
+            Self::PasswordResets => "password_resets",
+        }
+    }
+
+    /// The `new_email` column of a [`LinkRow`]: only email changes have one.
+    fn new_email(self) -> &'static str {
+        match self {
+            Self::EmailChanges => "new_email",
+            Self::Invites | Self::PasswordResets => "NULL AS new_email",
+        }
+    }
+
+    /// Revokes the user's open links of this kind.
+    async fn revoke_open(
+        self,
+        tx: &mut Tx,
+        account: AccountId,
+        user: UserId,
+        now: jiff::Timestamp,
+    ) -> StoreResult<()> {
+        let sql = format!(
+            "UPDATE {} SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
+             AND used_at IS NULL AND revoked_at IS NULL",
+            self.table()
+        );
+        on!(tx, |c| sqlx::query(&sql)
+            .bind(to_micros(now))
+            .bind(account.to_string())
+            .bind(user.to_string())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The link whose token hashes to `token_hash` (across accounts: the token is the key).
+    async fn find_by_token_hash(
+        self,
+        tx: &mut Tx,
+        token_hash: &str,
+    ) -> StoreResult<Option<LinkRecord>> {
+        let sql = format!(
+            "SELECT id, account_id, user_id, {}, created_at, expires_at, used_at, revoked_at \
+             FROM {} WHERE token_hash = $1",
+            self.new_email(),
+            self.table()
+        );
+        let row: Option<LinkRow> = on!(tx, |c| sqlx::query_as(&sql)
+            .bind(token_hash)
+            .fetch_optional(c)
+            .await)?;
+        row.map(LinkRow::into_record).transpose()
+    }
+
+    /// Marks the link used, if it still is open. Returns whether it was.
+    async fn mark_used(self, tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+        let sql = format!(
+            "UPDATE {} SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+            self.table()
+        );
+        let n = on!(tx, |c| sqlx::query(&sql)
+            .bind(to_micros(now))
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}
+
 /// Revokes the user's open invites (a new one replaces them).
 pub async fn revoke_user_invites(
     tx: &mut Tx,
@@ -60,17 +144,7 @@ pub async fn revoke_user_invites(
     user: UserId,
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
-    on!(tx, |c| sqlx::query(
-        "UPDATE invites SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
-         AND used_at IS NULL AND revoked_at IS NULL"
-    )
-    .bind(to_micros(now))
-    .bind(account.to_string())
-    .bind(user.to_string())
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+    Links::Invites.revoke_open(tx, account, user, now).await
 }
 
 /// Inserts an invite.
@@ -104,14 +178,7 @@ pub async fn find_invite_by_token_hash(
     tx: &mut Tx,
     token_hash: &str,
 ) -> StoreResult<Option<LinkRecord>> {
-    let row: Option<LinkRow> = on!(tx, |c| sqlx::query_as(
-        "SELECT id, account_id, user_id, NULL AS new_email, created_at, expires_at, used_at, \
-         revoked_at FROM invites WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .fetch_optional(c)
-    .await)?;
-    row.map(LinkRow::into_record).transpose()
+    Links::Invites.find_by_token_hash(tx, token_hash).await
 }
 
 /// The user's most recent invite.
@@ -134,17 +201,7 @@ pub async fn find_latest_invite(
 
 /// Marks an invite used, if it still is open. Returns whether it was.
 pub async fn use_invite(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
-    let n = on!(tx, |c| {
-        sqlx::query(
-        "UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL"
-    )
-    .bind(to_micros(now))
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    Ok(n == 1)
+    Links::Invites.mark_used(tx, id, now).await
 }
 
 /// Revokes the user's open email changes.
@@ -154,17 +211,9 @@ pub async fn revoke_email_changes(
     user: UserId,
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
-    on!(tx, |c| sqlx::query(
-        "UPDATE email_changes SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
-         AND used_at IS NULL AND revoked_at IS NULL"
-    )
-    .bind(to_micros(now))
-    .bind(account.to_string())
-    .bind(user.to_string())
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+    Links::EmailChanges
+        .revoke_open(tx, account, user, now)
+        .await
 }
 
 /// Inserts a pending email change.
@@ -201,16 +250,7 @@ pub async fn find_email_change_by_token_hash(
     tx: &mut Tx,
     token_hash: &str,
 ) -> StoreResult<Option<LinkRecord>> {
-    let row: Option<LinkRow> = on!(tx, |c| {
-        sqlx::query_as(
-        "SELECT id, account_id, user_id, new_email, created_at, expires_at, used_at, revoked_at \
-         FROM email_changes WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .fetch_optional(c)
-    .await
-    })?;
-    row.map(LinkRow::into_record).transpose()
+    Links::EmailChanges.find_by_token_hash(tx, token_hash).await
 }
 
 /// The user's open (unused, unrevoked) email change, if any.
@@ -235,16 +275,7 @@ pub async fn find_pending_email_change(
 
 /// Marks an email change used, if still open.
 pub async fn use_email_change(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
-    let n = on!(tx, |c| sqlx::query(
-        "UPDATE email_changes SET used_at = $1 WHERE id = $2 AND used_at IS NULL \
-         AND revoked_at IS NULL"
-    )
-    .bind(to_micros(now))
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+    Links::EmailChanges.mark_used(tx, id, now).await
 }
 
 /// Unused, unrevoked invites that ran out before `now` and have not been marked expired
@@ -298,17 +329,9 @@ pub async fn revoke_user_password_resets(
     user: UserId,
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
-    on!(tx, |c| sqlx::query(
-        "UPDATE password_resets SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 \
-         AND used_at IS NULL AND revoked_at IS NULL"
-    )
-    .bind(to_micros(now))
-    .bind(account.to_string())
-    .bind(user.to_string())
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+    Links::PasswordResets
+        .revoke_open(tx, account, user, now)
+        .await
 }
 
 /// Inserts a password reset link; returns its id.
@@ -343,26 +366,12 @@ pub async fn find_password_reset_by_token_hash(
     tx: &mut Tx,
     token_hash: &str,
 ) -> StoreResult<Option<LinkRecord>> {
-    let row: Option<LinkRow> = on!(tx, |c| sqlx::query_as(
-        "SELECT id, account_id, user_id, NULL AS new_email, created_at, expires_at, used_at, \
-         revoked_at FROM password_resets WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .fetch_optional(c)
-    .await)?;
-    row.map(LinkRow::into_record).transpose()
+    Links::PasswordResets
+        .find_by_token_hash(tx, token_hash)
+        .await
 }
 
 /// Marks a password reset link used, if it still is open. Returns whether it was.
 pub async fn use_password_reset(tx: &mut Tx, id: &str, now: jiff::Timestamp) -> StoreResult<bool> {
-    let n = on!(tx, |c| sqlx::query(
-        "UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL \
-         AND revoked_at IS NULL"
-    )
-    .bind(to_micros(now))
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+    Links::PasswordResets.mark_used(tx, id, now).await
 }
