@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 use switchboard_domain::{
-    AccountId, ActorKind, DomainError, Email, EmailChangeId, InviteId, Permissions, User, UserId,
-    UserStatus,
+    AccountId, ActorKind, DepartmentId, DomainError, Email, EmailChangeId, InviteId, Permissions,
+    User, UserId, UserStatus,
 };
 use switchboard_store::invites::LinkRecord;
-use switchboard_store::{accounts, invites as store, users as user_store};
+use switchboard_store::{accounts, departments, invites as store, users as user_store};
 
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{hash_password, new_token, token_hash};
@@ -73,6 +73,21 @@ pub struct InviteInfo {
     pub expires_at: jiff::Timestamp,
     /// State.
     pub state: InviteState,
+}
+
+/// A user with what the single-user view shows beside them.
+#[derive(Clone, Debug)]
+pub struct UserProfile {
+    /// The user.
+    pub user: User,
+    /// Their role's name.
+    pub role_name: String,
+    /// Their departments (id, name), by name.
+    pub departments: Vec<(DepartmentId, String)>,
+    /// Their latest invite.
+    pub invite: Option<InviteInfo>,
+    /// A new email waiting for verification.
+    pub pending_email: Option<String>,
 }
 
 fn user_target(u: &User) -> Target<'static> {
@@ -294,6 +309,46 @@ impl Switchboard {
             .await?;
         }
         Ok(())
+    }
+
+    /// Everything the single-user view shows, read in one transaction: the user, their
+    /// role's name, departments (id, name, by name), latest invite and pending new email.
+    pub async fn user_profile(&self, ctx: &Ctx, id: UserId) -> Result<UserProfile> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who
+            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
+        let user = user_store::find_user(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("user"))?;
+        let role_name = switchboard_store::roles::find_role(&mut c.tx, c.account.id, user.role_id)
+            .await?
+            .map(|r| r.name.to_string())
+            .unwrap_or_default();
+        let mut departments: Vec<(DepartmentId, String)> =
+            departments::list_departments_of_users(&mut c.tx, c.account.id, &[id])
+                .await?
+                .into_iter()
+                .map(|(_, d, name)| (d, name))
+                .collect();
+        departments.sort_by_key(|d| d.1.to_lowercase());
+        let invite = store::find_latest_invite(&mut c.tx, c.account.id, id)
+            .await?
+            .map(|i| InviteInfo {
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+                state: InviteState::of(&i, c.now, true),
+            });
+        let pending_email = store::find_pending_email_change(&mut c.tx, c.account.id, id)
+            .await?
+            .filter(|p| p.expires_at > c.now)
+            .and_then(|p| p.new_email);
+        Ok(UserProfile {
+            user,
+            role_name,
+            departments,
+            invite,
+            pending_email,
+        })
     }
 
     /// The user's pending (unverified) new email, if any.

@@ -33,6 +33,17 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A page of the users list with what it shows beside each user.
+#[derive(Clone, Debug)]
+pub struct UserListView {
+    /// The page.
+    pub page: Page<User>,
+    /// The account's roles.
+    pub roles: Vec<switchboard_domain::Role>,
+    /// The departments (id, name) of each listed user; users in none are absent.
+    pub departments: HashMap<UserId, Vec<(DepartmentId, String)>>,
+}
+
 /// List filters as given by an interface.
 #[derive(Clone, Debug, Default)]
 pub struct UserQuery {
@@ -463,42 +474,33 @@ impl Switchboard {
         limit: u32,
     ) -> Result<Page<User>> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
-        let limit = limit.clamp(1, 500);
-        let role = match query
-            .role
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
+        list_users_in(&mut c, query, cursor, limit).await
+    }
+
+    /// A page of users as the users list shows it, read in one transaction: the page, the
+    /// account's roles, and the departments (id, name, by name) of the listed users.
+    pub async fn list_users_view(
+        &self,
+        ctx: &Ctx,
+        query: &UserQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<UserListView> {
+        let mut c = self.begin_read(ctx).await?;
+        let page = list_users_in(&mut c, query, cursor, limit).await?;
+        let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
+        let ids: Vec<UserId> = page.items.iter().map(|u| u.id).collect();
+        let mut departments: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
+        for (u, d, name) in
+            departments::list_departments_of_users(&mut c.tx, c.account.id, &ids).await?
         {
-            Some(r) => Some(
-                resolve_role(&mut c.tx, c.account.id, &RoleRef::parse(r))
-                    .await?
-                    .id,
-            ),
-            None => None,
-        };
-        let filter = UserFilter {
-            text: query.text.clone(),
-            role,
-            status: query.status,
-            department: query.department,
-            panel_access: query.panel_access,
-            tag: query.tag.clone(),
-            within: None,
-        };
-        let after = cursor.map(decode_cursor).transpose()?;
-        let mut items =
-            store::list_users_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1)
-                .await?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next_cursor = if more {
-            items.last().map(encode_cursor)
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+            departments.entry(u).or_default().push((d, name));
+        }
+        Ok(UserListView {
+            page,
+            roles,
+            departments,
+        })
     }
 
     /// Edits a user with merge semantics (R1, R4, R5, R6, R7, R11, R13). `if_version`
@@ -919,4 +921,48 @@ impl Switchboard {
         c.commit().await?;
         Ok(u)
     }
+}
+
+/// [`Switchboard::list_users`] inside the caller's read.
+async fn list_users_in(
+    c: &mut Change,
+    query: &UserQuery,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Page<User>> {
+    c.who.require(c.who.perms.view_users, "view users")?;
+    let limit = limit.clamp(1, 500);
+    let role = match query
+        .role
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        Some(r) => Some(
+            resolve_role(&mut c.tx, c.account.id, &RoleRef::parse(r))
+                .await?
+                .id,
+        ),
+        None => None,
+    };
+    let filter = UserFilter {
+        text: query.text.clone(),
+        role,
+        status: query.status,
+        department: query.department,
+        panel_access: query.panel_access,
+        tag: query.tag.clone(),
+        within: None,
+    };
+    let after = cursor.map(decode_cursor).transpose()?;
+    let mut items =
+        store::list_users_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1).await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(encode_cursor)
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
 }

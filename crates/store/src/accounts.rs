@@ -102,11 +102,12 @@ pub async fn set_account_owner(tx: &mut Tx, account: AccountId, owner: UserId) -
     Ok(())
 }
 
-/// Updates plan, seats, extension range, default time zone and SSO settings.
+/// Updates plan, seats, extension range, default time zone and SSO settings. The range may
+/// have moved, so the free-extension search forgets where it had got to.
 pub async fn update_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
     let sql = "UPDATE accounts SET name = $1, plan = $2, seat_limit = $3, extension_min = $4, \
                extension_max = $5, default_time_zone = $6, sso_enabled = $7, \
-               sso_managed_fields = $8 WHERE id = $9";
+               sso_managed_fields = $8, extension_floor = 0 WHERE id = $9";
     on!(tx, |c| sqlx::query(sql)
         .bind(a.name.as_str())
         .bind(a.plan.key())
@@ -139,7 +140,7 @@ pub async fn find_account(tx: &mut Tx, id: AccountId) -> StoreResult<Option<Acco
 /// On SQLite the transaction already holds the database write lock (`BEGIN IMMEDIATE`).
 pub async fn lock_account(tx: &mut Tx, id: AccountId) -> StoreResult<Option<Account>> {
     let sql = match tx {
-        Tx::Sqlite(_) => format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"),
+        Tx::Sqlite(..) => format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"),
         Tx::Postgres(_) => format!("SELECT {COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE"),
     };
     let row: Option<AccountRow> = on!(tx, |c| sqlx::query_as(&sql)
@@ -160,13 +161,15 @@ pub async fn list_account_ids(tx: &mut Tx) -> StoreResult<Vec<AccountId>> {
 }
 
 /// Users and seats in use (R11): users not deactivated, and those of them with Panel Access.
+/// The database keeps both counts on the account row as users change (migration 0007), so
+/// this is one row read however many users the account has.
 pub async fn count_usage(tx: &mut Tx, account: AccountId) -> StoreResult<Usage> {
-    let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN panel_access THEN 1 ELSE 0 END), 0) \
-               FROM users WHERE account_id = $1 AND status <> 'inactive'";
+    let sql = "SELECT users_in_use, seats_in_use FROM accounts WHERE id = $1";
     let (users, seats): (i64, i64) = on!(tx, |c| sqlx::query_as(sql)
         .bind(account.to_string())
-        .fetch_one(c)
-        .await)?;
+        .fetch_optional(c)
+        .await)?
+    .unwrap_or((0, 0));
     Ok(Usage {
         users: u32::try_from(users).unwrap_or(u32::MAX),
         seats: u32::try_from(seats).unwrap_or(u32::MAX),

@@ -132,17 +132,20 @@ pub async fn list_member_last_answered(
     account: AccountId,
     department: switchboard_domain::DepartmentId,
 ) -> StoreResult<Vec<(switchboard_domain::UserId, jiff::Timestamp)>> {
-    let rows: Vec<(String, i64)> = on!(tx, |c| sqlx::query_as(
-        "SELECT m.user_id, MAX(r.ended_at) FROM department_members m \
-         JOIN call_records r ON r.account_id = m.account_id AND r.user_id = m.user_id \
-         WHERE m.account_id = $1 AND m.department_id = $2 AND r.outcome = 'answered' \
-         GROUP BY m.user_id"
+    // Driven from the members, one index probe each (call_records_user_answered_idx), so the
+    // cost follows the department's size, not the account's call history.
+    let rows: Vec<(String, Option<i64>)> = on!(tx, |c| sqlx::query_as(
+        "SELECT m.user_id, (SELECT MAX(r.ended_at) FROM call_records r \
+         WHERE r.account_id = m.account_id AND r.user_id = m.user_id \
+         AND r.outcome = 'answered') FROM department_members m \
+         WHERE m.account_id = $1 AND m.department_id = $2"
     )
     .bind(account.to_string())
     .bind(department.to_string())
     .fetch_all(c)
     .await)?;
     rows.into_iter()
+        .filter_map(|(u, t)| t.map(|t| (u, t)))
         .map(|(u, t)| Ok((parse_id(&u)?, crate::db::from_micros(t)?)))
         .collect()
 }

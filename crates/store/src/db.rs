@@ -20,16 +20,22 @@ pub enum Backend {
 /// A connection pool on one of the two databases.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// SQLite.
-    Sqlite(SqlitePool),
+    /// SQLite, with the queue writers wait in (see [`Db::write`]).
+    Sqlite(SqlitePool, WriteQueue),
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
+/// The queue SQLite writers of one process wait in, first come first served.
+pub type WriteQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 /// An open transaction on one of the two databases.
 pub enum Tx {
-    /// SQLite.
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite; a writing transaction holds its place at the head of the write queue.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -186,7 +192,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(60))
                     .connect_with(opts)
                     .await?;
-                Ok(Self::Sqlite(pool))
+                Ok(Self::Sqlite(pool, WriteQueue::default()))
             }
         }
     }
@@ -194,7 +200,7 @@ impl Db {
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
@@ -202,7 +208,7 @@ impl Db {
     /// Applies pending migrations.
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
-            Self::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+            Self::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await,
             Self::Postgres(p) => POSTGRES_MIGRATOR.run(p).await,
         };
         result.map_err(|e| StoreError::Other(sqlx::Error::Migrate(Box::new(e))))
@@ -211,7 +217,7 @@ impl Db {
     /// A transaction for reading.
     pub async fn read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Self::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Self::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -219,9 +225,15 @@ impl Db {
     /// A transaction for writing. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`), so read-then-write rules cannot interleave; on PostgreSQL the
     /// service additionally locks the account row ([`crate::accounts::lock_account`]).
+    /// SQLite writers of this process first wait their turn in a fair queue: SQLite's own
+    /// busy handler sleeps in growing steps (up to 100 ms) and lets late writers overtake,
+    /// which under load turned a 3 ms write into a 300 ms one.
     pub async fn write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Sqlite(p, queue) => {
+                let turn = std::sync::Arc::clone(queue).lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Self::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -239,7 +251,7 @@ impl Db {
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(p) => p.close().await,
+            Self::Sqlite(p, _) => p.close().await,
             Self::Postgres(p) => p.close().await,
         }
     }
@@ -249,7 +261,7 @@ impl Tx {
     /// Commits.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(t) => t.commit().await?,
+            Self::Sqlite(t, _turn) => t.commit().await?,
             Self::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -258,7 +270,7 @@ impl Tx {
     /// Rolls back (also happens when dropped).
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(t) => t.rollback().await?,
+            Self::Sqlite(t, _turn) => t.rollback().await?,
             Self::Postgres(t) => t.rollback().await?,
         }
         Ok(())
@@ -294,7 +306,7 @@ pub(crate) use bind_args;
 macro_rules! on {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::db::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -341,4 +353,19 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> StoreResul
         _ => base,
     };
     Ok(format!("{without_db}/{name}"))
+}
+
+/// Drops a PostgreSQL database made by [`create_postgres_database`] (for tests and
+/// benchmarks), disconnecting anyone still on it.
+pub async fn drop_postgres_database(admin_url: &str, name: &str) -> StoreResult<()> {
+    use sqlx::Connection;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
+    }
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
 }

@@ -302,9 +302,13 @@ pub async fn list_departments_of_users(
     }
     let placeholders: Vec<String> = (0..users.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
-        "SELECT m.user_id, d.id, d.name FROM department_members m \
-         JOIN departments d ON d.account_id = m.account_id AND d.id = m.department_id \
-         WHERE m.account_id = $1 AND m.user_id IN ({}) ORDER BY m.user_id, LOWER(d.name), d.id",
+        // Driven from the memberships of these users, the name read per membership: a
+        // join here lets SQLite's planner read every department of the account first.
+        "SELECT x.user_id, x.department_id, x.name FROM (SELECT m.user_id, m.department_id, \
+         (SELECT d.name FROM departments d WHERE d.account_id = m.account_id \
+          AND d.id = m.department_id) AS name \
+         FROM department_members m WHERE m.account_id = $1 AND m.user_id IN ({})) x \
+         ORDER BY x.user_id, LOWER(x.name), x.department_id",
         placeholders.join(", ")
     );
     let rows: Vec<(String, String, String)> = on!(tx, |c| {

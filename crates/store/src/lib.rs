@@ -13,6 +13,7 @@ pub mod department_search;
 pub mod departments;
 pub mod invites;
 pub mod outbox;
+pub mod probe;
 pub mod resources;
 pub mod roles;
 pub mod schema;

@@ -150,7 +150,7 @@ pub async fn claim_due_mail(
     limit: u32,
 ) -> StoreResult<Vec<OutboxMail>> {
     let lock = match tx {
-        Tx::Sqlite(_) => "",
+        Tx::Sqlite(..) => "",
         Tx::Postgres(_) => "FOR UPDATE SKIP LOCKED",
     };
     let sql = format!(

@@ -18,7 +18,7 @@ pub struct TableShape {
 pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
     let mut out = Vec::new();
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             let tables: Vec<(String,)> = sqlx::query_as(
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
                  AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",

@@ -36,6 +36,11 @@ pub trait Field: Copy {
     fn column(self) -> &'static str;
     /// Whether the column may be empty.
     fn nullable(self) -> bool;
+    /// Whether the column is stored lower-cased, so a case-insensitive comparison needs no
+    /// `LOWER()` (and can use the column's index).
+    fn stored_lower(self) -> bool {
+        false
+    }
     /// The SQL test on the column as it applies to the searched row (a column of a related
     /// table is tested through `EXISTS`).
     fn scoped(self, test: String) -> String {
@@ -63,6 +68,10 @@ impl Field for UserField {
             self,
             Self::ExternalId | Self::Email | Self::Mobile | Self::AlternateMobile
         )
+    }
+
+    fn stored_lower(self) -> bool {
+        matches!(self, Self::Email)
     }
 }
 
@@ -226,7 +235,7 @@ impl Sql {
                     MatchOp::EndsWith => format!("%{}", like_escape(&v)),
                     _ => v,
                 };
-                let lhs = if *case_insensitive {
+                let lhs = if *case_insensitive && !field.stored_lower() {
                     format!("LOWER({col})")
                 } else {
                     col.to_owned()

@@ -356,40 +356,73 @@ pub async fn count_active_with_role(
     Ok(n)
 }
 
-/// The lowest free extension in `min..=max`, if any.
+/// Where the search for free extensions may start: every extension in `min..start` is
+/// taken (the account's `extension_floor`, kept by the database as extensions are freed).
+async fn free_extension_start(tx: &mut Tx, account: AccountId, min: u32) -> StoreResult<i64> {
+    let floor: Option<(i64,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT extension_floor FROM accounts WHERE id = $1"
+    )
+    .bind(account.to_string())
+    .fetch_optional(c)
+    .await)?;
+    Ok(floor.map_or(0, |(f,)| f).max(i64::from(min)))
+}
+
+/// Whether the extension is held by a user of the account.
+async fn extension_taken(tx: &mut Tx, account: AccountId, extension: i64) -> StoreResult<bool> {
+    let row: Option<(i64,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT extension FROM users WHERE account_id = $1 AND extension = $2"
+    )
+    .bind(account.to_string())
+    .bind(extension)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.is_some())
+}
+
+/// The lowest free extension in `min..=max`, if any. The search starts at the account's
+/// extension floor and moves the floor up to what it finds, so in a densely numbered
+/// account it does not walk every taken extension each time (call it in a write
+/// transaction).
 pub async fn next_free_extension(
     tx: &mut Tx,
     account: AccountId,
     min: u32,
     max: u32,
 ) -> StoreResult<Option<u32>> {
-    let (taken_min,): (i64,) = on!(tx, |c| sqlx::query_as(
-        "SELECT COUNT(*) FROM users WHERE account_id = $1 AND extension = $2"
+    let start = free_extension_start(tx, account, min).await?;
+    let found = if !extension_taken(tx, account, start).await? {
+        Some(start)
+    } else {
+        // The first taken extension whose successor is free: a gap right after it.
+        let sql = "SELECT u.extension + 1 FROM users u WHERE u.account_id = $1 \
+                   AND u.extension >= $2 AND u.extension < $3 AND NOT EXISTS \
+                   (SELECT 1 FROM users v WHERE v.account_id = u.account_id \
+                    AND v.extension = u.extension + 1) ORDER BY u.extension LIMIT 1";
+        let row: Option<(i64,)> = on!(tx, |c| sqlx::query_as(sql)
+            .bind(account.to_string())
+            .bind(start)
+            .bind(i64::from(max))
+            .fetch_optional(c)
+            .await)?;
+        row.map(|(n,)| n)
+    };
+    let Some(next) = found.filter(|n| *n <= i64::from(max)) else {
+        return Ok(None);
+    };
+    on!(tx, |c| sqlx::query(
+        "UPDATE accounts SET extension_floor = $1 WHERE id = $2 AND extension_floor < $1"
     )
+    .bind(next)
     .bind(account.to_string())
-    .bind(i64::from(min))
-    .fetch_one(c)
-    .await)?;
-    if taken_min == 0 {
-        return Ok(Some(min));
-    }
-    // The first taken extension whose successor is free: a gap right after it.
-    let sql = "SELECT MIN(u.extension) + 1 FROM users u WHERE u.account_id = $1 \
-               AND u.extension >= $2 AND u.extension < $3 AND NOT EXISTS \
-               (SELECT 1 FROM users v WHERE v.account_id = u.account_id \
-                AND v.extension = u.extension + 1)";
-    let (next,): (Option<i64>,) = on!(tx, |c| sqlx::query_as(sql)
-        .bind(account.to_string())
-        .bind(i64::from(min))
-        .bind(i64::from(max))
-        .fetch_one(c)
-        .await)?;
-    Ok(next
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| *n <= max))
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(u32::try_from(next).ok())
 }
 
-/// Up to `limit` free extensions in `min..=max`, lowest first.
+/// Up to `limit` free extensions in `min..=max`, lowest first. Taken extensions are read
+/// from the account's extension floor on, a chunk at a time, only as far as needed.
 pub async fn list_free_extensions(
     tx: &mut Tx,
     account: AccountId,
@@ -397,28 +430,41 @@ pub async fn list_free_extensions(
     max: u32,
     limit: usize,
 ) -> StoreResult<Vec<u32>> {
-    let taken: Vec<(i64,)> = on!(tx, |c| sqlx::query_as(
-        "SELECT extension FROM users WHERE account_id = $1 AND extension BETWEEN $2 AND $3 \
-         ORDER BY extension"
-    )
-    .bind(account.to_string())
-    .bind(i64::from(min))
-    .bind(i64::from(max))
-    .fetch_all(c)
-    .await)?;
+    const CHUNK: i64 = 1000;
+    let max = i64::from(max);
     let mut out = Vec::new();
-    let mut taken = taken.into_iter().map(|(e,)| e).peekable();
-    let mut candidate = i64::from(min);
-    while candidate <= i64::from(max) && out.len() < limit {
-        while taken.peek().is_some_and(|t| *t < candidate) {
-            taken.next();
+    let mut candidate = free_extension_start(tx, account, min).await?;
+    while candidate <= max && out.len() < limit {
+        let taken: Vec<(i64,)> = on!(tx, |c| sqlx::query_as(
+            "SELECT extension FROM users WHERE account_id = $1 AND extension BETWEEN $2 AND $3 \
+             ORDER BY extension LIMIT $4"
+        )
+        .bind(account.to_string())
+        .bind(candidate)
+        .bind(max)
+        .bind(CHUNK)
+        .fetch_all(c)
+        .await)?;
+        let exhausted = i64::try_from(taken.len()).unwrap_or(CHUNK) < CHUNK;
+        // Free extensions lie between the taken ones; past the chunk's last one nothing is
+        // known yet unless the chunk was the end of the range.
+        let upto = match taken.last() {
+            Some((last,)) if !exhausted => *last,
+            _ => max + 1,
+        };
+        let mut taken = taken.into_iter().map(|(e,)| e).peekable();
+        while candidate < upto && out.len() < limit {
+            if taken.peek() == Some(&candidate) {
+                taken.next();
+            } else if let Ok(c) = u32::try_from(candidate) {
+                out.push(c);
+            }
+            candidate += 1;
         }
-        if taken.peek() == Some(&candidate) {
-            taken.next();
-        } else if let Ok(c) = u32::try_from(candidate) {
-            out.push(c);
+        if !exhausted {
+            // `upto` itself is taken: continue after it.
+            candidate = candidate.max(upto + 1);
         }
-        candidate += 1;
     }
     Ok(out)
 }
@@ -504,11 +550,15 @@ pub async fn list_users_page(
         let p = next(&mut args, Arg::Bool(pa));
         clauses.push(format!("u.panel_access = {p}"));
     }
+    // With a department, its members drive the query (CROSS JOIN keeps that order on
+    // SQLite) and are sorted by name: the cost follows the department, not the account.
+    let mut from = "users u";
     if let Some(dep) = filter.department {
         let p = next(&mut args, Arg::Text(dep.to_string()));
+        from = "department_members dm CROSS JOIN users u";
         clauses.push(format!(
-            "EXISTS (SELECT 1 FROM department_members m WHERE m.account_id = u.account_id \
-             AND m.user_id = u.id AND m.department_id = {p})"
+            "dm.account_id = $1 AND dm.department_id = {p} AND u.account_id = dm.account_id \
+             AND u.id = dm.user_id"
         ));
     }
     if let Some(tag) = filter.tag.as_deref() {
@@ -531,7 +581,9 @@ pub async fn list_users_page(
     if let Some(cursor) = after {
         let n = next(&mut args, Arg::Text(cursor.name.clone()));
         let i = next(&mut args, Arg::Text(cursor.id.clone()));
-        clauses.push(format!("(u.name > {n} OR (u.name = {n} AND u.id > {i}))"));
+        // The first condition alone bounds the index range (users_account_name_idx); an OR
+        // of the two would read the account's users from the start.
+        clauses.push(format!("u.name >= {n} AND (u.name > {n} OR u.id > {i})"));
     }
     let lim = next(&mut args, Arg::Int(i64::from(limit)));
     let cols = COLUMNS
@@ -540,7 +592,7 @@ pub async fn list_users_page(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {cols} FROM users u WHERE {} ORDER BY u.name, u.id LIMIT {lim}",
+        "SELECT {cols} FROM {from} WHERE {} ORDER BY u.name, u.id LIMIT {lim}",
         clauses.join(" AND ")
     );
     let rows: Vec<UserRow> = on!(tx, |c| {

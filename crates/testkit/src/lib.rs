@@ -190,7 +190,7 @@ impl TestApp {
 pub async fn tamper_audit_event(db: &Db, account: AccountId, seq: i64) {
     let sql = "UPDATE audit_events SET target_name = 'tampered' WHERE account_id = $1 AND seq = $2";
     let n = match db {
-        Db::Sqlite(p) => sqlx::query(sql)
+        Db::Sqlite(p, _) => sqlx::query(sql)
             .bind(account.to_string())
             .bind(seq)
             .execute(p)
@@ -213,7 +213,7 @@ pub async fn tamper_audit_event(db: &Db, account: AccountId, seq: i64) {
 pub async fn delete_audit_event(db: &Db, account: AccountId, seq: i64) {
     let sql = "DELETE FROM audit_events WHERE account_id = $1 AND seq = $2";
     let n = match db {
-        Db::Sqlite(p) => sqlx::query(sql)
+        Db::Sqlite(p, _) => sqlx::query(sql)
             .bind(account.to_string())
             .bind(seq)
             .execute(p)

@@ -8,6 +8,7 @@ mod editing;
 mod import;
 mod managing;
 mod permissions;
+mod usage;
 
 use switchboard_domain::{
     DepartmentId, DomainError, Fallback, FieldError, Name, NewUser, NewUserInput, RoleId,

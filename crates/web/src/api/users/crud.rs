@@ -126,14 +126,14 @@ pub async fn list_users(
         tag: nonblank(q.tag),
     };
     let cursor = nonblank(q.cursor);
-    let page = state
+    let view = state
         .sb
-        .list_users(&ctx, &query, cursor.as_deref(), limit)
+        .list_users_view(&ctx, &query, cursor.as_deref(), limit)
         .await?;
-    let lookups = Lookups::load(&state, &ctx).await?;
+    let lookups = Lookups::of_list(&view);
     Ok(Json(UserPage {
-        items: page.items.iter().map(|u| lookups.user(u)).collect(),
-        next_cursor: page.next_cursor,
+        items: view.page.items.iter().map(|u| lookups.user(u)).collect(),
+        next_cursor: view.page.next_cursor,
     }))
 }
 

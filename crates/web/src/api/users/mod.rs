@@ -53,15 +53,10 @@ fn etag_headers(version: i64) -> HeaderMap {
 
 /// The single-user answer: the user with role, departments, invite and pending email.
 async fn user_out(state: &AppState, ctx: &Ctx, id: UserId) -> ApiResult<UserOut> {
-    let user = state.sb.get_user(ctx, id).await?;
-    let lookups = Lookups::load(state, ctx).await?;
-    let mut out = lookups.user(&user);
-    out.invite = state
-        .sb
-        .invite_info(ctx, id)
-        .await?
-        .map(output::UserInvite::from);
-    out.pending_email = state.sb.pending_email(ctx, id).await?;
+    let profile = state.sb.user_profile(ctx, id).await?;
+    let mut out = Lookups::of_profile(&profile).user(&profile.user);
+    out.invite = profile.invite.map(output::UserInvite::from);
+    out.pending_email = profile.pending_email;
     Ok(out)
 }
 

@@ -4,12 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use switchboard_domain::{DepartmentId, E164, Email, RoleId, User, UserId};
-use switchboard_service::Ctx;
 use switchboard_service::invites::{InviteInfo, InviteState};
 use utoipa::ToSchema;
 
-use crate::AppState;
-use crate::error::{ApiResult, ProblemBlocker};
+use crate::error::ProblemBlocker;
 
 /// A user's life-cycle status.
 #[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
@@ -324,28 +322,28 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    /// Reads the account's roles and departments.
-    pub async fn load(state: &AppState, ctx: &Ctx) -> ApiResult<Self> {
-        let roles = state
-            .sb
-            .list_roles(ctx)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name.to_string()))
-            .collect();
-        let mut departments: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
-        for d in state.sb.list_departments(ctx).await? {
-            for m in &d.members {
-                departments
-                    .entry(*m)
-                    .or_default()
-                    .push((d.id, d.name.to_string()));
-            }
-        }
+    /// The lookups of a page of the users list (already read with it).
+    pub fn of_list(view: &switchboard_service::users::UserListView) -> Self {
+        let mut departments = view.departments.clone();
         for deps in departments.values_mut() {
             deps.sort_by_key(|d| d.1.to_lowercase());
         }
-        Ok(Self { roles, departments })
+        Self {
+            roles: view
+                .roles
+                .iter()
+                .map(|r| (r.id, r.name.to_string()))
+                .collect(),
+            departments,
+        }
+    }
+
+    /// The lookups of one user's profile (already read with it).
+    pub fn of_profile(p: &switchboard_service::invites::UserProfile) -> Self {
+        Self {
+            roles: HashMap::from([(p.user.role_id, p.role_name.clone())]),
+            departments: HashMap::from([(p.user.id, p.departments.clone())]),
+        }
     }
 
     /// The wire form of `u`.

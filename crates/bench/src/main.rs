@@ -1,0 +1,365 @@
+//! `switchboard-bench`: seeds accounts of N users on SQLite and/or PostgreSQL, starts the
+//! real `switchboard serve` on each, drives it over loopback with bounded concurrent load,
+//! runs the SCIM workloads against the reference peer too, measures the machine's ceilings,
+//! and prints a Markdown report (medians of several runs).
+
+mod load;
+mod process;
+mod report;
+mod seed;
+mod workloads;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use switchboard_store::Db;
+
+use crate::process::Server;
+use crate::report::{Figures, Report, Setup};
+use crate::workloads::{Target, Workload};
+
+/// Measures Switchboard at 10k, 100k or 1M users, side by side with a reference SCIM peer.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard-bench")]
+struct Args {
+    /// Account sizes to seed (users), comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    users: Vec<usize>,
+    /// Databases to measure: sqlite, postgres (comma separated).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite")]
+    backend: Vec<String>,
+    /// Administrative PostgreSQL URL; a fresh database is created per size.
+    #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
+    postgres_url: Option<String>,
+    /// The reference peer's executable (`scim2-server` from PyPI); skipped when absent.
+    #[arg(long)]
+    peer: Option<PathBuf>,
+    /// Most users to add to the peer (it keeps everything in memory and adds users one
+    /// request at a time).
+    #[arg(long, default_value_t = 10_000)]
+    peer_users: usize,
+    /// Repetitions of every workload; the report shows medians.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Requests per read workload per run.
+    #[arg(long, default_value_t = 2000)]
+    requests: usize,
+    /// Requests per create workload per run.
+    #[arg(long, default_value_t = 1000)]
+    creates: usize,
+    /// Requests in flight at once (this many client workers, each waiting for its answer
+    /// before sending the next).
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Longest a workload may run, in seconds (it stops early, and says how many it did).
+    #[arg(long, default_value_t = 60)]
+    time_limit: u64,
+    /// The `switchboard` binary (default: next to this one).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Where databases and logs go (removed after each size unless --keep).
+    #[arg(long, default_value = "./bench-data")]
+    work_dir: PathBuf,
+    /// Keep the seeded databases.
+    #[arg(long)]
+    keep: bool,
+    /// Only these workloads (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Workload>,
+    /// Also write the figures as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("switchboard-bench: some requests failed (see the report)");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("switchboard-bench: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<bool> {
+    for b in &args.backend {
+        if b != "sqlite" && b != "postgres" {
+            bail!("--backend {b:?}: choose sqlite or postgres");
+        }
+        if b == "postgres" && args.postgres_url.is_none() {
+            bail!("--backend postgres needs --postgres-url (an administrative URL)");
+        }
+    }
+    if args.users.iter().any(|n| *n < seed::RING_DEPARTMENT_SIZE) {
+        bail!(
+            "--users: each size must be at least {}",
+            seed::RING_DEPARTMENT_SIZE
+        );
+    }
+    let server_bin = match &args.server_bin {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("no directory for this executable")?
+            .join("switchboard"),
+    };
+    if !server_bin.exists() {
+        bail!(
+            "{} not found: build it (cargo build --release -p switchboard) or pass --server-bin",
+            server_bin.display()
+        );
+    }
+    std::fs::create_dir_all(&args.work_dir)
+        .with_context(|| format!("cannot create {}", args.work_dir.display()))?;
+    let work = std::fs::canonicalize(&args.work_dir)?;
+    let mut report = Report::new(&args_line(), args.runs, args.concurrency);
+
+    eprintln!(
+        "measuring SQLite's durable commit rate in {}",
+        work.display()
+    );
+    let probe = work.join("commit-probe.db");
+    let commits = 2000;
+    let took = switchboard_store::probe::sqlite_commit_probe(&probe, commits).await?;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", probe.display()));
+    }
+    report.commit_rate = f64::from(commits) / took.as_secs_f64();
+
+    let limit = Duration::from_secs(args.time_limit);
+    let tag = format!("{}", jiff::Timestamp::now().as_second());
+    for &n in &args.users {
+        for backend in &args.backend {
+            let (url, db_name) = database_for(&args, backend, n, &work, &tag).await?;
+            eprintln!("seeding {n} users on {backend}");
+            let db = open(&url).await?;
+            let seeded = seed::seed(db.clone(), n).await?;
+            db.close().await;
+            eprintln!("  seeded in {:.1} s", seeded.took.as_secs_f64());
+            let server = Server::switchboard(&server_bin, &url, &work).await?;
+            let client = client(args.concurrency)?;
+            let mut target = Target {
+                client,
+                base: server.base.clone(),
+                scim: format!("{}/scim/v2", server.base),
+                scim_token: seeded.scim_token.clone(),
+                api_token: seeded.api_token.clone(),
+                sample: seeded
+                    .sample
+                    .iter()
+                    .map(|(id, e)| (id.to_string(), e.clone()))
+                    .collect(),
+                departments: seeded.departments.iter().map(|d| d.to_string()).collect(),
+                ring_department: seeded.ring_department.to_string(),
+                deep_cursor: String::new(),
+            };
+            target.deep_cursor = workloads::deep_cursor(&target).await?;
+            workloads::check_answers(&target, false).await?;
+            let target = Arc::new(target);
+            let setup = Setup {
+                system: backend.clone(),
+                users: n,
+            };
+            for r in 0..args.runs {
+                for w in Workload::SWITCHBOARD {
+                    if !args.only.is_empty() && !args.only.contains(&w) {
+                        continue;
+                    }
+                    let total = if w.writes() {
+                        args.creates
+                    } else {
+                        args.requests
+                    };
+                    let run_tag = format!("{tag}-{backend}-{n}-{r}");
+                    let s =
+                        workloads::run(&target, w, args.concurrency, total, limit, &run_tag).await;
+                    eprintln!(
+                        "  {backend} {n} run {}: {:<40} p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s{}",
+                        r + 1,
+                        w.label(),
+                        s.quantile_ms(0.5),
+                        s.quantile_ms(0.99),
+                        s.throughput(),
+                        if s.errors > 0 {
+                            format!("  {} ERRORS", s.errors)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    report.add(&setup, w, Figures::of(&s));
+                }
+            }
+            report.add_server(&setup, seeded.took, server.peak_memory_mib());
+            server.stop();
+            drop_database(&args, backend, &url, db_name.as_deref()).await;
+        }
+        if let Some(peer_bin) = &args.peer {
+            peer_runs(&args, peer_bin, n, &work, &tag, limit, &mut report).await?;
+        }
+    }
+    println!("{}", report.markdown());
+    if let Some(path) = &args.json {
+        std::fs::write(path, report.json())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(report.errors() == 0)
+}
+
+/// The same SCIM workloads against the reference peer, seeded with up to `--peer-users`.
+async fn peer_runs(
+    args: &Args,
+    peer_bin: &std::path::Path,
+    n: usize,
+    work: &std::path::Path,
+    tag: &str,
+    limit: Duration,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let users = n.min(args.peer_users);
+    let token = format!("peer-{tag}");
+    let server = Server::peer(peer_bin, &token, work).await?;
+    let mut target = Target {
+        client: client(args.concurrency)?,
+        base: server.base.clone(),
+        scim: server.base.clone(),
+        scim_token: token,
+        api_token: String::new(),
+        sample: Vec::new(),
+        departments: Vec::new(),
+        ring_department: String::new(),
+        deep_cursor: String::new(),
+    };
+    eprintln!("seeding the peer with {users} users over SCIM");
+    let started = Instant::now();
+    let (seeding, sample) = workloads::seed_peer(&target, users, args.concurrency).await?;
+    target.sample = sample;
+    workloads::check_answers(&target, true).await?;
+    let target = Arc::new(target);
+    let setup = Setup {
+        system: "peer".to_owned(),
+        users: n,
+    };
+    report.peer_seeded(n, users, Figures::of(&seeding));
+    for r in 0..args.runs {
+        for w in Workload::PEER {
+            if !args.only.is_empty() && !args.only.contains(&w) {
+                continue;
+            }
+            let total = if w.writes() {
+                args.creates
+            } else {
+                args.requests
+            };
+            let s = workloads::run(
+                &target,
+                w,
+                args.concurrency,
+                total,
+                limit,
+                &format!("{tag}-peer-{n}-{r}"),
+            )
+            .await;
+            eprintln!(
+                "  peer ({users} users) run {}: {:<40} p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s",
+                r + 1,
+                w.label(),
+                s.quantile_ms(0.5),
+                s.quantile_ms(0.99),
+                s.throughput()
+            );
+            report.add(&setup, w, Figures::of(&s));
+        }
+    }
+    report.add_server(&setup, started.elapsed(), server.peak_memory_mib());
+    server.stop();
+    Ok(())
+}
+
+fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(120))
+        .build()?)
+}
+
+async fn open(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open {url}: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate {url}: {e}"))?;
+    Ok(db)
+}
+
+/// A fresh database for one size: a new SQLite file, or a new PostgreSQL database.
+async fn database_for(
+    args: &Args,
+    backend: &str,
+    n: usize,
+    work: &std::path::Path,
+    tag: &str,
+) -> anyhow::Result<(String, Option<String>)> {
+    if backend == "sqlite" {
+        let path = work.join(format!("bench-{n}.db"));
+        remove_sqlite(&path);
+        return Ok((format!("sqlite:{}", path.display()), None));
+    }
+    let admin = args.postgres_url.as_deref().unwrap_or_default();
+    let name = format!("bench_{n}_{tag}");
+    let url = switchboard_store::db::create_postgres_database(admin, &name)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create database {name}: {e}"))?;
+    Ok((url, Some(name)))
+}
+
+async fn drop_database(args: &Args, backend: &str, url: &str, name: Option<&str>) {
+    if args.keep {
+        eprintln!("  kept the database at {url}");
+        return;
+    }
+    if backend == "sqlite" {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            remove_sqlite(std::path::Path::new(path));
+        }
+    } else if let (Some(admin), Some(name)) = (args.postgres_url.as_deref(), name)
+        && let Err(e) = switchboard_store::db::drop_postgres_database(admin, name).await
+    {
+        eprintln!("  could not drop database {name}: {e}");
+    }
+}
+
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+fn args_line() -> String {
+    let mut words: Vec<String> = std::env::args().collect();
+    if let Some(first) = words.first_mut() {
+        *first = "switchboard-bench".to_owned();
+    }
+    words
+        .into_iter()
+        .map(|w| {
+            if w.contains("://") {
+                "<postgres-url>".to_owned()
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
