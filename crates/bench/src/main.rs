@@ -136,7 +136,6 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     report.commit_rate = f64::from(commits) / took.as_secs_f64();
 
-    let limit = Duration::from_secs(args.time_limit);
     let tag = format!("{}", jiff::Timestamp::now().as_second());
     for &n in &args.users {
         for backend in &args.backend {
@@ -170,41 +169,21 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                 system: backend.clone(),
                 users: n,
             };
-            for r in 0..args.runs {
-                for w in Workload::SWITCHBOARD {
-                    if !args.only.is_empty() && !args.only.contains(&w) {
-                        continue;
-                    }
-                    let total = if w.writes() {
-                        args.creates
-                    } else {
-                        args.requests
-                    };
-                    let run_tag = format!("{tag}-{backend}-{n}-{r}");
-                    let s =
-                        workloads::run(&target, w, args.concurrency, total, limit, &run_tag).await;
-                    eprintln!(
-                        "  {backend} {n} run {}: {:<40} p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s{}",
-                        r + 1,
-                        w.label(),
-                        s.quantile_ms(0.5),
-                        s.quantile_ms(0.99),
-                        s.throughput(),
-                        if s.errors > 0 {
-                            format!("  {} ERRORS", s.errors)
-                        } else {
-                            String::new()
-                        }
-                    );
-                    report.add(&setup, w, Figures::of(&s));
-                }
-            }
+            measure(
+                &args,
+                &target,
+                &Workload::SWITCHBOARD,
+                &setup,
+                &format!("{tag}-{backend}-{n}"),
+                &mut report,
+            )
+            .await;
             report.add_server(&setup, seeded.took, server.peak_memory_mib());
             server.stop();
             drop_database(&args, backend, &url, db_name.as_deref()).await;
         }
         if let Some(peer_bin) = &args.peer {
-            peer_runs(&args, peer_bin, n, &work, &tag, limit, &mut report).await?;
+            peer_runs(&args, peer_bin, n, &work, &tag, &mut report).await?;
         }
     }
     println!("{}", report.markdown());
@@ -222,7 +201,6 @@ async fn peer_runs(
     n: usize,
     work: &std::path::Path,
     tag: &str,
-    limit: Duration,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let users = n.min(args.peer_users);
@@ -250,8 +228,33 @@ async fn peer_runs(
         users: n,
     };
     report.peer_seeded(n, users, Figures::of(&seeding));
+    measure(
+        args,
+        &target,
+        &Workload::PEER,
+        &setup,
+        &format!("{tag}-peer-{n}"),
+        report,
+    )
+    .await;
+    report.add_server(&setup, started.elapsed(), server.peak_memory_mib());
+    server.stop();
+    Ok(())
+}
+
+/// Runs `workloads` `--runs` times on `target`, printing each run and adding it to the
+/// report. `tag` keeps created users unique across runs.
+async fn measure(
+    args: &Args,
+    target: &Arc<Target>,
+    workloads: &[Workload],
+    setup: &Setup,
+    tag: &str,
+    report: &mut Report,
+) {
+    let limit = Duration::from_secs(args.time_limit);
     for r in 0..args.runs {
-        for w in Workload::PEER {
+        for &w in workloads {
             if !args.only.is_empty() && !args.only.contains(&w) {
                 continue;
             }
@@ -261,28 +264,32 @@ async fn peer_runs(
                 args.requests
             };
             let s = workloads::run(
-                &target,
+                target,
                 w,
                 args.concurrency,
                 total,
                 limit,
-                &format!("{tag}-peer-{n}-{r}"),
+                &format!("{tag}-{r}"),
             )
             .await;
             eprintln!(
-                "  peer ({users} users) run {}: {:<40} p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s",
+                "  {} {} run {}: {:<40} p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s{}",
+                setup.system,
+                setup.users,
                 r + 1,
                 w.label(),
                 s.quantile_ms(0.5),
                 s.quantile_ms(0.99),
-                s.throughput()
+                s.throughput(),
+                if s.errors > 0 {
+                    format!("  {} ERRORS", s.errors)
+                } else {
+                    String::new()
+                }
             );
-            report.add(&setup, w, Figures::of(&s));
+            report.add(setup, w, Figures::of(&s));
         }
     }
-    report.add_server(&setup, started.elapsed(), server.peak_memory_mib());
-    server.stop();
-    Ok(())
 }
 
 fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
