@@ -12,7 +12,7 @@ mod workloads;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -218,7 +218,6 @@ async fn peer_runs(
         deep_cursor: String::new(),
     };
     eprintln!("seeding the peer with {users} users over SCIM");
-    let started = Instant::now();
     let (seeding, sample) = workloads::seed_peer(&target, users, args.concurrency).await?;
     target.sample = sample;
     workloads::check_answers(&target, true).await?;
@@ -237,7 +236,7 @@ async fn peer_runs(
         report,
     )
     .await;
-    report.add_server(&setup, started.elapsed(), server.peak_memory_mib());
+    report.add_server(&setup, seeding.elapsed, server.peak_memory_mib());
     server.stop();
     Ok(())
 }

@@ -8,10 +8,11 @@ use switchboard_domain::{
     User, UserId, UserStatus,
 };
 use switchboard_store::invites::LinkRecord;
-use switchboard_store::{accounts, departments, invites as store, users as user_store};
+use switchboard_store::{accounts, invites as store, users as user_store};
 
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{hash_password, new_token, token_hash};
+use crate::users::departments_of_users;
 use crate::{Change, Ctx, Principal, Switchboard, Target};
 
 /// Where an invite stands, as shown to admins.
@@ -193,12 +194,7 @@ impl Switchboard {
         user_store::find_user(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("user"))?;
-        let latest = store::find_latest_invite(&mut c.tx, c.account.id, id).await?;
-        Ok(latest.map(|i| InviteInfo {
-            created_at: i.created_at,
-            expires_at: i.expires_at,
-            state: InviteState::of(&i, c.now, true),
-        }))
+        latest_invite(&mut c, id).await
     }
 
     /// Uses an invite link: sets the password and activates the user. Works once.
@@ -324,24 +320,13 @@ impl Switchboard {
             .await?
             .map(|r| r.name.to_string())
             .unwrap_or_default();
-        let mut departments: Vec<(DepartmentId, String)> =
-            departments::list_departments_of_users(&mut c.tx, c.account.id, &[id])
-                .await?
-                .into_iter()
-                .map(|(_, d, name)| (d, name))
-                .collect();
+        let mut departments = departments_of_users(&mut c.tx, c.account.id, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         departments.sort_by_key(|d| d.1.to_lowercase());
-        let invite = store::find_latest_invite(&mut c.tx, c.account.id, id)
-            .await?
-            .map(|i| InviteInfo {
-                created_at: i.created_at,
-                expires_at: i.expires_at,
-                state: InviteState::of(&i, c.now, true),
-            });
-        let pending_email = store::find_pending_email_change(&mut c.tx, c.account.id, id)
-            .await?
-            .filter(|p| p.expires_at > c.now)
-            .and_then(|p| p.new_email);
+        let invite = latest_invite(&mut c, id).await?;
+        let pending_email = pending_email(&mut c, id).await?;
         Ok(UserProfile {
             user,
             role_name,
@@ -354,8 +339,7 @@ impl Switchboard {
     /// The user's pending (unverified) new email, if any.
     pub async fn pending_email(&self, ctx: &Ctx, id: UserId) -> Result<Option<String>> {
         let mut c = self.begin_read(ctx).await?;
-        let p = store::find_pending_email_change(&mut c.tx, c.account.id, id).await?;
-        Ok(p.filter(|p| p.expires_at > c.now).and_then(|p| p.new_email))
+        pending_email(&mut c, id).await
     }
 
     /// Uses an email verification link: the new address takes effect.
@@ -410,4 +394,20 @@ impl Switchboard {
         c.commit().await?;
         Ok(ids)
     }
+}
+
+/// The user's latest invite with its state, inside the caller's read.
+async fn latest_invite(c: &mut Change, id: UserId) -> Result<Option<InviteInfo>> {
+    let latest = store::find_latest_invite(&mut c.tx, c.account.id, id).await?;
+    Ok(latest.map(|i| InviteInfo {
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+        state: InviteState::of(&i, c.now, true),
+    }))
+}
+
+/// The user's new email waiting for verification and not expired, inside the caller's read.
+async fn pending_email(c: &mut Change, id: UserId) -> Result<Option<String>> {
+    let p = store::find_pending_email_change(&mut c.tx, c.account.id, id).await?;
+    Ok(p.filter(|p| p.expires_at > c.now).and_then(|p| p.new_email))
 }

@@ -454,15 +454,7 @@ impl Switchboard {
         let only_self = matches!(users, [one] if c.who.is_self(*one));
         c.who
             .require(c.who.perms.view_users || only_self, "view users")?;
-        let mut out: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
-        for chunk in users.chunks(500) {
-            for (u, d, name) in
-                departments::list_departments_of_users(&mut c.tx, c.account.id, chunk).await?
-            {
-                out.entry(u).or_default().push((d, name));
-            }
-        }
-        Ok(out)
+        departments_of_users(&mut c.tx, c.account.id, users).await
     }
 
     /// Lists users, filtered and ordered by name, one page at a time.
@@ -490,12 +482,7 @@ impl Switchboard {
         let page = list_users_in(&mut c, query, cursor, limit).await?;
         let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
         let ids: Vec<UserId> = page.items.iter().map(|u| u.id).collect();
-        let mut departments: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
-        for (u, d, name) in
-            departments::list_departments_of_users(&mut c.tx, c.account.id, &ids).await?
-        {
-            departments.entry(u).or_default().push((d, name));
-        }
+        let departments = departments_of_users(&mut c.tx, c.account.id, &ids).await?;
         Ok(UserListView {
             page,
             roles,
@@ -921,6 +908,22 @@ impl Switchboard {
         c.commit().await?;
         Ok(u)
     }
+}
+
+/// The departments (id, name) of each of `users`, in the store's order, 500 users a query;
+/// users in no department are absent from the map.
+pub(crate) async fn departments_of_users(
+    tx: &mut Tx,
+    account: AccountId,
+    users: &[UserId],
+) -> Result<HashMap<UserId, Vec<(DepartmentId, String)>>> {
+    let mut out: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
+    for chunk in users.chunks(500) {
+        for (u, d, name) in departments::list_departments_of_users(tx, account, chunk).await? {
+            out.entry(u).or_default().push((d, name));
+        }
+    }
+    Ok(out)
 }
 
 /// [`Switchboard::list_users`] inside the caller's read.

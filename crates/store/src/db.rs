@@ -335,13 +335,20 @@ pub fn parse_id<T: FromStr>(s: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
 }
 
+/// Database names are spliced into SQL, so only letters, digits and `_` are taken.
+fn check_database_name(name: &str) -> StoreResult<()> {
+    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!("bad database name {name:?}")))
+    }
+}
+
 /// Creates an empty PostgreSQL database through an administrative connection URL and
 /// returns the URL of the new database (for tests and first-time setup).
 pub async fn create_postgres_database(admin_url: &str, name: &str) -> StoreResult<String> {
     use sqlx::Connection;
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
-    }
+    check_database_name(name)?;
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
@@ -359,9 +366,7 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> StoreResul
 /// benchmarks), disconnecting anyone still on it.
 pub async fn drop_postgres_database(admin_url: &str, name: &str) -> StoreResult<()> {
     use sqlx::Connection;
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
-    }
+    check_database_name(name)?;
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut conn)
