@@ -33,7 +33,10 @@ impl Server {
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .env("SWITCHBOARD_DATABASE_URL", url)
-            .env("SWITCHBOARD_LOG", "warn");
+            .env(
+                "SWITCHBOARD_LOG",
+                std::env::var("SWITCHBOARD_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            );
         let server = Self::spawn(cmd, port, log)?;
         server.wait_ready("/readyz").await?;
         Ok(server)

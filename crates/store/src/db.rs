@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::group_commit::{GroupCommit, Turn};
 
 /// Which database a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,24 +22,46 @@ pub enum Backend {
 /// A connection pool on one of the two databases.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// SQLite, with the queue writers wait in (see [`Db::write`]).
-    Sqlite(SqlitePool, WriteQueue),
+    /// SQLite, with the group commit its writers share (see [`Db::write`]).
+    Sqlite(SqlitePool, GroupCommit),
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
-/// The queue SQLite writers of one process wait in, first come first served.
-pub type WriteQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
-
 /// An open transaction on one of the two databases.
 pub enum Tx {
-    /// SQLite; a writing transaction holds its place at the head of the write queue.
-    Sqlite(
-        Transaction<'static, Sqlite>,
-        Option<tokio::sync::OwnedMutexGuard<()>>,
-    ),
+    /// SQLite.
+    Sqlite(SqliteTx),
     /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// An SQLite transaction: a reader's own, or a writer's turn in a group commit.
+pub enum SqliteTx {
+    /// A reading transaction on a connection of its own.
+    Read(Transaction<'static, Sqlite>),
+    /// A writer's turn (a savepoint in the group's shared transaction).
+    Write(Turn),
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            Self::Read(t) => t,
+            Self::Write(t) => t,
+        }
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            Self::Read(t) => t,
+            Self::Write(t) => t,
+        }
+    }
 }
 
 /// Which uniqueness rule a write broke.
@@ -192,7 +216,8 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(60))
                     .connect_with(opts)
                     .await?;
-                Ok(Self::Sqlite(pool, WriteQueue::default()))
+                let group = GroupCommit::start(pool.clone());
+                Ok(Self::Sqlite(pool, group))
             }
         }
     }
@@ -217,23 +242,19 @@ impl Db {
     /// A transaction for reading.
     pub async fn read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
+            Self::Sqlite(p, _) => Tx::Sqlite(SqliteTx::Read(p.begin().await?)),
             Self::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
-    /// A transaction for writing. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so read-then-write rules cannot interleave; on PostgreSQL the
-    /// service additionally locks the account row ([`crate::accounts::lock_account`]).
-    /// SQLite writers of this process first wait their turn in a fair queue: SQLite's own
-    /// busy handler sleeps in growing steps (up to 100 ms) and lets late writers overtake,
-    /// which under load turned a 3 ms write into a 300 ms one.
+    /// A transaction for writing. On SQLite writers take turns, first come first served,
+    /// inside a shared transaction that holds the write lock (`BEGIN IMMEDIATE`), so
+    /// read-then-write rules cannot interleave, and commit in groups (see
+    /// [`crate::group_commit`]); on PostgreSQL the service additionally locks the account
+    /// row ([`crate::accounts::lock_account`]).
     pub async fn write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p, queue) => {
-                let turn = std::sync::Arc::clone(queue).lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
-            }
+            Self::Sqlite(_, group) => Tx::Sqlite(SqliteTx::Write(group.turn().await?)),
             Self::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -258,10 +279,11 @@ impl Db {
 }
 
 impl Tx {
-    /// Commits.
+    /// Commits; a write returns once it is durable.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(t, _turn) => t.commit().await?,
+            Self::Sqlite(SqliteTx::Read(t)) => t.commit().await?,
+            Self::Sqlite(SqliteTx::Write(t)) => t.commit().await?,
             Self::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -270,7 +292,8 @@ impl Tx {
     /// Rolls back (also happens when dropped).
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(t, _turn) => t.rollback().await?,
+            Self::Sqlite(SqliteTx::Read(t)) => t.rollback().await?,
+            Self::Sqlite(SqliteTx::Write(t)) => drop(t),
             Self::Postgres(t) => t.rollback().await?,
         }
         Ok(())
@@ -306,7 +329,7 @@ pub(crate) use bind_args;
 macro_rules! on {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t, _) => {
+            $crate::db::Tx::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }

@@ -11,12 +11,14 @@ pub mod auth;
 pub mod calls;
 pub mod department_search;
 pub mod departments;
+pub mod group_commit;
 pub mod invites;
 pub mod outbox;
 pub mod probe;
 pub mod resources;
 pub mod roles;
 pub mod schema;
+mod text_index;
 pub mod user_search;
 pub mod users;
 

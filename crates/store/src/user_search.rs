@@ -5,6 +5,7 @@
 use switchboard_domain::{AccountId, User};
 
 use crate::db::{Arg, StoreResult, Tx, bind_args, on};
+use crate::text_index;
 use crate::users::{COLUMNS, UserRow, rows_into_users};
 
 /// A searchable column of a user.
@@ -281,8 +282,16 @@ pub async fn search_users(
     let mut sql = Sql {
         args: vec![Arg::Text(account.to_string())],
     };
-    let clause = sql.cond(cond);
-    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE u.account_id = $1 AND {clause}");
+    let mut clause = sql.cond(cond);
+    let mut scope = "u.account_id = $1";
+    if matches!(tx, Tx::Sqlite(_))
+        && let Some(query) = text_index::query_for(cond)
+    {
+        let p = sql.bind(Arg::Text(query));
+        clause = format!("{} AND {clause}", text_index::candidates(&p, None));
+        scope = "+u.account_id = $1";
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {scope} AND {clause}");
     let (total,): (i64,) = on!(tx, |c| {
         bind_args!(sqlx::query_as::<_, (i64,)>(&count_sql), &sql.args)
             .fetch_one(c)
@@ -308,7 +317,7 @@ pub async fn search_users(
         .collect::<Vec<_>>()
         .join(", ");
     let page_sql = format!(
-        "SELECT {cols} FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
+        "SELECT {cols} FROM users u WHERE {scope} AND {clause} ORDER BY {order} \
          LIMIT {lim} OFFSET {off}"
     );
     let rows: Vec<UserRow> = on!(tx, |c| {

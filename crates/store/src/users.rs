@@ -8,6 +8,7 @@ use switchboard_domain::{
 use crate::db::{
     Arg, StoreError, StoreResult, Tx, bind_args, from_micros, on, parse_id, to_micros,
 };
+use crate::text_index;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -506,6 +507,10 @@ fn like_pattern(s: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Below this many trigram-index candidates (across the database) a text search starts
+/// from the index; above it, from the users in name order.
+const SELECTIVE_CANDIDATES: i64 = 1000;
+
 /// One page of users matching the filter, ordered by name then id.
 pub async fn list_users_page(
     tx: &mut Tx,
@@ -531,12 +536,32 @@ pub async fn list_users_page(
             "(LOWER(u.name) LIKE {p} ESCAPE '\\' OR u.email_key LIKE {p} ESCAPE '\\' \
              OR u.mobile LIKE {p} ESCAPE '\\'"
         );
-        if let Ok(ext) = text.parse::<i64>() {
-            let e = next(&mut args, Arg::Int(ext));
+        let ext = text
+            .parse::<i64>()
+            .ok()
+            .map(|x| next(&mut args, Arg::Int(x)));
+        if let Some(e) = &ext {
             clause.push_str(&format!(" OR u.extension = {e}"));
         }
         clause.push(')');
         clauses.push(clause);
+        // A term few users contain starts from the trigram index's candidates (plus the
+        // holder of an extension it names); a common one walks the users in name order,
+        // which finds a page of matches quickly. A department or a Manager's scope already
+        // bounds the walk.
+        if matches!(tx, Tx::Sqlite(_))
+            && filter.department.is_none()
+            && filter.within.is_none()
+            && let Some(query) = text_index::phrase(text)
+            && text_index::is_selective(tx, &query, SELECTIVE_CANDIDATES).await?
+        {
+            let q = next(&mut args, Arg::Text(query));
+            let holder = ext.as_ref().map(|e| {
+                format!("SELECT rowid FROM users WHERE account_id = $1 AND extension = {e}")
+            });
+            clauses[0] = "+u.account_id = $1".to_owned();
+            clauses.push(text_index::candidates(&q, holder.as_deref()));
+        }
     }
     if let Some(role) = filter.role {
         let p = next(&mut args, Arg::Text(role.to_string()));

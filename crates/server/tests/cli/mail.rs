@@ -46,13 +46,19 @@ fn python() -> Option<String> {
     }
 }
 
-/// A loopback port nobody listens on (the listener is dropped at once).
+/// A loopback port nobody listens on (the listener is dropped at once). It is picked below
+/// Linux's ephemeral range (32768 and up), so the test suite's own outgoing connections
+/// cannot take it in the seconds before the SMTP sink starts listening on it.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let start = std::process::id();
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = 20_000 + u16::try_from((start + n * 7919) % 12_000).unwrap();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn start_sink(python: &str, port: u16, dir: &Path) -> Sink {

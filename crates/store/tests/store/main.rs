@@ -4,3 +4,4 @@
 
 mod migrations;
 mod support;
+mod writes;

@@ -360,6 +360,22 @@ async fn scim_filters_run_in_the_database_and_malformed_ones_are_refused(s: Serv
             r#"displayName co "archer" and not (active eq false)"#,
             &["ann@acme.example.com"],
         ),
+        // Substrings of three characters or more are looked up in the trigram index
+        // (SQLite) or trigram indexes (PostgreSQL); shorter ones are tested row by row.
+        (
+            r#"userName co "ACME.EXAMPLE" and displayName co "arch""#,
+            &["ann@acme.example.com"],
+        ),
+        (
+            r#"userName sw "bob" or displayName ew "archer""#,
+            &[
+                "ann@acme.example.com",
+                "bob@acme.example.com",
+                "cy@other.example.org",
+            ],
+        ),
+        (r#"displayName co "ar\"ch""#, &[]),
+        (r#"userName co "%""#, &[]),
         (
             r#"meta.created gt "2000-01-01T00:00:00Z" and externalId pr and userName ne "ann@acme.example.com""#,
             &["bob@acme.example.com", "cy@other.example.org"],

@@ -307,6 +307,79 @@ async fn the_list_searches_filters_and_pages_with_a_cursor(s: Server) {
     assert_problem(&r, 422, "validation_failed", Some("colour"));
 }
 
+async fn text_search_finds_any_part_of_a_name_email_or_mobile_and_follows_edits(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let other = s.account("Other", Plan::Pro, 10).await;
+    let api = owner_api(&s, &acct).await;
+    let priya = user(
+        &s,
+        &acct,
+        json!({ "name": "Priya Sharma", "email": "priya.sharma@acme.example.com" }),
+    )
+    .await;
+    let rahul = user(
+        &s,
+        &acct,
+        json!({ "name": "Rahul Verma", "mobile": "+919876543211" }),
+    )
+    .await;
+    user(
+        &s,
+        &acct,
+        json!({ "name": "Sharmila Rao", "mobile": "+919876543212" }),
+    )
+    .await;
+    user(
+        &s,
+        &other,
+        json!({ "name": "Priya Sharma", "mobile": "+919876543211" }),
+    )
+    .await;
+    let names = |r: &crate::support::Reply| -> Vec<String> {
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let search = |q: &str| format!("/api/v1/users?q={q}");
+    assert_eq!(
+        names(&api.get(&search("HARM")).await),
+        ["Priya Sharma", "Sharmila Rao"]
+    );
+    assert_eq!(names(&api.get(&search("a.sh")).await), ["Priya Sharma"]);
+    assert_eq!(
+        names(&api.get(&search("ya%20sharma")).await),
+        ["Priya Sharma"]
+    );
+    assert_eq!(names(&api.get(&search("76543211")).await), ["Rahul Verma"]);
+    assert_eq!(names(&api.get(&search("%25")).await), Vec::<String>::new());
+    assert_eq!(
+        names(&api.get(&search("%22har")).await),
+        Vec::<String>::new()
+    );
+
+    let r = api
+        .patch(&at(priya), &json!({ "name": "Priya Kapoor" }))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // The old name is gone from the index; the email still holds "sharma".
+    assert_eq!(
+        names(&api.get(&search("ya%20sharma")).await),
+        Vec::<String>::new()
+    );
+    assert_eq!(names(&api.get(&search("sharma")).await), ["Priya Kapoor"]);
+    assert_eq!(names(&api.get(&search("kapoor")).await), ["Priya Kapoor"]);
+    let r = api.delete(&at(rahul)).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    assert_eq!(
+        names(&api.get(&search("76543211")).await),
+        Vec::<String>::new()
+    );
+}
+
 async fn editing_merges_fields_and_honours_if_match(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
     let api = owner_api(&s, &acct).await;
@@ -447,6 +520,7 @@ crate::on_both!(
     bad_input_is_refused_with_a_problem_naming_the_field,
     taken_values_are_conflicts_naming_the_holder,
     the_list_searches_filters_and_pages_with_a_cursor,
+    text_search_finds_any_part_of_a_name_email_or_mobile_and_follows_edits,
     editing_merges_fields_and_honours_if_match,
     free_extensions_are_listed_and_paged,
 );

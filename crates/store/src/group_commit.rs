@@ -1,0 +1,269 @@
+//! Group commit for SQLite. SQLite has one writer at a time and a durable commit costs an
+//! fsync, so one commit per use case caps writes at the disk's fsync rate. Instead, the
+//! writers of this process take turns, first come first served, on one connection inside
+//! one shared transaction: each turn runs in its own savepoint, which is released when the
+//! use case commits or rolled back when it fails or is dropped. The shared transaction
+//! commits — one fsync for the whole group — as soon as nobody else is waiting (or the group
+//! is full), and every writer of the group hears the outcome of that commit before its
+//! `commit()` returns, so nothing is acknowledged before it is on disk.
+//!
+//! A use case's reads see the earlier turns of its group (they ran before it, in order), and
+//! if the shared commit fails every turn of the group fails with it: no writer is ever told
+//! "done" for a change that is not durable.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::{StoreError, StoreResult};
+
+/// Most turns one shared transaction takes before it commits.
+const MAX_GROUP: usize = 256;
+/// Longest a shared transaction stays open while new turns keep arriving.
+const MAX_GROUP_AGE: Duration = Duration::from_millis(25);
+
+/// How the shared commit of a group went, told to every turn of it.
+type Durable = Result<(), Arc<sqlx::Error>>;
+
+/// A writer asking for its turn.
+type Request = oneshot::Sender<StoreResult<Turn>>;
+
+/// How a turn hands the connection back.
+enum Outcome {
+    /// The turn's savepoint was released; tell the sender when the group is durable.
+    Released(oneshot::Sender<Durable>),
+    /// The turn failed or was dropped; its savepoint must be rolled back.
+    Abandoned,
+}
+
+struct Returned {
+    conn: PoolConnection<Sqlite>,
+    outcome: Outcome,
+}
+
+/// The queue of one process's SQLite writers.
+#[derive(Clone, Debug)]
+pub struct GroupCommit {
+    requests: mpsc::UnboundedSender<Request>,
+}
+
+impl GroupCommit {
+    /// Starts the task that runs the groups on connections from `pool`.
+    pub fn start(pool: SqlitePool) -> Self {
+        let (requests, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run_groups(pool, rx));
+        Self { requests }
+    }
+
+    /// Waits for this writer's turn.
+    pub async fn turn(&self) -> StoreResult<Turn> {
+        let (tx, rx) = oneshot::channel();
+        self.requests
+            .send(tx)
+            .map_err(|_| closed("the database is closed"))?;
+        rx.await
+            .map_err(|_| closed("the database writer stopped"))?
+    }
+}
+
+fn closed(what: &str) -> StoreError {
+    StoreError::Other(sqlx::Error::Protocol(what.to_owned()))
+}
+
+/// One writer's turn on the shared connection, inside its own savepoint. Dropping it
+/// without [`Turn::commit`] rolls the savepoint back.
+pub struct Turn {
+    conn: Option<PoolConnection<Sqlite>>,
+    back: Option<oneshot::Sender<Returned>>,
+}
+
+impl std::fmt::Debug for Turn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Turn")
+    }
+}
+
+impl Turn {
+    fn hand_back(&mut self, outcome: Outcome) {
+        if let (Some(conn), Some(back)) = (self.conn.take(), self.back.take()) {
+            // If the group runner is gone the connection simply returns to the pool, and
+            // SQLite rolls back the open transaction when it is reused or closed.
+            let _ = back.send(Returned { conn, outcome });
+        }
+    }
+
+    /// Releases this turn's savepoint and waits until the group it belongs to is durable.
+    pub async fn commit(mut self) -> StoreResult<()> {
+        let released = match self.conn.as_mut() {
+            Some(c) => sqlx::query("RELEASE SAVEPOINT turn")
+                .execute(&mut **c)
+                .await
+                .map(drop),
+            None => return Err(closed("the turn has no connection")),
+        };
+        if let Err(e) = released {
+            self.hand_back(Outcome::Abandoned);
+            return Err(e.into());
+        }
+        let (tx, rx) = oneshot::channel();
+        self.hand_back(Outcome::Released(tx));
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(shared_error(&e)),
+            Err(_) => Err(closed("the database writer stopped before committing")),
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.hand_back(Outcome::Abandoned);
+    }
+}
+
+impl Deref for Turn {
+    type Target = SqliteConnection;
+
+    #[allow(clippy::expect_used)] // the connection is only taken by commit and drop
+    fn deref(&self) -> &SqliteConnection {
+        self.conn
+            .as_deref()
+            .expect("a live turn holds the connection")
+    }
+}
+
+impl DerefMut for Turn {
+    #[allow(clippy::expect_used)] // the connection is only taken by commit and drop
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("a live turn holds the connection")
+    }
+}
+
+/// The shared commit's error, as each turn of the group reports it.
+fn shared_error(e: &sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = e
+        && db
+            .code()
+            .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "517" | "262"))
+    {
+        return StoreError::Busy;
+    }
+    StoreError::Other(sqlx::Error::Protocol(format!(
+        "the shared commit failed: {e}"
+    )))
+}
+
+async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(&mut **conn).await.map(drop)
+}
+
+/// Runs groups until every handle to the queue is gone.
+async fn run_groups(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Request>) {
+    while let Some(first) = requests.recv().await {
+        let mut conn = match pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = first.send(Err(e.into()));
+                continue;
+            }
+        };
+        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE").await {
+            let _ = first.send(Err(e.into()));
+            continue;
+        }
+        run_group(conn, first, &mut requests).await;
+    }
+}
+
+/// One shared transaction: turns in order until nobody waits, then one commit.
+async fn run_group(
+    conn: PoolConnection<Sqlite>,
+    first: Request,
+    requests: &mut mpsc::UnboundedReceiver<Request>,
+) {
+    let started = Instant::now();
+    let mut conn = Some(conn);
+    let mut durable: Vec<oneshot::Sender<Durable>> = Vec::new();
+    let mut failure: Option<sqlx::Error> = None;
+    let mut next = Some(first);
+    while let Some(request) = next.take() {
+        let Some(mut c) = conn.take() else { break };
+        if let Err(e) = exec(&mut c, "SAVEPOINT turn").await {
+            let _ = request.send(Err(StoreError::from(sqlx::Error::Protocol(format!(
+                "cannot open a savepoint: {e}"
+            )))));
+            failure = Some(e);
+            conn = Some(c);
+            break;
+        }
+        let (back, returned) = oneshot::channel();
+        // A writer that stopped waiting drops the turn, which hands the connection back.
+        let _ = request.send(Ok(Turn {
+            conn: Some(c),
+            back: Some(back),
+        }));
+        let Ok(Returned {
+            conn: mut c,
+            outcome,
+        }) = returned.await
+        else {
+            // The connection was lost with the turn: nothing of this group can commit.
+            failure = Some(sqlx::Error::Protocol("a writer lost the connection".into()));
+            break;
+        };
+        match outcome {
+            Outcome::Released(done) => durable.push(done),
+            Outcome::Abandoned => {
+                let undone = match exec(&mut c, "ROLLBACK TO SAVEPOINT turn").await {
+                    Ok(()) => exec(&mut c, "RELEASE SAVEPOINT turn").await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = undone {
+                    failure = Some(e);
+                    conn = Some(c);
+                    break;
+                }
+            }
+        }
+        conn = Some(c);
+        if durable.len() >= MAX_GROUP || started.elapsed() >= MAX_GROUP_AGE {
+            break;
+        }
+        // Writers that are about to ask get a moment to join this group.
+        tokio::task::yield_now().await;
+        next = requests.try_recv().ok();
+    }
+    let result = match (conn.as_mut(), failure) {
+        (Some(c), None) => match exec(c, "COMMIT").await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = exec(c, "ROLLBACK").await;
+                Err(Arc::new(e))
+            }
+        },
+        (Some(c), Some(e)) => {
+            let _ = exec(c, "ROLLBACK").await;
+            Err(Arc::new(e))
+        }
+        (None, Some(e)) => Err(Arc::new(e)),
+        (None, None) => Err(Arc::new(sqlx::Error::Protocol(
+            "a writer lost the connection".into(),
+        ))),
+    };
+    if result.is_err()
+        && let Some(c) = conn.as_mut()
+    {
+        // Never hand the pool a connection whose transaction state is in doubt.
+        c.close_on_drop();
+    }
+    drop(conn);
+    for d in durable {
+        let _ = d.send(result.clone());
+    }
+}
