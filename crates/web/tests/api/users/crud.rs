@@ -198,6 +198,18 @@ async fn taken_values_are_conflicts_naming_the_holder(s: Server) {
     assert_problem(&r, 409, "duplicate_email", None);
 }
 
+/// The names on a users list answer, in order (the answer must be a 200).
+#[track_caller]
+fn names(r: &crate::support::Reply) -> Vec<String> {
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn the_list_searches_filters_and_pages_with_a_cursor(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 10).await;
     let api = owner_api(&s, &acct).await;
@@ -225,15 +237,6 @@ async fn the_list_searches_filters_and_pages_with_a_cursor(s: Server) {
         .await
         .unwrap();
     let sales = department(&s, &acct.owner_ctx, "Sales", vec![rahul, priya], vec![]).await;
-    let names = |r: &crate::support::Reply| -> Vec<String> {
-        assert_eq!(r.status, 200, "{:?}", r.body);
-        r.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let all = api.get("/api/v1/users").await;
     assert_eq!(
         names(&all),
@@ -335,15 +338,6 @@ async fn text_search_finds_any_part_of_a_name_email_or_mobile_and_follows_edits(
         json!({ "name": "Priya Sharma", "mobile": "+919876543211" }),
     )
     .await;
-    let names = |r: &crate::support::Reply| -> Vec<String> {
-        assert_eq!(r.status, 200, "{:?}", r.body);
-        r.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let search = |q: &str| format!("/api/v1/users?q={q}");
     assert_eq!(
         names(&api.get(&search("HARM")).await),
