@@ -137,6 +137,15 @@ fn unique_key(text: &str) -> UniqueKey {
     }
 }
 
+/// Whether a database error code means "busy, try again": SQLITE_BUSY (5), SQLITE_LOCKED
+/// (6) and their extended codes; PostgreSQL serialization failure, deadlock, lock timeout.
+pub(crate) fn is_busy_code(code: &str) -> bool {
+    matches!(
+        code,
+        "5" | "6" | "517" | "262" | "40001" | "40P01" | "55P03"
+    )
+}
+
 /// The one translation of database errors. PostgreSQL names the violated index; SQLite
 /// names the table and columns in its message — both carry the column names used above.
 fn translate(e: sqlx::Error) -> StoreError {
@@ -154,14 +163,7 @@ fn translate(e: sqlx::Error) -> StoreError {
             ErrorKind::CheckViolation => return StoreError::Check,
             _ => {}
         }
-        // SQLITE_BUSY (5), SQLITE_LOCKED (6); PostgreSQL serialization failure / deadlock /
-        // lock timeout.
-        if let Some(code) = db.code()
-            && matches!(
-                code.as_ref(),
-                "5" | "6" | "517" | "262" | "40001" | "40P01" | "55P03"
-            )
-        {
+        if db.code().is_some_and(|c| is_busy_code(&c)) {
             return StoreError::Busy;
         }
     }

@@ -19,7 +19,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{StoreError, StoreResult};
+use crate::db::{StoreError, StoreResult, is_busy_code};
 
 /// Most turns one shared transaction takes before it commits.
 const MAX_GROUP: usize = 256;
@@ -77,8 +77,8 @@ fn closed(what: &str) -> StoreError {
 /// One writer's turn on the shared connection, inside its own savepoint. Dropping it
 /// without [`Turn::commit`] rolls the savepoint back.
 pub struct Turn {
-    conn: Option<PoolConnection<Sqlite>>,
-    back: Option<oneshot::Sender<Returned>>,
+    /// The connection, and where to hand it back; taken only by commit and drop.
+    held: Option<(PoolConnection<Sqlite>, oneshot::Sender<Returned>)>,
 }
 
 impl std::fmt::Debug for Turn {
@@ -89,7 +89,7 @@ impl std::fmt::Debug for Turn {
 
 impl Turn {
     fn hand_back(&mut self, outcome: Outcome) {
-        if let (Some(conn), Some(back)) = (self.conn.take(), self.back.take()) {
+        if let Some((conn, back)) = self.held.take() {
             // If the group runner is gone the connection simply returns to the pool, and
             // SQLite rolls back the open transaction when it is reused or closed.
             let _ = back.send(Returned { conn, outcome });
@@ -98,11 +98,8 @@ impl Turn {
 
     /// Releases this turn's savepoint and waits until the group it belongs to is durable.
     pub async fn commit(mut self) -> StoreResult<()> {
-        let released = match self.conn.as_mut() {
-            Some(c) => sqlx::query("RELEASE SAVEPOINT turn")
-                .execute(&mut **c)
-                .await
-                .map(drop),
+        let released = match self.held.as_mut() {
+            Some((c, _)) => exec(c, "RELEASE SAVEPOINT turn").await,
             None => return Err(closed("the turn has no connection")),
         };
         if let Err(e) = released {
@@ -130,8 +127,9 @@ impl Deref for Turn {
 
     #[allow(clippy::expect_used)] // the connection is only taken by commit and drop
     fn deref(&self) -> &SqliteConnection {
-        self.conn
-            .as_deref()
+        self.held
+            .as_ref()
+            .map(|(c, _)| &**c)
             .expect("a live turn holds the connection")
     }
 }
@@ -139,8 +137,9 @@ impl Deref for Turn {
 impl DerefMut for Turn {
     #[allow(clippy::expect_used)] // the connection is only taken by commit and drop
     fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.conn
-            .as_deref_mut()
+        self.held
+            .as_mut()
+            .map(|(c, _)| &mut **c)
             .expect("a live turn holds the connection")
     }
 }
@@ -148,9 +147,7 @@ impl DerefMut for Turn {
 /// The shared commit's error, as each turn of the group reports it.
 fn shared_error(e: &sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = e
-        && db
-            .code()
-            .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "517" | "262"))
+        && db.code().is_some_and(|c| is_busy_code(&c))
     {
         return StoreError::Busy;
     }
@@ -205,8 +202,7 @@ async fn run_group(
         let (back, returned) = oneshot::channel();
         // A writer that stopped waiting drops the turn, which hands the connection back.
         let _ = request.send(Ok(Turn {
-            conn: Some(c),
-            back: Some(back),
+            held: Some((c, back)),
         }));
         let Ok(Returned {
             conn: mut c,
