@@ -1,11 +1,15 @@
-//! Who is acting, and what they may do. Permissions are read from the database on every
-//! use case, so role and permission changes apply on the actor's very next request (SPEC
-//! §1), and a deactivated user's credentials stop working at once (R10).
+//! Who is acting, and what they may do. Permissions are read from the database once per
+//! request (when a token is authenticated, or by the request's first use case), so role and
+//! permission changes apply on the actor's very next request (SPEC §1), and a deactivated
+//! user's credentials stop working at once (R10).
+
+use std::sync::Arc;
 
 use switchboard_domain::{
     AccountId, ActorKind, ApiTokenId, DepartmentId, DomainError, Permissions, Scope, UserId,
     UserStatus,
 };
+use switchboard_store::auth::ApiTokenRecord;
 use switchboard_store::{Tx, auth, departments, roles, users};
 
 use crate::error::{Error, Result, forbidden};
@@ -23,7 +27,9 @@ pub enum Actor {
     System(String),
 }
 
-/// The context every use case takes: which account, who acts, from where.
+/// The context every use case takes: which account, who acts, from where. One `Ctx` is one
+/// request: when it was made by authenticating a token it carries the actor's rights as
+/// read then, and its use cases do not read them again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ctx {
     /// The account acted on; every query is scoped to it.
@@ -32,31 +38,57 @@ pub struct Ctx {
     pub actor: Actor,
     /// Where the request came from (IP address, `cli`, `scheduler`).
     pub source: String,
+    /// The actor's rights read while authenticating this request (`None`: read them in
+    /// each use case).
+    resolved: Option<Arc<Principal>>,
 }
 
 impl Ctx {
-    /// A context for the operator on the command line.
-    pub fn cli(account_id: AccountId) -> Self {
+    /// A context for `actor` acting in `account_id`; its rights are read by each use case.
+    pub fn new(account_id: AccountId, actor: Actor, source: impl Into<String>) -> Self {
         Self {
             account_id,
-            actor: Actor::System("switchboard CLI".to_owned()),
-            source: "cli".to_owned(),
+            actor,
+            source: source.into(),
+            resolved: None,
         }
+    }
+
+    /// A context for the operator on the command line.
+    pub fn cli(account_id: AccountId) -> Self {
+        Self::new(
+            account_id,
+            Actor::System("switchboard CLI".to_owned()),
+            "cli",
+        )
     }
 
     /// A context for a signed-in user.
     pub fn user(account_id: AccountId, user: UserId, source: impl Into<String>) -> Self {
-        Self {
-            account_id,
-            actor: Actor::User(user),
-            source: source.into(),
-        }
+        Self::new(account_id, Actor::User(user), source)
+    }
+
+    /// A request's context for a token authenticated in `tx`, with the rights read there.
+    pub(crate) async fn of_token(
+        tx: &mut Tx,
+        t: ApiTokenRecord,
+        source: impl Into<String>,
+    ) -> Result<Self> {
+        let actor = if t.kind == "scim" {
+            Actor::Scim(t.id)
+        } else {
+            Actor::ApiToken(t.id)
+        };
+        let mut ctx = Self::new(t.account_id, actor, source);
+        let who = token_principal(tx, &ctx, t).await?;
+        ctx.resolved = Some(Arc::new(who));
+        Ok(ctx)
     }
 }
 
 /// The actor resolved against the database: identity for the audit log, and the
 /// permissions in force right now.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     /// Kind, for the audit log.
     pub kind: ActorKind,
@@ -95,10 +127,12 @@ async fn user_permissions(
     ))
 }
 
-/// Resolves the actor of `ctx` inside `tx`.
+/// Resolves the actor of `ctx` inside `tx` (or takes what authenticating the request read),
+/// for an account owned by `owner`.
 pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal> {
-    match &ctx.actor {
-        Actor::System(name) => Ok(Principal {
+    let who = match (&ctx.resolved, &ctx.actor) {
+        (Some(known), _) => Principal::clone(known),
+        (None, Actor::System(name)) => Principal {
             kind: ActorKind::System,
             id: None,
             name: name.clone(),
@@ -106,74 +140,93 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
             perms: Permissions::ADMINISTRATOR,
             is_owner: true,
             is_admin: true,
-        }),
-        Actor::User(id) => {
+        },
+        (None, Actor::User(id)) => {
             let (name, perms, is_admin) = user_permissions(tx, ctx.account_id, *id).await?;
-            Ok(Principal {
+            Principal {
                 kind: ActorKind::User,
                 id: Some(id.to_string()),
                 name,
                 user_id: Some(*id),
                 perms,
-                is_owner: *id == owner,
+                is_owner: false,
                 is_admin,
-            })
+            }
         }
-        Actor::ApiToken(id) | Actor::Scim(id) => {
+        (None, Actor::ApiToken(id) | Actor::Scim(id)) => {
             let t = auth::find_api_token(tx, ctx.account_id, *id)
                 .await?
                 .filter(|t| t.revoked_at.is_none())
                 .ok_or_else(|| forbidden("this token has been revoked"))?;
-            let scim = matches!(ctx.actor, Actor::Scim(_));
-            let mut perms = if scim {
-                Permissions {
-                    manage_roles: false,
-                    view_audit: false,
-                    api_tokens: false,
-                    ..Permissions::ADMINISTRATOR
-                }
-            } else if !crate::tokens::has_scope(&t, crate::tokens::SCOPE_API) {
-                // A token that only reports calls has no say over the REST API.
-                Permissions::NONE
-            } else {
-                match t.role_id {
-                    Some(r) => roles::find_role(tx, ctx.account_id, r)
-                        .await?
-                        .map(|r| r.permissions)
-                        .unwrap_or(Permissions::NONE),
-                    None => Permissions::NONE,
-                }
-            };
-            let mut is_admin = scim;
-            if let Some(u) = t.user_id {
-                let (_, user_perms, admin) = user_permissions(tx, ctx.account_id, u).await?;
-                perms = perms.intersect(&user_perms);
-                is_admin = admin;
-            } else if !scim {
-                is_admin = perms == Permissions::ADMINISTRATOR;
-            }
-            if !scim && !crate::tokens::has_scope(&t, crate::tokens::SCOPE_API) {
-                is_admin = false;
-            }
-            Ok(Principal {
-                kind: if scim {
-                    ActorKind::Scim
-                } else {
-                    ActorKind::ApiToken
-                },
-                id: Some(id.to_string()),
-                name: t.name,
-                user_id: t.user_id,
-                perms,
-                // A token of the owner with full rights may act as the owner.
-                is_owner: !scim && is_admin && t.user_id == Some(owner),
-                is_admin,
-            })
+            token_principal(tx, ctx, t).await?
         }
+    };
+    Ok(who.of_account_owned_by(owner))
+}
+
+/// The rights of a token that is not revoked: a SCIM token provisions users; an API token
+/// has its role's rights, within its user's when it belongs to one.
+async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Principal> {
+    let scim = matches!(ctx.actor, Actor::Scim(_));
+    let api_scope = crate::tokens::has_scope(&t, crate::tokens::SCOPE_API);
+    let mut perms = if scim {
+        Permissions {
+            manage_roles: false,
+            view_audit: false,
+            api_tokens: false,
+            ..Permissions::ADMINISTRATOR
+        }
+    } else if !api_scope {
+        // A token that only reports calls has no say over the REST API.
+        Permissions::NONE
+    } else {
+        match t.role_id {
+            Some(r) => roles::find_role(tx, ctx.account_id, r)
+                .await?
+                .map(|r| r.permissions)
+                .unwrap_or(Permissions::NONE),
+            None => Permissions::NONE,
+        }
+    };
+    let mut is_admin = scim;
+    if let Some(u) = t.user_id {
+        let (_, user_perms, admin) = user_permissions(tx, ctx.account_id, u).await?;
+        perms = perms.intersect(&user_perms);
+        is_admin = admin;
+    } else if !scim {
+        is_admin = perms == Permissions::ADMINISTRATOR;
     }
+    if !scim && !api_scope {
+        is_admin = false;
+    }
+    Ok(Principal {
+        kind: if scim {
+            ActorKind::Scim
+        } else {
+            ActorKind::ApiToken
+        },
+        id: Some(t.id.to_string()),
+        name: t.name,
+        user_id: t.user_id,
+        perms,
+        is_owner: false,
+        is_admin,
+    })
 }
 
 impl Principal {
+    /// Whether this actor is the owner of an account owned by `owner`: the owner signed in,
+    /// or a token of the owner with full rights; the system acts as the owner.
+    fn of_account_owned_by(mut self, owner: UserId) -> Self {
+        self.is_owner = match self.kind {
+            ActorKind::System => true,
+            ActorKind::User => self.user_id == Some(owner),
+            ActorKind::ApiToken => self.is_admin && self.user_id == Some(owner),
+            ActorKind::Scim => false,
+        };
+        self
+    }
+
     /// Refuses unless `allowed`.
     pub fn require(&self, allowed: bool, what: &str) -> Result<()> {
         if allowed {

@@ -1,11 +1,11 @@
 //! API and SCIM tokens: random secrets shown once, stored as hashes, named, revocable,
 //! bounded by a role (API) and by their user's current rights.
 
-use switchboard_domain::{AccountId, ApiTokenId, DomainError, Role, RoleRef, UserId};
+use switchboard_domain::{ApiTokenId, DomainError, Role, RoleRef, UserId};
 use switchboard_store::auth::{self, ApiTokenRecord};
 use switchboard_store::roles;
 
-use crate::ctx::{Actor, Principal};
+use crate::ctx::Principal;
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{new_token, token_hash};
 use crate::users::resolve_role;
@@ -248,31 +248,31 @@ impl Switchboard {
         c.commit().await
     }
 
-    /// Looks up a presented secret: the account and actor it stands for, if it is live
-    /// (neither revoked nor past its expiry). Notes when it was used, every few minutes.
-    pub async fn authenticate_token(&self, secret: &str) -> Result<Option<(AccountId, Actor)>> {
+    /// Looks up a presented secret: if it is live (neither revoked nor past its expiry), the
+    /// context of a request made with it, from `source`, carrying the rights it has now.
+    /// Notes when it was used, every few minutes.
+    pub async fn authenticate_token(
+        &self,
+        secret: &str,
+        source: impl Into<String>,
+    ) -> Result<Option<Ctx>> {
         let now = self.now();
-        let mut tx = self.db().read().await?;
+        let mut tx = self.db().read_latest().await?;
         let Some(t) = auth::find_api_token_by_hash(&mut tx, &token_hash(secret)).await? else {
             return Ok(None);
         };
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }
+        let (id, last_used) = (t.id, t.last_used_at);
+        let ctx = Ctx::of_token(&mut tx, t, source).await?;
         drop(tx);
-        if t.last_used_at
-            .is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY)
-        {
+        if last_used.is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY) {
             let mut tx = self.db().write().await?;
-            auth::touch_api_token(&mut tx, t.id, now).await?;
+            auth::touch_api_token(&mut tx, id, now).await?;
             tx.commit().await?;
         }
-        let actor = if t.kind == "scim" {
-            Actor::Scim(t.id)
-        } else {
-            Actor::ApiToken(t.id)
-        };
-        Ok(Some((t.account_id, actor)))
+        Ok(Some(ctx))
     }
 }
 

@@ -22,6 +22,10 @@ pub struct AddedUser {
     pub user: User,
     /// The invite link (Panel Access users, when the account does not use SSO).
     pub invite_link: Option<String>,
+    /// The name of the user's role.
+    pub role_name: String,
+    /// The user's departments (id, name), by name.
+    pub departments: Vec<(DepartmentId, String)>,
 }
 
 /// One page of a list, with the cursor of the next page.
@@ -133,22 +137,29 @@ pub(crate) async fn ensure_admin_remains(
     Ok(())
 }
 
-async fn check_departments(tx: &mut Tx, account: AccountId, deps: &[DepartmentId]) -> Result<()> {
+/// Checks that each of `deps` is a department of the account; returns them (id, name) by
+/// name.
+async fn check_departments(
+    tx: &mut Tx,
+    account: AccountId,
+    deps: &[DepartmentId],
+) -> Result<Vec<(DepartmentId, String)>> {
     let mut problems = Vec::new();
+    let mut found = Vec::new();
     for (i, d) in deps.iter().enumerate() {
-        if departments::find_department(tx, account, *d)
-            .await?
-            .is_none()
-        {
-            problems.push(FieldError::new(
+        match departments::find_department(tx, account, *d).await? {
+            Some(dep) => found.push((dep.id, dep.name.to_string())),
+            None => problems.push(FieldError::new(
                 format!("departments[{i}]"),
                 "not_found",
                 format!("there is no department {d} in this account"),
-            ));
+            )),
         }
     }
     if problems.is_empty() {
-        Ok(())
+        found.sort_by_cached_key(|(id, name)| (name.to_lowercase(), id.to_string()));
+        found.dedup_by_key(|(id, _)| *id);
+        Ok(found)
     } else {
         refuse(DomainError::Validation(problems))
     }
@@ -353,7 +364,7 @@ impl Switchboard {
         };
         c.who
             .check_can_grant(&role.permissions, role.name.as_str())?;
-        check_departments(&mut c.tx, c.account.id, &new.departments).await?;
+        let departments = check_departments(&mut c.tx, c.account.id, &new.departments).await?;
         Self::check_identifiers(
             c,
             None,
@@ -400,14 +411,16 @@ impl Switchboard {
             updated_at: c.now,
         };
         store::insert_user(&mut c.tx, &user).await?;
-        departments::set_user_memberships(
-            &mut c.tx,
-            c.account.id,
-            user.id,
-            &new.departments,
-            c.now,
-        )
-        .await?;
+        if !new.departments.is_empty() {
+            departments::set_user_memberships(
+                &mut c.tx,
+                c.account.id,
+                user.id,
+                &new.departments,
+                c.now,
+            )
+            .await?;
+        }
         let mut after = user.audit_view();
         after["departments"] = serde_json::json!(new.departments);
         c.audit("user.created", user_target(&user), None, Some(after))
@@ -417,7 +430,12 @@ impl Switchboard {
         } else {
             None
         };
-        Ok(AddedUser { user, invite_link })
+        Ok(AddedUser {
+            user,
+            invite_link,
+            role_name: role.name.to_string(),
+            departments,
+        })
     }
 
     /// Reads a user of the account.

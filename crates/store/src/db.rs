@@ -4,6 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
@@ -40,6 +41,9 @@ pub enum Tx {
 pub enum SqliteTx {
     /// A reading transaction on a connection of its own.
     Read(Transaction<'static, Sqlite>),
+    /// A connection outside any transaction: each statement reads the latest commit (see
+    /// [`Db::read_latest`]).
+    Latest(PoolConnection<Sqlite>),
     /// A writer's turn (a savepoint in the group's shared transaction).
     Write(Turn),
 }
@@ -50,6 +54,7 @@ impl std::ops::Deref for SqliteTx {
     fn deref(&self) -> &SqliteConnection {
         match self {
             Self::Read(t) => t,
+            Self::Latest(c) => c,
             Self::Write(t) => t,
         }
     }
@@ -59,6 +64,7 @@ impl std::ops::DerefMut for SqliteTx {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         match self {
             Self::Read(t) => t,
+            Self::Latest(c) => c,
             Self::Write(t) => t,
         }
     }
@@ -249,6 +255,17 @@ impl Db {
         })
     }
 
+    /// For a read that needs no snapshot shared by its statements (one statement, or
+    /// statements that each stand alone): on SQLite a pooled connection outside any
+    /// transaction, which saves the `BEGIN` and its end; on PostgreSQL a transaction as
+    /// [`Db::read`].
+    pub async fn read_latest(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(p, _) => Tx::Sqlite(SqliteTx::Latest(p.acquire().await?)),
+            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     /// A transaction for writing. On SQLite writers take turns, first come first served,
     /// inside a shared transaction that holds the write lock (`BEGIN IMMEDIATE`), so
     /// read-then-write rules cannot interleave, and commit in groups (see
@@ -285,6 +302,7 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
             Self::Sqlite(SqliteTx::Read(t)) => t.commit().await?,
+            Self::Sqlite(SqliteTx::Latest(_)) => {}
             Self::Sqlite(SqliteTx::Write(t)) => t.commit().await?,
             Self::Postgres(t) => t.commit().await?,
         }
@@ -295,6 +313,7 @@ impl Tx {
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
             Self::Sqlite(SqliteTx::Read(t)) => t.rollback().await?,
+            Self::Sqlite(SqliteTx::Latest(_)) => {}
             Self::Sqlite(SqliteTx::Write(t)) => drop(t),
             Self::Postgres(t) => t.rollback().await?,
         }
@@ -324,6 +343,64 @@ macro_rules! bind_args {
     }};
 }
 pub(crate) use bind_args;
+
+/// Reads every row of `sql`, a query whose result columns include `columns` (the fields of
+/// `T`), bound to `args`. On SQLite the rows are folded into one JSON array inside the
+/// database, so a page crosses from the connection's thread in one hand-off instead of one
+/// per row (those hand-offs were most of a page's time). The array keeps the order of
+/// `sql`: SQLite keeps the ORDER BY of a lone subquery under an aggregate and does not
+/// flatten it. On PostgreSQL the rows arrive in one batch anyway and are decoded as they are.
+pub(crate) async fn fetch_rows<T>(
+    tx: &mut Tx,
+    sql: &str,
+    columns: &[&str],
+    args: &[Arg],
+) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
+    T: Send + Unpin,
+{
+    match tx {
+        Tx::Sqlite(t) => {
+            let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', p.{c}")).collect();
+            let folded = format!(
+                "SELECT json_group_array(json_object({})) FROM ({sql}) AS p",
+                pairs.join(", ")
+            );
+            let (json,): (String,) = bind_args!(sqlx::query_as(&folded), args)
+                .fetch_one(&mut **t)
+                .await?;
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+        Tx::Postgres(t) => Ok(bind_args!(sqlx::query_as::<_, T>(sql), args)
+            .fetch_all(&mut **t)
+            .await?),
+    }
+}
+
+/// Reads a stored flag from a row folded into JSON ([`fetch_rows`]): SQLite keeps flags
+/// as 0 and 1.
+pub(crate) fn json_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Number(n) => Ok(n.as_i64() != Some(0)),
+        other => Err(serde::de::Error::custom(format!("not a flag: {other}"))),
+    }
+}
+
+/// [`json_flag`] for a flag that may be empty.
+pub(crate) fn json_opt_flag<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<bool>, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Bool(b) => Ok(Some(b)),
+        serde_json::Value::Number(n) => Ok(Some(n.as_i64() != Some(0))),
+        other => Err(serde::de::Error::custom(format!("not a flag: {other}"))),
+    }
+}
 
 /// Runs the same query code on whichever connection the transaction holds. The body is
 /// compiled once per backend, so one text of SQL (with `$1` placeholders, which both

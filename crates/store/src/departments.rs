@@ -5,7 +5,9 @@ use switchboard_domain::{
     WeeklySchedule,
 };
 
-use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{
+    Arg, StoreError, StoreResult, Tx, fetch_rows, from_micros, on, parse_id, to_micros,
+};
 
 #[derive(sqlx::FromRow)]
 struct DepartmentRow {
@@ -290,6 +292,14 @@ pub async fn list_user_memberships(
     rows.iter().map(|(d, p)| Ok((parse_id(d)?, *p))).collect()
 }
 
+/// A user's membership of a named department, as read for a page of users.
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct MembershipRow {
+    user_id: String,
+    department_id: String,
+    name: String,
+}
+
 /// The departments (id, name) each of `users` belongs to, in one query: pairs of user and
 /// department, ordered by user, then department name.
 pub async fn list_departments_of_users(
@@ -311,15 +321,14 @@ pub async fn list_departments_of_users(
          ORDER BY x.user_id, LOWER(x.name), x.department_id",
         placeholders.join(", ")
     );
-    let rows: Vec<(String, String, String)> = on!(tx, |c| {
-        let mut q = sqlx::query_as(&sql).bind(account.to_string());
-        for u in users {
-            q = q.bind(u.to_string());
-        }
-        q.fetch_all(c).await
-    })?;
+    let args: Vec<Arg> = std::iter::once(account.to_string())
+        .chain(users.iter().map(ToString::to_string))
+        .map(Arg::Text)
+        .collect();
+    let rows: Vec<MembershipRow> =
+        fetch_rows(tx, &sql, &["user_id", "department_id", "name"], &args).await?;
     rows.into_iter()
-        .map(|(u, d, name)| Ok((parse_id(&u)?, parse_id(&d)?, name)))
+        .map(|r| Ok((parse_id(&r.user_id)?, parse_id(&r.department_id)?, r.name)))
         .collect()
 }
 

@@ -34,7 +34,7 @@ type Request = oneshot::Sender<StoreResult<Turn>>;
 
 /// How a turn hands the connection back.
 enum Outcome {
-    /// The turn's savepoint was released; tell the sender when the group is durable.
+    /// The turn is done: release its savepoint; tell the sender when the group is durable.
     Released(oneshot::Sender<Durable>),
     /// The turn failed or was dropped; its savepoint must be rolled back.
     Abandoned,
@@ -96,15 +96,11 @@ impl Turn {
         }
     }
 
-    /// Releases this turn's savepoint and waits until the group it belongs to is durable.
+    /// Ends this turn (the group runner releases its savepoint, in the same round trip as
+    /// it opens the next one) and waits until the group it belongs to is durable.
     pub async fn commit(mut self) -> StoreResult<()> {
-        let released = match self.held.as_mut() {
-            Some((c, _)) => exec(c, "RELEASE SAVEPOINT turn").await,
-            None => return Err(closed("the turn has no connection")),
-        };
-        if let Err(e) = released {
-            self.hand_back(Outcome::Abandoned);
-            return Err(e.into());
+        if self.held.is_none() {
+            return Err(closed("the turn has no connection"));
         }
         let (tx, rx) = oneshot::channel();
         self.hand_back(Outcome::Released(tx));
@@ -156,8 +152,11 @@ fn shared_error(e: &sqlx::Error) -> StoreError {
     )))
 }
 
-async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(sql).execute(&mut **conn).await.map(drop)
+/// Runs `sql` (one statement or several, without parameters) in one round trip to the
+/// connection's thread.
+async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    conn.execute(sql).await.map(drop)
 }
 
 /// Runs groups until every handle to the queue is gone.
@@ -189,9 +188,17 @@ async fn run_group(
     let mut durable: Vec<oneshot::Sender<Durable>> = Vec::new();
     let mut failure: Option<sqlx::Error> = None;
     let mut next = Some(first);
+    // Whether the last turn's savepoint still waits to be released (with the next one's
+    // opening, or by the commit).
+    let mut unreleased = false;
     while let Some(request) = next.take() {
         let Some(mut c) = conn.take() else { break };
-        if let Err(e) = exec(&mut c, "SAVEPOINT turn").await {
+        let open = if unreleased {
+            "RELEASE SAVEPOINT turn; SAVEPOINT turn"
+        } else {
+            "SAVEPOINT turn"
+        };
+        if let Err(e) = exec(&mut c, open).await {
             let _ = request.send(Err(StoreError::from(sqlx::Error::Protocol(format!(
                 "cannot open a savepoint: {e}"
             )))));
@@ -214,13 +221,14 @@ async fn run_group(
             break;
         };
         match outcome {
-            Outcome::Released(done) => durable.push(done),
+            Outcome::Released(done) => {
+                durable.push(done);
+                unreleased = true;
+            }
             Outcome::Abandoned => {
-                let undone = match exec(&mut c, "ROLLBACK TO SAVEPOINT turn").await {
-                    Ok(()) => exec(&mut c, "RELEASE SAVEPOINT turn").await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = undone {
+                unreleased = false;
+                let undone = exec(&mut c, "ROLLBACK TO SAVEPOINT turn; RELEASE SAVEPOINT turn");
+                if let Err(e) = undone.await {
                     failure = Some(e);
                     conn = Some(c);
                     break;

@@ -4,9 +4,9 @@
 
 use switchboard_domain::{AccountId, User};
 
-use crate::db::{Arg, StoreResult, Tx, bind_args, on};
+use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, on};
 use crate::text_index;
-use crate::users::{COLUMNS, UserRow, rows_into_users};
+use crate::users::{COLUMNS, UserRow, column_names, rows_into_users};
 
 /// A searchable column of a user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -320,10 +320,6 @@ pub async fn search_users(
         "SELECT {cols} FROM users u WHERE {scope} AND {clause} ORDER BY {order} \
          LIMIT {lim} OFFSET {off}"
     );
-    let rows: Vec<UserRow> = on!(tx, |c| {
-        bind_args!(sqlx::query_as::<_, UserRow>(&page_sql), &sql.args)
-            .fetch_all(c)
-            .await
-    })?;
+    let rows: Vec<UserRow> = fetch_rows(tx, &page_sql, &column_names(), &sql.args).await?;
     Ok((total, rows_into_users(tx, account, rows).await?))
 }

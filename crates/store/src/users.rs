@@ -6,11 +6,12 @@ use switchboard_domain::{
 };
 
 use crate::db::{
-    Arg, StoreError, StoreResult, Tx, bind_args, from_micros, on, parse_id, to_micros,
+    Arg, StoreError, StoreResult, Tx, fetch_rows, from_micros, json_flag, json_opt_flag, on,
+    parse_id, to_micros,
 };
 use crate::text_index;
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct UserRow {
     id: String,
     account_id: String,
@@ -20,25 +21,37 @@ pub(crate) struct UserRow {
     alternate_mobile: Option<String>,
     extension: i64,
     role_id: String,
+    #[serde(deserialize_with = "json_flag")]
     panel_access: bool,
+    #[serde(deserialize_with = "json_flag")]
     receive_calls: bool,
     call_hours: String,
     time_zone: String,
     availability: String,
+    #[serde(deserialize_with = "json_flag")]
     voicemail: bool,
     status: String,
     external_id: Option<String>,
+    #[serde(deserialize_with = "json_flag")]
     idp_managed: bool,
     given_name: Option<String>,
     family_name: Option<String>,
     primary_phone: Option<String>,
+    #[serde(deserialize_with = "json_opt_flag")]
     email_primary: Option<bool>,
+    #[serde(deserialize_with = "json_flag")]
     alternate_work: bool,
+    #[serde(deserialize_with = "json_flag")]
     has_signed_in: bool,
     deactivate_at: Option<i64>,
     version: i64,
     created_at: i64,
     updated_at: i64,
+}
+
+/// The columns of [`COLUMNS`], one by one.
+pub(crate) fn column_names() -> Vec<&'static str> {
+    COLUMNS.split(", ").map(str::trim).collect()
 }
 
 pub(crate) const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
@@ -135,7 +148,8 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    replace_user_tags(tx, u.account_id, u.id, &u.tags).await
+    // A new user has no tags yet: nothing to clear.
+    insert_user_tags(tx, u.account_id, u.id, &u.tags).await
 }
 
 /// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
@@ -201,6 +215,15 @@ async fn replace_user_tags(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    insert_user_tags(tx, account, user, tags).await
+}
+
+async fn insert_user_tags(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    tags: &[Tag],
+) -> StoreResult<()> {
     for tag in tags {
         on!(tx, |c| sqlx::query(
             "INSERT INTO user_tags (account_id, user_id, tag) VALUES ($1, $2, $3)"
@@ -369,18 +392,6 @@ async fn free_extension_start(tx: &mut Tx, account: AccountId, min: u32) -> Stor
     Ok(floor.map_or(0, |(f,)| f).max(i64::from(min)))
 }
 
-/// Whether the extension is held by a user of the account.
-async fn extension_taken(tx: &mut Tx, account: AccountId, extension: i64) -> StoreResult<bool> {
-    let row: Option<(i64,)> = on!(tx, |c| sqlx::query_as(
-        "SELECT extension FROM users WHERE account_id = $1 AND extension = $2"
-    )
-    .bind(account.to_string())
-    .bind(extension)
-    .fetch_optional(c)
-    .await)?;
-    Ok(row.is_some())
-}
-
 /// The lowest free extension in `min..=max`, if any. The search starts at the account's
 /// extension floor and moves the floor up to what it finds, so in a densely numbered
 /// account it does not walk every taken extension each time (call it in a write
@@ -391,35 +402,29 @@ pub async fn next_free_extension(
     min: u32,
     max: u32,
 ) -> StoreResult<Option<u32>> {
-    let start = free_extension_start(tx, account, min).await?;
-    let found = if !extension_taken(tx, account, start).await? {
-        Some(start)
-    } else {
-        // The first taken extension whose successor is free: a gap right after it.
-        let sql = "SELECT u.extension + 1 FROM users u WHERE u.account_id = $1 \
-                   AND u.extension >= $2 AND u.extension < $3 AND NOT EXISTS \
-                   (SELECT 1 FROM users v WHERE v.account_id = u.account_id \
-                    AND v.extension = u.extension + 1) ORDER BY u.extension LIMIT 1";
-        let row: Option<(i64,)> = on!(tx, |c| sqlx::query_as(sql)
-            .bind(account.to_string())
-            .bind(start)
-            .bind(i64::from(max))
-            .fetch_optional(c)
-            .await)?;
-        row.map(|(n,)| n)
-    };
-    let Some(next) = found.filter(|n| *n <= i64::from(max)) else {
-        return Ok(None);
-    };
-    on!(tx, |c| sqlx::query(
-        "UPDATE accounts SET extension_floor = $1 WHERE id = $2 AND extension_floor < $1"
-    )
-    .bind(next)
-    .bind(account.to_string())
-    .execute(c)
-    .await
-    .map(|_| ()))?;
-    Ok(u32::try_from(next).ok())
+    // One statement: the search's start if it is free, else right after the first taken
+    // extension (from the start on) whose successor is free; none free means everything up
+    // to `max` is taken, which the floor then says (`max + 1`).
+    let sql = "UPDATE accounts SET extension_floor = COALESCE(CASE WHEN NOT EXISTS \
+               (SELECT 1 FROM users WHERE account_id = $1 AND extension = s.start) \
+               THEN s.start ELSE \
+               (SELECT u.extension + 1 FROM users u WHERE u.account_id = $1 \
+               AND u.extension >= s.start AND u.extension < $3 AND NOT EXISTS \
+               (SELECT 1 FROM users v WHERE v.account_id = u.account_id \
+               AND v.extension = u.extension + 1) ORDER BY u.extension LIMIT 1) END, $3 + 1) \
+               FROM (SELECT CASE WHEN extension_floor > $2 THEN extension_floor ELSE $2 END \
+               AS start FROM accounts WHERE id = $1) AS s \
+               WHERE accounts.id = $1 RETURNING extension_floor";
+    let found: Option<(i64,)> = on!(tx, |c| sqlx::query_as(sql)
+        .bind(account.to_string())
+        .bind(i64::from(min))
+        .bind(i64::from(max))
+        .fetch_optional(c)
+        .await)?;
+    Ok(found
+        .map(|(n,)| n)
+        .filter(|n| *n <= i64::from(max))
+        .and_then(|n| u32::try_from(n).ok()))
 }
 
 /// Up to `limit` free extensions in `min..=max`, lowest first. Taken extensions are read
@@ -620,11 +625,7 @@ pub async fn list_users_page(
         "SELECT {cols} FROM {from} WHERE {} ORDER BY u.name, u.id LIMIT {lim}",
         clauses.join(" AND ")
     );
-    let rows: Vec<UserRow> = on!(tx, |c| {
-        bind_args!(sqlx::query_as::<_, UserRow>(&sql), &args)
-            .fetch_all(c)
-            .await
-    })?;
+    let rows: Vec<UserRow> = fetch_rows(tx, &sql, &column_names(), &args).await?;
     rows_into_users(tx, account, rows).await
 }
 
@@ -698,10 +699,10 @@ pub async fn list_department_users(
          WHERE m.account_id = $1 AND m.department_id = $2 ORDER BY m.position, u.id",
         columns.join(", ")
     );
-    let rows: Vec<UserRow> = on!(tx, |c| sqlx::query_as(&sql)
-        .bind(account.to_string())
-        .bind(department.to_string())
-        .fetch_all(c)
-        .await)?;
+    let args = [
+        Arg::Text(account.to_string()),
+        Arg::Text(department.to_string()),
+    ];
+    let rows: Vec<UserRow> = fetch_rows(tx, &sql, &column_names(), &args).await?;
     rows_into_users(tx, account, rows).await
 }

@@ -181,13 +181,9 @@ impl FromRequestParts<AppState> for Authed {
             }
             return Ok(Authed(session.ctx));
         };
-        match state.sb.authenticate_token(secret).await? {
-            Some((account_id, actor @ Actor::ApiToken(_))) => Ok(Authed(Ctx {
-                account_id,
-                actor,
-                source,
-            })),
-            Some((_, _)) => Err(ApiError::unauthorized(
+        match state.sb.authenticate_token(secret, source).await? {
+            Some(ctx) if matches!(ctx.actor, Actor::ApiToken(_)) => Ok(Authed(ctx)),
+            Some(_) => Err(ApiError::unauthorized(
                 "this is a SCIM token; use it at /scim/v2, or create an API token",
             )),
             None => Err(ApiError::unauthorized(

@@ -39,12 +39,12 @@ impl FromRequestParts<AppState> for ScimAuthed {
                 "send the account's SCIM token as `Authorization: Bearer sbs_…`",
             ));
         };
-        match state.sb.authenticate_token(secret).await? {
-            Some((account_id, actor @ Actor::Scim(_))) => Ok(ScimAuthed(Ctx {
-                account_id,
-                actor,
-                source: client_addr(parts),
-            })),
+        match state
+            .sb
+            .authenticate_token(secret, client_addr(parts))
+            .await?
+        {
+            Some(ctx) if matches!(ctx.actor, Actor::Scim(_)) => Ok(ScimAuthed(ctx)),
             Some(_) => Err(ScimError::unauthorized(
                 "this is an API token; /scim/v2 takes only SCIM tokens (sbs_…), made with \
                  `switchboard scim-token create`",

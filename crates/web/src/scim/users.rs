@@ -208,11 +208,16 @@ pub async fn create(
         alternate_work: f.alternate_work,
     };
     let added = state.sb.add_user(&ctx, new).await?;
-    let mut u = added.user;
-    if f.active == Some(false) {
-        u = state.sb.deactivate_user(&ctx, u.id, None).await?;
-    }
-    let mut doc = view(&state, &ctx, &u).await?;
+    let (u, mut doc) = if f.active == Some(false) {
+        let u = state.sb.deactivate_user(&ctx, added.user.id, None).await?;
+        let doc = view(&state, &ctx, &u).await?;
+        (u, doc)
+    } else {
+        // Answered from what was written: the role and departments came with the user.
+        let base = &state.sb.settings().public_url;
+        let doc = render(&added.user, &added.role_name, &added.departments, base);
+        (added.user, doc)
+    };
     query::project(&mut doc, &q)?;
     Ok(with_etag(
         StatusCode::CREATED,

@@ -367,20 +367,32 @@ async fn deleting_revokes_the_users_tokens_at_once(app: TestApp) {
         )
         .await
         .unwrap();
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_some());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     app.sb.delete_user(ctx, mia).await.unwrap();
 
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_none());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let tokens = app.sb.list_api_tokens(ctx).await.unwrap();
     let t = tokens.iter().find(|t| t.id == record.id).unwrap();
     assert!(t.revoked_at.is_some(), "{t:?}");
     // The token cannot act as an account-wide token now that its user is gone.
-    let token_ctx = Ctx {
-        account_id: acct.id,
-        actor: switchboard_service::Actor::ApiToken(record.id),
-        source: "api".to_owned(),
-    };
+    let token_ctx = Ctx::new(
+        acct.id,
+        switchboard_service::Actor::ApiToken(record.id),
+        "api",
+    );
     assert_eq!(
         code(
             app.sb

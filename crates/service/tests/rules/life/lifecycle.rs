@@ -351,13 +351,15 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
         )
         .await
         .unwrap();
-    let (account_id, actor) = app.sb.authenticate_token(&secret).await.unwrap().unwrap();
-    assert_eq!(account_id, acct.id);
-    let token_ctx = Ctx {
-        account_id,
-        actor,
-        source: "api".to_owned(),
-    };
+    let authed = app
+        .sb
+        .authenticate_token(&secret, "api")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(authed.account_id, acct.id);
+    // Later requests made with the token: each reads its rights anew.
+    let token_ctx = Ctx::new(authed.account_id, authed.actor, "api");
     let mia_ctx = Ctx::user(acct.id, mia, "test");
     app.sb
         .list_users(&token_ctx, &UserQuery::default(), None, 10)
@@ -367,7 +369,13 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
 
     app.sb.deactivate_user(ctx, mia, None).await.unwrap();
 
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_none());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         code(
             app.sb
@@ -389,7 +397,13 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
     // Activation lets her act again; the revoked token stays revoked.
     app.sb.activate_user(ctx, mia).await.unwrap();
     app.sb.get_user(&mia_ctx, mia).await.unwrap();
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_none());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn deactivating_frees_the_seat_and_activating_needs_a_free_one(app: TestApp) {
@@ -515,7 +529,13 @@ async fn a_scheduled_deactivation_takes_effect_when_its_time_comes(app: TestApp)
     let stored = app.sb.get_user(ctx, priya).await.unwrap();
     assert_eq!(stored.status, UserStatus::Active);
     assert_eq!(stored.deactivate_at, Some(at));
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_some());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let scheduled = events_with(&app, acct.id, "user.deactivation_scheduled").await;
     assert_eq!(scheduled.len(), 1);
     assert_eq!(scheduled[0].event.actor_id, Some(acct.owner.to_string()));
@@ -533,7 +553,13 @@ async fn a_scheduled_deactivation_takes_effect_when_its_time_comes(app: TestApp)
     let done = app.sb.get_user(ctx, priya).await.unwrap();
     assert_eq!(done.status, UserStatus::Inactive);
     assert_eq!(done.deactivate_at, None);
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_none());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let ev = events_with(&app, acct.id, "user.deactivated").await;
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].event.target_id, Some(priya.to_string()));

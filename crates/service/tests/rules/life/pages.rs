@@ -149,10 +149,22 @@ async fn revoking_a_token_twice_records_one_event(app: TestApp) {
         .create_api_token(ctx, "ci", "api", Some(RoleRef::parse("Basic")), None)
         .await
         .unwrap();
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_some());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_some()
+    );
     app.sb.revoke_api_token(ctx, t.id).await.unwrap();
     app.sb.revoke_api_token(ctx, t.id).await.unwrap();
-    assert!(app.sb.authenticate_token(&secret).await.unwrap().is_none());
+    assert!(
+        app.sb
+            .authenticate_token(&secret, "api")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let revoked = events(&app, acct.id)
         .await
         .iter()
