@@ -1,6 +1,6 @@
 //! Who is calling: a bearer API token (`Authorization: Bearer sbt_…`) or the dashboard
 //! session cookie (`sb_session`). The extractor hands the handler a [`Ctx`] for the
-//! caller's account; what it may do is decided by the service on every call, so a revoked
+//! caller's account; what it may do is read by the service for every request, so a revoked
 //! token, a deactivated user or a demoted admin stops at the next request.
 //!
 //! CSRF: a cookie is sent by the browser on its own, so a cookie-authenticated request with
