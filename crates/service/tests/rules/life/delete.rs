@@ -8,7 +8,9 @@ use switchboard_service::users::UserQuery;
 use switchboard_service::{Ctx, Error};
 use switchboard_testkit::{TestAccount, TestApp, both_backends, new_user};
 
-use crate::life::support::{code, department, e164, events_with, json_of, name, refusal};
+use crate::life::support::{
+    code, department, e164, events_with, json_of, name, refusal, token_works,
+};
 
 /// Priya, a Panel Access Manager on extension 204 who owns a number and a workflow and
 /// manages Sales; Vikram, who can take them over. Returns (priya, vikram, sales).
@@ -367,23 +369,11 @@ async fn deleting_revokes_the_users_tokens_at_once(app: TestApp) {
         )
         .await
         .unwrap();
-    assert!(
-        app.sb
-            .authenticate_token(&secret, "api")
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(token_works(&app, &secret).await);
 
     app.sb.delete_user(ctx, mia).await.unwrap();
 
-    assert!(
-        app.sb
-            .authenticate_token(&secret, "api")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!token_works(&app, &secret).await);
     let tokens = app.sb.list_api_tokens(ctx).await.unwrap();
     let t = tokens.iter().find(|t| t.id == record.id).unwrap();
     assert!(t.revoked_at.is_some(), "{t:?}");

@@ -8,7 +8,7 @@ use switchboard_service::users::UserQuery;
 use switchboard_testkit::{TestApp, both_backends, new_user};
 
 use crate::life::support::{
-    account_with_pending_owner, admin, code, department, events_with, json_of, refusal,
+    account_with_pending_owner, admin, code, department, events_with, json_of, refusal, token_works,
 };
 
 fn hours(h: i64) -> SignedDuration {
@@ -369,13 +369,7 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
 
     app.sb.deactivate_user(ctx, mia, None).await.unwrap();
 
-    assert!(
-        app.sb
-            .authenticate_token(&secret, "api")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!token_works(&app, &secret).await);
     assert_eq!(
         code(
             app.sb
@@ -397,13 +391,7 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
     // Activation lets her act again; the revoked token stays revoked.
     app.sb.activate_user(ctx, mia).await.unwrap();
     app.sb.get_user(&mia_ctx, mia).await.unwrap();
-    assert!(
-        app.sb
-            .authenticate_token(&secret, "api")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!token_works(&app, &secret).await);
 }
 
 async fn deactivating_frees_the_seat_and_activating_needs_a_free_one(app: TestApp) {
@@ -529,13 +517,7 @@ async fn a_scheduled_deactivation_takes_effect_when_its_time_comes(app: TestApp)
     let stored = app.sb.get_user(ctx, priya).await.unwrap();
     assert_eq!(stored.status, UserStatus::Active);
     assert_eq!(stored.deactivate_at, Some(at));
-    assert!(
-        app.sb
-            .authenticate_token(&secret, "api")
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(token_works(&app, &secret).await);
     let scheduled = events_with(&app, acct.id, "user.deactivation_scheduled").await;
     assert_eq!(scheduled.len(), 1);
     assert_eq!(scheduled[0].event.actor_id, Some(acct.owner.to_string()));
@@ -553,13 +535,7 @@ async fn a_scheduled_deactivation_takes_effect_when_its_time_comes(app: TestApp)
     let done = app.sb.get_user(ctx, priya).await.unwrap();
     assert_eq!(done.status, UserStatus::Inactive);
     assert_eq!(done.deactivate_at, None);
-    assert!(
-        app.sb
-            .authenticate_token(&secret, "api")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!token_works(&app, &secret).await);
     let ev = events_with(&app, acct.id, "user.deactivated").await;
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].event.target_id, Some(priya.to_string()));

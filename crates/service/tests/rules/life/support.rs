@@ -12,6 +12,15 @@ use switchboard_store::audit::AuditFilter;
 use switchboard_testkit::TestApp;
 
 /// The stable code of a refusal, panicking on success.
+/// Whether a request made with the token `secret` would be let in.
+pub async fn token_works(app: &TestApp, secret: &str) -> bool {
+    app.sb
+        .authenticate_token(secret, "api")
+        .await
+        .unwrap()
+        .is_some()
+}
+
 pub fn code<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
     match r {
         Ok(v) => panic!("expected a refusal, got {v:?}"),
