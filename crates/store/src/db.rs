@@ -381,12 +381,7 @@ where
 /// Reads a stored flag from a row folded into JSON ([`fetch_rows`]): SQLite keeps flags
 /// as 0 and 1.
 pub(crate) fn json_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    use serde::Deserialize;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Bool(b) => Ok(b),
-        serde_json::Value::Number(n) => Ok(n.as_i64() != Some(0)),
-        other => Err(serde::de::Error::custom(format!("not a flag: {other}"))),
-    }
+    json_opt_flag(d)?.ok_or_else(|| serde::de::Error::custom("a flag is missing"))
 }
 
 /// [`json_flag`] for a flag that may be empty.

@@ -6,7 +6,7 @@ use switchboard_domain::{AccountId, User};
 
 use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, on};
 use crate::text_index;
-use crate::users::{COLUMNS, UserRow, column_names, rows_into_users};
+use crate::users::{UserRow, column_names, rows_into_users, u_columns};
 
 /// A searchable column of a user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,11 +311,7 @@ pub async fn search_users(
     };
     let lim = sql.bind(Arg::Int(i64::from(limit)));
     let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
-    let cols = COLUMNS
-        .split(", ")
-        .map(|c| format!("u.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = u_columns();
     let page_sql = format!(
         "SELECT {cols} FROM users u WHERE {scope} AND {clause} ORDER BY {order} \
          LIMIT {lim} OFFSET {off}"

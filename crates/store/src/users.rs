@@ -54,7 +54,16 @@ pub(crate) fn column_names() -> Vec<&'static str> {
     COLUMNS.split(", ").map(str::trim).collect()
 }
 
-pub(crate) const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
+/// [`COLUMNS`] of the users table under the alias `u`, for a select list.
+pub(crate) fn u_columns() -> String {
+    column_names()
+        .iter()
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
      panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
      external_id, has_signed_in, deactivate_at, version, created_at, updated_at, idp_managed, \
      given_name, family_name, primary_phone, email_primary, alternate_work";
@@ -616,11 +625,7 @@ pub async fn list_users_page(
         clauses.push(format!("u.name >= {n} AND (u.name > {n} OR u.id > {i})"));
     }
     let lim = next(&mut args, Arg::Int(i64::from(limit)));
-    let cols = COLUMNS
-        .split(", ")
-        .map(|c| format!("u.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = u_columns();
     let sql = format!(
         "SELECT {cols} FROM {from} WHERE {} ORDER BY u.name, u.id LIMIT {lim}",
         clauses.join(" AND ")
@@ -689,15 +694,11 @@ pub async fn list_department_users(
     account: AccountId,
     department: switchboard_domain::DepartmentId,
 ) -> StoreResult<Vec<User>> {
-    let columns: Vec<String> = COLUMNS
-        .split(", ")
-        .map(|c| format!("u.{}", c.trim()))
-        .collect();
     let sql = format!(
         "SELECT {} FROM department_members m JOIN users u \
          ON u.account_id = m.account_id AND u.id = m.user_id \
          WHERE m.account_id = $1 AND m.department_id = $2 ORDER BY m.position, u.id",
-        columns.join(", ")
+        u_columns()
     );
     let args = [
         Arg::Text(account.to_string()),

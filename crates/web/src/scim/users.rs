@@ -208,16 +208,15 @@ pub async fn create(
         alternate_work: f.alternate_work,
     };
     let added = state.sb.add_user(&ctx, new).await?;
-    let (u, mut doc) = if f.active == Some(false) {
-        let u = state.sb.deactivate_user(&ctx, added.user.id, None).await?;
-        let doc = view(&state, &ctx, &u).await?;
-        (u, doc)
+    let u = if f.active == Some(false) {
+        state.sb.deactivate_user(&ctx, added.user.id, None).await?
     } else {
-        // Answered from what was written: the role and departments came with the user.
-        let base = &state.sb.settings().public_url;
-        let doc = render(&added.user, &added.role_name, &added.departments, base);
-        (added.user, doc)
+        added.user
     };
+    // Answered from what was written: the role and departments came with the user, and
+    // deactivating keeps both (R10).
+    let base = &state.sb.settings().public_url;
+    let mut doc = render(&u, &added.role_name, &added.departments, base);
     query::project(&mut doc, &q)?;
     Ok(with_etag(
         StatusCode::CREATED,
