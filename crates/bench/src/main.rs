@@ -67,6 +67,10 @@ struct Args {
     /// Keep the seeded databases.
     #[arg(long)]
     keep: bool,
+    /// SQLite: measure a database an earlier `--keep` run seeded in the same --work-dir
+    /// (seeding only when there is none). Its users include what earlier runs created.
+    #[arg(long)]
+    reuse: bool,
     /// Only these workloads (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Workload>,
@@ -139,12 +143,26 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let tag = format!("{}", jiff::Timestamp::now().as_second());
     for &n in &args.users {
         for backend in &args.backend {
-            let (url, db_name) = database_for(&args, backend, n, &work, &tag).await?;
-            eprintln!("seeding {n} users on {backend}");
-            let db = open(&url).await?;
-            let seeded = seed::seed(db.clone(), n).await?;
-            db.close().await;
-            eprintln!("  seeded in {:.1} s", seeded.took.as_secs_f64());
+            let kept = work.join(format!("bench-{n}.seeded.json"));
+            let (url, db_name, seeded) = match reusable(&args, backend, n, &work, &kept)? {
+                Some((url, seeded)) => {
+                    eprintln!("reusing {url}");
+                    (url, None, seeded)
+                }
+                None => {
+                    let (url, db_name) = database_for(&args, backend, n, &work, &tag).await?;
+                    eprintln!("seeding {n} users on {backend}");
+                    let db = open(&url).await?;
+                    let seeded = seed::seed(db.clone(), n).await?;
+                    db.close().await;
+                    eprintln!("  seeded in {:.1} s", seeded.took.as_secs_f64());
+                    if args.keep && backend == "sqlite" {
+                        std::fs::write(&kept, serde_json::to_vec(&seeded)?)
+                            .with_context(|| format!("cannot write {}", kept.display()))?;
+                    }
+                    (url, db_name, seeded)
+                }
+            };
             let server = Server::switchboard(&server_bin, &url, &work).await?;
             let client = client(args.concurrency)?;
             let mut target = Target {
@@ -309,6 +327,24 @@ async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// With `--reuse`, the kept SQLite database of this size and what seeding it recorded.
+fn reusable(
+    args: &Args,
+    backend: &str,
+    n: usize,
+    work: &std::path::Path,
+    kept: &std::path::Path,
+) -> anyhow::Result<Option<(String, seed::Seeded)>> {
+    let path = work.join(format!("bench-{n}.db"));
+    if !args.reuse || backend != "sqlite" || !path.exists() || !kept.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read(kept).with_context(|| format!("cannot read {}", kept.display()))?;
+    let seeded = serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not a seeding record", kept.display()))?;
+    Ok(Some((format!("sqlite:{}", path.display()), seeded)))
+}
+
 /// A fresh database for one size: a new SQLite file, or a new PostgreSQL database.
 async fn database_for(
     args: &Args,
@@ -320,6 +356,7 @@ async fn database_for(
     if backend == "sqlite" {
         let path = work.join(format!("bench-{n}.db"));
         remove_sqlite(&path);
+        let _ = std::fs::remove_file(work.join(format!("bench-{n}.seeded.json")));
         return Ok((format!("sqlite:{}", path.display()), None));
     }
     let admin = args.postgres_url.as_deref().unwrap_or_default();
@@ -331,7 +368,7 @@ async fn database_for(
 }
 
 async fn drop_database(args: &Args, backend: &str, url: &str, name: Option<&str>) {
-    if args.keep {
+    if args.keep || args.reuse {
         eprintln!("  kept the database at {url}");
         return;
     }

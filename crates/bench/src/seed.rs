@@ -78,7 +78,9 @@ const BATCH: usize = 5000;
 /// Lowest seeded extension (the owner holds the range's first, 1000).
 const FIRST_EXTENSION: u32 = 1001;
 
-/// What the workloads need to know about a seeded account.
+/// What the workloads need to know about a seeded account (kept beside a kept SQLite
+/// database, so `--reuse` can measure it again without seeding).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Seeded {
     /// An Administrator API token's secret.
     pub api_token: String,
@@ -91,6 +93,7 @@ pub struct Seeded {
     /// The department of 1,000 members.
     pub ring_department: DepartmentId,
     /// How long seeding took.
+    #[serde(with = "seconds")]
     pub took: Duration,
 }
 
@@ -318,4 +321,19 @@ fn user_of(
         created_at: now,
         updated_at: now,
     })
+}
+
+/// A duration as fractional seconds.
+mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Duration::try_from_secs_f64(f64::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
 }

@@ -197,6 +197,8 @@ impl Switchboard {
             },
             now,
             source: source.to_owned(),
+            usage: None,
+            audit_head: None,
         };
         change
             .audit(

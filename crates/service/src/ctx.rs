@@ -86,6 +86,13 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// The actor's rights when they were resolved as the request was authenticated.
+    pub(crate) fn known_principal(&self) -> Option<&Principal> {
+        self.resolved.as_deref()
+    }
+}
+
 /// The actor resolved against the database: identity for the audit log, and the
 /// permissions in force right now.
 #[derive(Clone, Debug, PartialEq, Eq)]

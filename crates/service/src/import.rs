@@ -15,7 +15,7 @@ use switchboard_store::users::UserFilter;
 use switchboard_store::{departments, roles, users as store};
 
 use crate::error::{Error, Result, forbidden};
-use crate::users::AddedUser;
+use crate::users::{AddedUser, LookedUp};
 use crate::{Ctx, Switchboard};
 
 /// Columns an import understands, in export order.
@@ -348,7 +348,7 @@ impl Switchboard {
                     continue;
                 }
             };
-            match self.add_user_in(&mut c, new).await {
+            match self.add_user_in(&mut c, new, LookedUp::default()).await {
                 Ok(added) => report.added.push((line, added)),
                 Err(Error::Domain(e)) => report.errors.extend(row_errors(line, &e)),
                 Err(other) => return Err(other),

@@ -245,6 +245,8 @@ impl Switchboard {
             },
             now,
             source: "invite link".to_owned(),
+            usage: None,
+            audit_head: None,
         };
         c.audit("user.invite_accepted", user_target(&user), Some(b), Some(a))
             .await?;
@@ -387,6 +389,8 @@ impl Switchboard {
             },
             now,
             source: "verification link".to_owned(),
+            usage: None,
+            audit_head: None,
         };
         c.audit("user.email_verified", user_target(&user), Some(b), Some(a))
             .await?;

@@ -27,7 +27,8 @@ pub mod users;
 
 use std::sync::Arc;
 
-use switchboard_domain::{Account, AccountId, DomainError, NewAuditEvent, NewMail};
+use switchboard_domain::{Account, AccountId, DomainError, NewAuditEvent, NewMail, Usage};
+use switchboard_store::audit::AuditHead;
 use switchboard_store::{Db, Tx, accounts as account_store, audit as audit_store, outbox};
 
 pub use clock::{Clock, SystemClock};
@@ -70,6 +71,12 @@ pub(crate) struct Change {
     pub who: Principal,
     pub now: jiff::Timestamp,
     pub source: String,
+    /// Users and seats in use as the account was locked; the first use takes it (a later
+    /// one, after this change has added users, reads the counts again).
+    pub usage: Option<Usage>,
+    /// Where the account's audit chain ends, when known: kept current as this change
+    /// appends, so an append need not read it.
+    pub audit_head: Option<AuditHead>,
 }
 
 /// What an audit event is about.
@@ -112,16 +119,18 @@ impl Switchboard {
     /// Begins a change: write transaction, account lock, actor resolution.
     pub(crate) async fn begin(&self, ctx: &Ctx) -> Result<Change> {
         let mut tx = self.db.write().await?;
-        let account = account_store::lock_account(&mut tx, ctx.account_id)
+        let locked = account_store::lock_account_with_state(&mut tx, ctx.account_id)
             .await?
             .ok_or(Error::Domain(DomainError::NotFound("account")))?;
-        let who = ctx::resolve(&mut tx, ctx, account.owner_id).await?;
+        let who = ctx::resolve(&mut tx, ctx, locked.account.owner_id).await?;
         Ok(Change {
             tx,
-            account,
+            account: locked.account,
             who,
             now: self.clock.now(),
             source: ctx.source.clone(),
+            usage: Some(locked.usage),
+            audit_head: locked.audit_head,
         })
     }
 
@@ -138,6 +147,8 @@ impl Switchboard {
             who,
             now: self.clock.now(),
             source: ctx.source.clone(),
+            usage: None,
+            audit_head: None,
         })
     }
 }
@@ -165,7 +176,12 @@ impl Change {
             before: before.map(|v| v.to_string()),
             after: after.map(|v| v.to_string()),
         };
-        audit_store::append_audit_event(&mut self.tx, &event).await?;
+        let appended =
+            audit_store::append_audit_event(&mut self.tx, &event, self.audit_head.take()).await?;
+        self.audit_head = Some(AuditHead::After {
+            seq: appended.seq,
+            hash: appended.hash,
+        });
         Ok(())
     }
 

@@ -444,6 +444,7 @@ impl Switchboard {
             return Err(match e {
                 StoreError::Unique(k) => {
                     self.explain_unique(
+                        None,
                         new.account_id,
                         k,
                         new.email.as_ref(),

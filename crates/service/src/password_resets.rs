@@ -108,6 +108,8 @@ impl Switchboard {
             },
             now,
             source: source.to_owned(),
+            usage: None,
+            audit_head: None,
         };
         store::revoke_user_password_resets(&mut c.tx, c.account.id, user.id, now).await?;
         let subject = format!("Your password for {} on Switchboard", c.account.name);
@@ -232,6 +234,8 @@ impl Switchboard {
             },
             now,
             source: "password reset link".to_owned(),
+            usage: None,
+            audit_head: None,
         };
         c.audit(
             "user.password_reset",

@@ -86,6 +86,8 @@ impl Switchboard {
             who: scheduler_principal(),
             now,
             source: "scheduler".to_owned(),
+            usage: None,
+            audit_head: None,
         };
         c.audit("user.invite_expired", user_target(&u), None, None)
             .await?;
@@ -126,6 +128,8 @@ impl Switchboard {
                 who: scheduler_principal(),
                 now,
                 source: "scheduler".to_owned(),
+                usage: None,
+                audit_head: None,
             };
             let before = u.audit_view();
             let owner = c.account.owner_id == u.id;
@@ -181,6 +185,8 @@ impl Switchboard {
             who: scheduler_principal(),
             now,
             source: "scheduler".to_owned(),
+            usage: None,
+            audit_head: None,
         };
         c.audit(
             "user.deactivation_refused",

@@ -259,6 +259,8 @@ impl Switchboard {
             who: user_principal(&user),
             now,
             source: source.to_owned(),
+            usage: None,
+            audit_head: None,
         };
         c.audit(action, user_target(&user), None, None).await?;
         c.commit().await?;
@@ -341,6 +343,8 @@ impl Switchboard {
                     who: user_principal(&user),
                     now,
                     source: source.to_owned(),
+                    usage: None,
+                    audit_head: None,
                 };
                 c.audit("user.signed_out", user_target(&user), None, None)
                     .await?;

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use switchboard_domain::{
-    AccountId, Availability, DepartmentId, DomainError, E164, Email, Extension, FieldError,
-    IdpField, IdpProfile, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch, UserStatus,
-    audit::ActorKind,
+    AccountId, Availability, BuiltinRole, DepartmentId, DomainError, E164, Email, Extension,
+    FieldError, IdpField, IdpProfile, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch,
+    UserStatus, audit::ActorKind,
 };
 use switchboard_store::users::{UserCursor, UserFilter};
 use switchboard_store::{
@@ -95,6 +95,45 @@ fn decode_cursor(s: &str) -> Result<UserCursor> {
     })
 }
 
+/// R2 for an email and a mobile: held by no other user of the account.
+async fn check_contacts_free(
+    tx: &mut Tx,
+    account: AccountId,
+    me: Option<UserId>,
+    email: Option<&Email>,
+    mobile: Option<&E164>,
+) -> Result<()> {
+    let other = |u: Option<User>| u.filter(|u| Some(u.id) != me);
+    if let Some(e) = email
+        && let Some(h) = other(store::find_user_by_email(tx, account, e).await?)
+    {
+        return refuse(DomainError::DuplicateEmail {
+            email: e.to_string(),
+            holder: h.name.to_string(),
+        });
+    }
+    if let Some(m) = mobile
+        && let Some(h) = other(store::find_user_by_mobile(tx, account, m).await?)
+    {
+        return refuse(DomainError::DuplicateMobile {
+            mobile: m.to_string(),
+            holder: h.name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// What adding a user looked up on a reader before its write turn.
+#[derive(Default)]
+pub(crate) struct LookedUp {
+    /// The account's Basic role, for a user given no role (a built-in role is never
+    /// deleted, so it cannot go stale).
+    basic_role: Option<Role>,
+    /// Whether the email and mobile were found free (a user who took one since is refused
+    /// by the unique indexes, and the conflict explained as if found here).
+    contacts_free: bool,
+}
+
 /// Resolves a role reference within the account.
 pub(crate) async fn resolve_role(tx: &mut Tx, account: AccountId, r: &RoleRef) -> Result<Role> {
     let found = match r {
@@ -170,6 +209,7 @@ impl Switchboard {
     /// naming the holder (R2, R13). Used when a concurrent request won the race.
     pub(crate) async fn explain_unique(
         &self,
+        within: Option<&mut Tx>,
         account: AccountId,
         key: UniqueKey,
         email: Option<&Email>,
@@ -177,18 +217,22 @@ impl Switchboard {
         extension: Option<Extension>,
     ) -> Error {
         let lookup = async {
-            let mut tx = self.db().read().await?;
+            let mut fresh = None;
+            let tx = match within {
+                Some(tx) => tx,
+                None => fresh.insert(self.db().read().await?),
+            };
             let holder = match key {
                 UniqueKey::Email => match email {
-                    Some(e) => store::find_user_by_email(&mut tx, account, e).await?,
+                    Some(e) => store::find_user_by_email(tx, account, e).await?,
                     None => None,
                 },
                 UniqueKey::Mobile => match mobile {
-                    Some(m) => store::find_user_by_mobile(&mut tx, account, m).await?,
+                    Some(m) => store::find_user_by_mobile(tx, account, m).await?,
                     None => None,
                 },
                 UniqueKey::Extension => match extension {
-                    Some(x) => store::find_user_by_extension(&mut tx, account, x).await?,
+                    Some(x) => store::find_user_by_extension(tx, account, x).await?,
                     None => None,
                 },
                 _ => None,
@@ -232,39 +276,35 @@ impl Switchboard {
         mobile: Option<&E164>,
         extension: Option<Extension>,
     ) -> Result<()> {
-        let other = |u: Option<User>| u.filter(|u| Some(u.id) != me);
-        if let Some(e) = email
-            && let Some(h) = other(store::find_user_by_email(&mut c.tx, c.account.id, e).await?)
-        {
-            return refuse(DomainError::DuplicateEmail {
-                email: e.to_string(),
-                holder: h.name.to_string(),
+        check_contacts_free(&mut c.tx, c.account.id, me, email, mobile).await?;
+        Self::check_extension_free(c, me, extension).await
+    }
+
+    /// R2 for an extension: inside the account's range and held by no other user.
+    async fn check_extension_free(
+        c: &mut Change,
+        me: Option<UserId>,
+        extension: Option<Extension>,
+    ) -> Result<()> {
+        let Some(x) = extension else {
+            return Ok(());
+        };
+        let range = c.account.extension_range;
+        if !range.contains(x) {
+            return refuse(DomainError::ExtensionOutOfRange {
+                extension: x.to_string(),
+                min: range.min,
+                max: range.max,
             });
         }
-        if let Some(m) = mobile
-            && let Some(h) = other(store::find_user_by_mobile(&mut c.tx, c.account.id, m).await?)
+        if let Some(h) = store::find_user_by_extension(&mut c.tx, c.account.id, x)
+            .await?
+            .filter(|u| Some(u.id) != me)
         {
-            return refuse(DomainError::DuplicateMobile {
-                mobile: m.to_string(),
+            return refuse(DomainError::ExtensionTaken {
+                extension: x.to_string(),
                 holder: h.name.to_string(),
             });
-        }
-        if let Some(x) = extension {
-            let range = c.account.extension_range;
-            if !range.contains(x) {
-                return refuse(DomainError::ExtensionOutOfRange {
-                    extension: x.to_string(),
-                    min: range.min,
-                    max: range.max,
-                });
-            }
-            if let Some(h) = other(store::find_user_by_extension(&mut c.tx, c.account.id, x).await?)
-            {
-                return refuse(DomainError::ExtensionTaken {
-                    extension: x.to_string(),
-                    holder: h.name.to_string(),
-                });
-            }
         }
         Ok(())
     }
@@ -309,28 +349,78 @@ impl Switchboard {
     /// Adds a user (R1, R2, R3, R11, R13). Panel Access users start as `pending_invite`
     /// and get an invite; others start `active` as call-only users.
     pub async fn add_user(&self, ctx: &Ctx, new: NewUser) -> Result<AddedUser> {
+        let ahead = self.look_up_ahead(ctx, &new).await?;
         let mut c = self.begin(ctx).await?;
         let account = c.account.id;
         let (email, mobile, extension) = (new.email.clone(), new.mobile.clone(), new.extension);
-        match self.add_user_in(&mut c, new).await {
+        match self.add_user_in(&mut c, new, ahead).await {
             Ok(added) => {
                 c.commit().await?;
                 Ok(added)
             }
             Err(Error::Store(StoreError::Unique(k))) => {
+                // SQLite: the holder may be a user added earlier in this turn's group, not
+                // yet committed, so it is read inside the turn (a failed statement leaves
+                // the transaction usable). PostgreSQL has aborted the transaction, and the
+                // holder committed before the index refused, so a fresh read finds it.
+                let within = matches!(c.tx, Tx::Sqlite(_)).then_some(&mut c.tx);
+                let e = self
+                    .explain_unique(
+                        within,
+                        account,
+                        k,
+                        email.as_ref(),
+                        mobile.as_ref(),
+                        extension,
+                    )
+                    .await;
                 drop(c);
-                Err(self
-                    .explain_unique(account, k, email.as_ref(), mobile.as_ref(), extension)
-                    .await)
+                Err(e)
             }
             Err(e) => Err(e),
         }
     }
 
+    /// The lookups of adding a user that need no lock, made on a reader before the write
+    /// turn so that the turn, which writers take one at a time, does only what must be
+    /// serialized. Only for an actor whose rights came with the request and who may add
+    /// users anywhere, so a refusal here reveals nothing the actor could not see.
+    async fn look_up_ahead(&self, ctx: &Ctx, new: &NewUser) -> Result<LookedUp> {
+        let Some(who) = ctx.known_principal() else {
+            return Ok(LookedUp::default());
+        };
+        if who.perms.edit_users != Scope::All || (new.panel_access && new.email.is_none()) {
+            return Ok(LookedUp::default());
+        }
+        let mut tx = self.db().read_latest().await?;
+        check_contacts_free(
+            &mut tx,
+            ctx.account_id,
+            None,
+            new.email.as_ref(),
+            new.mobile.as_ref(),
+        )
+        .await?;
+        let basic_role = match new.role {
+            Some(_) => None,
+            None => roles::find_builtin_role(&mut tx, ctx.account_id, BuiltinRole::Basic).await?,
+        };
+        Ok(LookedUp {
+            basic_role,
+            contacts_free: true,
+        })
+    }
+
     /// Adds a user inside the caller's transaction (under the account lock): every check of
-    /// [`Self::add_user`], the insert, memberships, the audit event and the invite. A
-    /// uniqueness violation the pre-checks missed comes back as `Error::Store`.
-    pub(crate) async fn add_user_in(&self, c: &mut Change, new: NewUser) -> Result<AddedUser> {
+    /// [`Self::add_user`] not already made `ahead`, the insert, memberships, the audit
+    /// event and the invite. A uniqueness violation the checks missed comes back as
+    /// `Error::Store`.
+    pub(crate) async fn add_user_in(
+        &self,
+        c: &mut Change,
+        new: NewUser,
+        ahead: LookedUp,
+    ) -> Result<AddedUser> {
         match c.who.perms.edit_users {
             Scope::All => {}
             Scope::Departments => {
@@ -352,28 +442,32 @@ impl Switchboard {
                 "Panel Access users need an email address for their invite",
             ));
         }
-        let role = match &new.role {
-            Some(r) => resolve_role(&mut c.tx, c.account.id, r).await?,
-            None => roles::find_builtin_role(
-                &mut c.tx,
-                c.account.id,
-                switchboard_domain::BuiltinRole::Basic,
-            )
-            .await?
-            .ok_or_else(|| Error::Internal("account without Basic role".to_owned()))?,
+        let role = match (&new.role, ahead.basic_role) {
+            (Some(r), _) => resolve_role(&mut c.tx, c.account.id, r).await?,
+            (None, Some(basic)) => basic,
+            (None, None) => roles::find_builtin_role(&mut c.tx, c.account.id, BuiltinRole::Basic)
+                .await?
+                .ok_or_else(|| Error::Internal("account without Basic role".to_owned()))?,
         };
         c.who
             .check_can_grant(&role.permissions, role.name.as_str())?;
         let departments = check_departments(&mut c.tx, c.account.id, &new.departments).await?;
-        Self::check_identifiers(
-            c,
-            None,
-            new.email.as_ref(),
-            new.mobile.as_ref(),
-            new.extension,
-        )
-        .await?;
-        let usage = accounts::count_usage(&mut c.tx, c.account.id).await?;
+        if ahead.contacts_free {
+            Self::check_extension_free(c, None, new.extension).await?;
+        } else {
+            Self::check_identifiers(
+                c,
+                None,
+                new.email.as_ref(),
+                new.mobile.as_ref(),
+                new.extension,
+            )
+            .await?;
+        }
+        let usage = match c.usage.take() {
+            Some(at_lock) => at_lock,
+            None => accounts::count_usage(&mut c.tx, c.account.id).await?,
+        };
         c.account.check_room_for(usage, new.panel_access)?;
         let extension = match new.extension {
             Some(x) => x,
@@ -537,6 +631,7 @@ impl Switchboard {
         match e {
             Error::Store(StoreError::Unique(k)) => {
                 self.explain_unique(
+                    None,
                     account,
                     k,
                     patch.email.as_ref().and_then(Option::as_ref),

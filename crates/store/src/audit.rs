@@ -58,20 +58,55 @@ impl EventRow {
     }
 }
 
-/// Appends an event to its account's chain. The caller holds the account lock, so the
-/// head read here cannot move before the insert; the primary key (account, seq) refuses a
-/// fork regardless.
-pub async fn append_audit_event(tx: &mut Tx, e: &NewAuditEvent) -> StoreResult<AuditEvent> {
-    let head: Option<(i64, String)> = on!(tx, |c| sqlx::query_as(
-        "SELECT seq, hash FROM audit_events WHERE account_id = $1 ORDER BY seq DESC LIMIT 1"
-    )
-    .bind(e.account_id.to_string())
-    .fetch_optional(c)
-    .await)?;
-    let (seq, prev_hash) = match head {
-        Some((s, h)) => (s + 1, h),
-        None => (1, GENESIS_HASH.to_owned()),
+/// Where an account's audit chain ends: what the next event links to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditHead {
+    /// The chain is empty.
+    Genesis,
+    /// The last event's sequence number and hash.
+    After {
+        /// Sequence number.
+        seq: i64,
+        /// Hash.
+        hash: String,
+    },
+}
+
+impl AuditHead {
+    fn next(self) -> (i64, String) {
+        match self {
+            Self::Genesis => (1, GENESIS_HASH.to_owned()),
+            Self::After { seq, hash } => (seq + 1, hash),
+        }
+    }
+}
+
+/// Appends an event to its account's chain, after `head` when the caller knows it (read
+/// under the same lock) or after the head read here. The caller holds the account lock, so
+/// the head cannot move before the insert; the primary key (account, seq) refuses a fork
+/// regardless.
+pub async fn append_audit_event(
+    tx: &mut Tx,
+    e: &NewAuditEvent,
+    head: Option<AuditHead>,
+) -> StoreResult<AuditEvent> {
+    let head = match head {
+        Some(h) => h,
+        None => {
+            let last: Option<(i64, String)> = on!(tx, |c| sqlx::query_as(
+                "SELECT seq, hash FROM audit_events WHERE account_id = $1 \
+                 ORDER BY seq DESC LIMIT 1"
+            )
+            .bind(e.account_id.to_string())
+            .fetch_optional(c)
+            .await)?;
+            last.map_or(AuditHead::Genesis, |(seq, hash)| AuditHead::After {
+                seq,
+                hash,
+            })
+        }
     };
+    let (seq, prev_hash) = head.next();
     let hash = chain_hash(seq, e, &prev_hash);
     let sql = format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \

@@ -11,7 +11,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, join_all};
 use serde_json::json;
 use switchboard_domain::{
-    AccountId, DomainError, Email, ExtensionRange, Name, Plan, TimeZoneName, User, UserId,
+    AccountId, DomainError, Email, ExtensionRange, Name, Plan, RoleRef, TimeZoneName, User, UserId,
     UserPatch, UserPatchInput, UserStatus,
 };
 use switchboard_service::accounts::NewAccount;
@@ -155,6 +155,31 @@ async fn active_admins(app: &TestApp, account: AccountId) -> BTreeSet<UserId> {
         .filter(|u| u.panel_access)
         .map(|u| u.id)
         .collect()
+}
+
+/// The two ways a request reaches the service: as the owner signed in (rights read in the
+/// write turn) and with an Administrator API token (rights resolved as the token is
+/// authenticated, so adding a user looks up its email, mobile and role on a reader before
+/// its write turn). Races alternate between them.
+async fn owner_and_token(app: &TestApp, owner: &Ctx) -> [Ctx; 2] {
+    let (_, secret) = app
+        .sb
+        .create_api_token(
+            owner,
+            "Provisioning",
+            "api",
+            Some(RoleRef::Name("Administrator".to_owned())),
+            None,
+        )
+        .await
+        .unwrap();
+    let token = app
+        .sb
+        .authenticate_token(&secret, "api")
+        .await
+        .unwrap()
+        .expect("a fresh token authenticates");
+    [owner.clone(), token]
 }
 
 /// How many audit events with this action the account has.
@@ -624,6 +649,7 @@ async fn parallel_adds_claiming_one_email_in_any_case_have_exactly_one_winner(ap
     for round in 0..ROUNDS {
         let acct = app.account(&format!("Email {round}"), Plan::Pro, 20).await;
         let created = count_events(&app, acct.id, "user.created").await;
+        let ctxs = owner_and_token(&app, &acct.owner_ctx).await;
         let address = "sam.rivera@claims.example.com";
 
         let outcomes = race(
@@ -631,7 +657,7 @@ async fn parallel_adds_claiming_one_email_in_any_case_have_exactly_one_winner(ap
                 .map(|i| {
                     added_name(add(
                         &app.sb,
-                        &acct.owner_ctx,
+                        &ctxs[i % 2],
                         json!({"name": format!("Claimant {i}"), "email": case_variant(address, i),
                                "panel_access": i % 2 == 0}),
                     ))
@@ -664,6 +690,7 @@ async fn parallel_adds_claiming_one_email_in_any_case_have_exactly_one_winner(ap
 async fn parallel_adds_claiming_one_mobile_have_exactly_one_winner(app: TestApp) {
     for round in 0..ROUNDS {
         let acct = app.account(&format!("Mobile {round}"), Plan::Pro, 20).await;
+        let ctxs = owner_and_token(&app, &acct.owner_ctx).await;
         let created = count_events(&app, acct.id, "user.created").await;
 
         let outcomes = race(
@@ -671,7 +698,7 @@ async fn parallel_adds_claiming_one_mobile_have_exactly_one_winner(app: TestApp)
                 .map(|i| {
                     added_name(add(
                         &app.sb,
-                        &acct.owner_ctx,
+                        &ctxs[i % 2],
                         json!({"name": format!("Claimant {i}"), "mobile": "+919812300000",
                                "email": format!("claimant{i}@mobile.example.com")}),
                     ))
@@ -746,6 +773,7 @@ async fn parallel_adds_claiming_one_extension_have_exactly_one_winner(app: TestA
 async fn parallel_adds_without_an_extension_all_get_distinct_free_extensions(app: TestApp) {
     for round in 0..ROUNDS {
         let acct = app.account(&format!("Auto {round}"), Plan::Pro, 20).await;
+        let ctxs = owner_and_token(&app, &acct.owner_ctx).await;
         let created = count_events(&app, acct.id, "user.created").await;
 
         let outcomes = race(
@@ -753,7 +781,7 @@ async fn parallel_adds_without_an_extension_all_get_distinct_free_extensions(app
                 .map(|i| {
                     add(
                         &app.sb,
-                        &acct.owner_ctx,
+                        &ctxs[i % 2],
                         json!({"name": format!("Caller {i}"), "mobile": format!("+9198765{i:05}")}),
                     )
                 })
