@@ -4,6 +4,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod accounts;
+mod adding;
 pub mod audit;
 pub mod calls;
 pub mod clock;
@@ -62,6 +63,7 @@ pub struct Switchboard {
     db: Db,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    adds: Arc<adding::AddQueues>,
 }
 
 /// A change being made: the open transaction, the locked account and the resolved actor.
@@ -93,6 +95,7 @@ impl Switchboard {
             db,
             clock,
             settings,
+            adds: Arc::default(),
         }
     }
 

@@ -3,15 +3,16 @@
 use std::collections::HashMap;
 
 use switchboard_domain::{
-    AccountId, Availability, BuiltinRole, DepartmentId, DomainError, E164, Email, Extension,
-    FieldError, IdpField, IdpProfile, NewUser, Role, RoleRef, Scope, User, UserId, UserPatch,
-    UserStatus, audit::ActorKind,
+    Account, AccountId, Availability, BuiltinRole, DepartmentId, DomainError, E164, Email,
+    Extension, FieldError, IdpField, IdpProfile, NewUser, Role, RoleId, RoleRef, Scope, User,
+    UserId, UserPatch, UserStatus, audit::ActorKind,
 };
 use switchboard_store::users::{UserCursor, UserFilter};
 use switchboard_store::{
     StoreError, Tx, UniqueKey, accounts, departments, invites, roles, users as store,
 };
 
+use crate::adding::may_share_turn;
 use crate::error::{Error, Result, forbidden, not_found, refuse};
 use crate::{Change, Ctx, Switchboard, Target};
 
@@ -121,6 +122,57 @@ async fn check_contacts_free(
         });
     }
     Ok(())
+}
+
+/// The record of a user being added: `new` as given, with the account's defaults, the
+/// role and extension chosen, and (R6) managed by the identity provider when provisioning
+/// adds it.
+pub(crate) fn new_user_record(
+    new: NewUser,
+    account: &Account,
+    role: RoleId,
+    extension: Extension,
+    by: ActorKind,
+    now: jiff::Timestamp,
+) -> User {
+    User {
+        id: UserId::new(),
+        account_id: account.id,
+        name: new.name,
+        email: new.email,
+        mobile: new.mobile,
+        alternate_mobile: new.alternate_mobile,
+        extension,
+        role_id: role,
+        panel_access: new.panel_access,
+        receive_calls: new.receive_calls,
+        call_hours: new.call_hours,
+        time_zone: new
+            .time_zone
+            .unwrap_or_else(|| account.default_time_zone.clone()),
+        availability: Availability::Available,
+        voicemail: new.voicemail,
+        status: UserStatus::when_enabled(new.panel_access, false),
+        external_id: new.external_id,
+        // R6: whatever provisioning creates, the identity provider manages.
+        idp: IdpProfile {
+            managed: new.idp.managed || by == ActorKind::Scim,
+            ..new.idp
+        },
+        tags: new.tags,
+        has_signed_in: false,
+        deactivate_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// What the audit log records of a user added (with the departments it was put in).
+pub(crate) fn created_view(user: &User, departments: &[DepartmentId]) -> serde_json::Value {
+    let mut after = user.audit_view();
+    after["departments"] = serde_json::json!(departments);
+    after
 }
 
 /// What adding a user looked up on a reader before its write turn.
@@ -348,7 +400,16 @@ impl Switchboard {
 
     /// Adds a user (R1, R2, R3, R11, R13). Panel Access users start as `pending_invite`
     /// and get an invite; others start `active` as call-only users.
-    pub async fn add_user(&self, ctx: &Ctx, new: NewUser) -> Result<AddedUser> {
+    pub async fn add_user(&self, ctx: &Ctx, mut new: NewUser) -> Result<AddedUser> {
+        if let Some(who) = ctx.known_principal()
+            && may_share_turn(&new, who)
+        {
+            match self.add_in_shared_turn(ctx, who, new).await {
+                Ok(done) => return done,
+                // Made alone, with every check in its own turn.
+                Err(back) => new = back,
+            }
+        }
         let ahead = self.look_up_ahead(ctx, &new).await?;
         let mut c = self.begin(ctx).await?;
         let account = c.account.id;
@@ -473,52 +534,26 @@ impl Switchboard {
             Some(x) => x,
             None => Self::next_extension(c).await?,
         };
-        let user = User {
-            id: UserId::new(),
-            account_id: c.account.id,
-            name: new.name,
-            email: new.email,
-            mobile: new.mobile,
-            alternate_mobile: new.alternate_mobile,
-            extension,
-            role_id: role.id,
-            panel_access: new.panel_access,
-            receive_calls: new.receive_calls,
-            call_hours: new.call_hours,
-            time_zone: new
-                .time_zone
-                .unwrap_or_else(|| c.account.default_time_zone.clone()),
-            availability: Availability::Available,
-            voicemail: new.voicemail,
-            status: UserStatus::when_enabled(new.panel_access, false),
-            external_id: new.external_id,
-            // R6: whatever provisioning creates, the identity provider manages.
-            idp: IdpProfile {
-                managed: new.idp.managed || c.who.kind == ActorKind::Scim,
-                ..new.idp
-            },
-            tags: new.tags,
-            has_signed_in: false,
-            deactivate_at: None,
-            version: 1,
-            created_at: c.now,
-            updated_at: c.now,
-        };
+        let departments_added = new.departments.clone();
+        let user = new_user_record(new, &c.account, role.id, extension, c.who.kind, c.now);
         store::insert_user(&mut c.tx, &user).await?;
-        if !new.departments.is_empty() {
+        if !departments_added.is_empty() {
             departments::set_user_memberships(
                 &mut c.tx,
                 c.account.id,
                 user.id,
-                &new.departments,
+                &departments_added,
                 c.now,
             )
             .await?;
         }
-        let mut after = user.audit_view();
-        after["departments"] = serde_json::json!(new.departments);
-        c.audit("user.created", user_target(&user), None, Some(after))
-            .await?;
+        c.audit(
+            "user.created",
+            user_target(&user),
+            None,
+            Some(created_view(&user, &departments_added)),
+        )
+        .await?;
         let invite_link = if user.panel_access {
             self.issue_invite(c, &user).await?
         } else {

@@ -3,7 +3,7 @@
 use switchboard_domain::audit::{GENESIS_HASH, chain_hash};
 use switchboard_domain::{AccountId, ActorKind, AuditEvent, NewAuditEvent};
 
-use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros, value_rows};
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -90,14 +90,31 @@ pub async fn append_audit_event(
     e: &NewAuditEvent,
     head: Option<AuditHead>,
 ) -> StoreResult<AuditEvent> {
-    let head = match head {
+    let mut appended = append_audit_events(tx, std::slice::from_ref(e), head).await?;
+    appended
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no audit event appended".to_owned()))
+}
+
+/// Appends events of one account to its chain in one statement, each linked to the one
+/// before (see [`append_audit_event`] for `head`).
+pub async fn append_audit_events(
+    tx: &mut Tx,
+    events: &[NewAuditEvent],
+    head: Option<AuditHead>,
+) -> StoreResult<Vec<AuditEvent>> {
+    const PER_ROW: usize = 15;
+    let Some(first) = events.first() else {
+        return Ok(Vec::new());
+    };
+    let mut head = match head {
         Some(h) => h,
         None => {
             let last: Option<(i64, String)> = on!(tx, |c| sqlx::query_as(
                 "SELECT seq, hash FROM audit_events WHERE account_id = $1 \
                  ORDER BY seq DESC LIMIT 1"
             )
-            .bind(e.account_id.to_string())
+            .bind(first.account_id.to_string())
             .fetch_optional(c)
             .await)?;
             last.map_or(AuditHead::Genesis, |(seq, hash)| AuditHead::After {
@@ -106,37 +123,49 @@ pub async fn append_audit_event(
             })
         }
     };
-    let (seq, prev_hash) = head.next();
-    let hash = chain_hash(seq, e, &prev_hash);
+    let mut appended = Vec::with_capacity(events.len());
+    for e in events {
+        let (seq, prev_hash) = head.next();
+        let hash = chain_hash(seq, e, &prev_hash);
+        head = AuditHead::After {
+            seq,
+            hash: hash.clone(),
+        };
+        appended.push(AuditEvent {
+            seq,
+            event: e.clone(),
+            prev_hash,
+            hash,
+        });
+    }
     let sql = format!(
-        "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15)"
+        "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
+        value_rows(events.len(), PER_ROW)
     );
-    on!(tx, |c| sqlx::query(&sql)
-        .bind(e.account_id.to_string())
-        .bind(seq)
-        .bind(to_micros(e.at))
-        .bind(e.actor_kind.key())
-        .bind(e.actor_id.as_deref())
-        .bind(&e.actor_name)
-        .bind(&e.action)
-        .bind(&e.target_type)
-        .bind(e.target_id.as_deref())
-        .bind(&e.target_name)
-        .bind(&e.source)
-        .bind(e.before.as_deref())
-        .bind(e.after.as_deref())
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(AuditEvent {
-        seq,
-        event: e.clone(),
-        prev_hash,
-        hash,
-    })
+    on!(tx, |c| {
+        let mut q = sqlx::query(&sql);
+        for a in &appended {
+            let e = &a.event;
+            q = q
+                .bind(e.account_id.to_string())
+                .bind(a.seq)
+                .bind(to_micros(e.at))
+                .bind(e.actor_kind.key())
+                .bind(e.actor_id.as_deref())
+                .bind(&e.actor_name)
+                .bind(&e.action)
+                .bind(&e.target_type)
+                .bind(e.target_id.as_deref())
+                .bind(&e.target_name)
+                .bind(&e.source)
+                .bind(e.before.as_deref())
+                .bind(e.after.as_deref())
+                .bind(&a.prev_hash)
+                .bind(&a.hash);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(appended)
 }
 
 /// Filters for reading the log.

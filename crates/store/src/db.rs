@@ -416,6 +416,20 @@ macro_rules! on {
 }
 pub(crate) use on;
 
+/// The `VALUES` list of a multi-row insert: `rows` tuples of `per_row` numbered
+/// parameters, `($1, …, $n), ($n+1, …)`, bound row after row.
+pub(crate) fn value_rows(rows: usize, per_row: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=per_row)
+                .map(|i| format!("${}", r * per_row + i))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Microseconds since the epoch, as stored.
 pub fn to_micros(t: jiff::Timestamp) -> i64 {
     t.as_microsecond()

@@ -6,8 +6,8 @@ use switchboard_domain::{
 };
 
 use crate::db::{
-    Arg, StoreError, StoreResult, Tx, fetch_rows, from_micros, json_flag, json_opt_flag, on,
-    parse_id, to_micros,
+    Arg, StoreError, StoreResult, Tx, bind_args, fetch_rows, from_micros, json_flag, json_opt_flag,
+    on, parse_id, to_micros, value_rows,
 };
 use crate::text_index;
 
@@ -121,44 +121,58 @@ impl UserRow {
 
 /// Inserts a user and their tags.
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
-    let sql = format!(
-        "INSERT INTO users ({COLUMNS}, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
-    );
-    on!(tx, |c| sqlx::query(&sql)
-        .bind(u.id.to_string())
-        .bind(u.account_id.to_string())
-        .bind(u.name.as_str())
-        .bind(u.email.as_ref().map(Email::as_str))
-        .bind(u.mobile.as_ref().map(E164::as_str))
-        .bind(u.alternate_mobile.as_ref().map(E164::as_str))
-        .bind(i64::from(u.extension.value()))
-        .bind(u.role_id.to_string())
-        .bind(u.panel_access)
-        .bind(u.receive_calls)
-        .bind(u.call_hours.to_json())
-        .bind(u.time_zone.as_str())
-        .bind(u.availability.key())
-        .bind(u.voicemail)
-        .bind(u.status.key())
-        .bind(u.external_id.as_deref())
-        .bind(u.has_signed_in)
-        .bind(u.deactivate_at.map(to_micros))
-        .bind(u.version)
-        .bind(to_micros(u.created_at))
-        .bind(to_micros(u.updated_at))
-        .bind(u.idp.managed)
-        .bind(u.idp.given_name.as_deref())
-        .bind(u.idp.family_name.as_deref())
-        .bind(u.idp.primary_phone.map(PhoneKind::key))
-        .bind(u.idp.email_primary)
-        .bind(u.idp.alternate_work)
-        .bind(u.email.as_ref().map(Email::key))
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    insert_users(tx, std::slice::from_ref(u)).await?;
     // A new user has no tags yet: nothing to clear.
     insert_user_tags(tx, u.account_id, u.id, &u.tags).await
+}
+
+/// Inserts new users in one statement, without their tags (for users who have none, or
+/// whose tags the caller writes). A uniqueness violation refuses all of them.
+pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
+    const PER_ROW: usize = 28;
+    if users.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO users ({COLUMNS}, email_key) VALUES {}",
+        value_rows(users.len(), PER_ROW)
+    );
+    on!(tx, |c| {
+        let mut q = sqlx::query(&sql);
+        for u in users {
+            q = q
+                .bind(u.id.to_string())
+                .bind(u.account_id.to_string())
+                .bind(u.name.as_str())
+                .bind(u.email.as_ref().map(Email::as_str))
+                .bind(u.mobile.as_ref().map(E164::as_str))
+                .bind(u.alternate_mobile.as_ref().map(E164::as_str))
+                .bind(i64::from(u.extension.value()))
+                .bind(u.role_id.to_string())
+                .bind(u.panel_access)
+                .bind(u.receive_calls)
+                .bind(u.call_hours.to_json())
+                .bind(u.time_zone.as_str())
+                .bind(u.availability.key())
+                .bind(u.voicemail)
+                .bind(u.status.key())
+                .bind(u.external_id.as_deref())
+                .bind(u.has_signed_in)
+                .bind(u.deactivate_at.map(to_micros))
+                .bind(u.version)
+                .bind(to_micros(u.created_at))
+                .bind(to_micros(u.updated_at))
+                .bind(u.idp.managed)
+                .bind(u.idp.given_name.as_deref())
+                .bind(u.idp.family_name.as_deref())
+                .bind(u.idp.primary_phone.map(PhoneKind::key))
+                .bind(u.idp.email_primary)
+                .bind(u.idp.alternate_work)
+                .bind(u.email.as_ref().map(Email::key));
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }
 
 /// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
@@ -330,6 +344,58 @@ pub async fn find_user_by_mobile(
     find_one(tx, account, "mobile = $2", mobile.as_str().to_owned()).await
 }
 
+/// A user holding one of the emails or mobiles asked about.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ContactHolder {
+    /// The holder's name.
+    pub name: String,
+    /// The email's key (lower case), if the user has one.
+    pub email_key: Option<String>,
+    /// The mobile, if the user has one.
+    pub mobile: Option<String>,
+}
+
+/// The users of the account holding any of `email_keys` (lower-cased emails) or
+/// `mobiles`, in one statement.
+pub async fn find_contact_holders(
+    tx: &mut Tx,
+    account: AccountId,
+    email_keys: &[String],
+    mobiles: &[String],
+) -> StoreResult<Vec<ContactHolder>> {
+    if email_keys.is_empty() && mobiles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = vec![Arg::Text(account.to_string())];
+    let mut list = |values: &[String]| {
+        let params: Vec<String> = values
+            .iter()
+            .map(|v| {
+                args.push(Arg::Text(v.clone()));
+                format!("${}", args.len())
+            })
+            .collect();
+        params.join(", ")
+    };
+    let (emails, mobiles) = (list(email_keys), list(mobiles));
+    // One SELECT per column, so each is answered by its unique index (an OR of the two
+    // would read every user of the account).
+    let sql = [("email_key", emails), ("mobile", mobiles)]
+        .into_iter()
+        .filter(|(_, params)| !params.is_empty())
+        .map(|(column, params)| {
+            format!(
+                "SELECT name, email_key, mobile FROM users \
+                 WHERE account_id = $1 AND {column} IN ({params})"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    Ok(on!(tx, |c| bind_args!(sqlx::query_as(&sql), &args)
+        .fetch_all(c)
+        .await)?)
+}
+
 /// Finds the user holding an extension.
 pub async fn find_user_by_extension(
     tx: &mut Tx,
@@ -434,6 +500,21 @@ pub async fn next_free_extension(
         .map(|(n,)| n)
         .filter(|n| *n <= i64::from(max))
         .and_then(|n| u32::try_from(n).ok()))
+}
+
+/// Records that every extension of the range below `to` is taken (after the caller gave
+/// out the lowest free ones up to it), so the next search starts there. Never lowers the
+/// floor.
+pub async fn raise_extension_floor(tx: &mut Tx, account: AccountId, to: u32) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "UPDATE accounts SET extension_floor = $2 WHERE id = $1 AND extension_floor < $2"
+    )
+    .bind(account.to_string())
+    .bind(i64::from(to))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// Up to `limit` free extensions in `min..=max`, lowest first. Taken extensions are read

@@ -162,27 +162,33 @@ async fn active_admins(app: &TestApp, account: AccountId) -> BTreeSet<UserId> {
 /// authenticated, so adding a user looks up its email, mobile and role on a reader before
 /// its write turn). Races alternate between them.
 async fn owner_and_token(app: &TestApp, owner: &Ctx) -> [Ctx; 2] {
+    [
+        owner.clone(),
+        token_ctx(app, owner, "api", "Provisioning").await,
+    ]
+}
+
+/// A request's context with a fresh Administrator token of `kind` (`api` or `scim`)
+/// named `name`, as the token's authentication makes it.
+async fn token_ctx(app: &TestApp, owner: &Ctx, kind: &str, name: &str) -> Ctx {
     let (_, secret) = app
         .sb
         .create_api_token(
             owner,
-            "Provisioning",
-            "api",
+            name,
+            kind,
             Some(RoleRef::Name("Administrator".to_owned())),
             None,
         )
         .await
         .unwrap();
-    let token = app
-        .sb
-        .authenticate_token(&secret, "api")
+    app.sb
+        .authenticate_token(&secret, kind)
         .await
         .unwrap()
-        .expect("a fresh token authenticates");
-    [owner.clone(), token]
+        .expect("a fresh token authenticates")
 }
 
-/// How many audit events with this action the account has.
 async fn count_events(app: &TestApp, account: AccountId, action: &str) -> usize {
     let filter = AuditFilter {
         action: Some(action.to_owned()),
@@ -451,6 +457,9 @@ async fn a_free_account_takes_exactly_four_more_users_from_parallel_adds(app: Te
         let acct = app.account(&format!("Tiny {round}"), Plan::Free, 0).await;
         let created = count_events(&app, acct.id, "user.created").await;
 
+        // Agents are added by the owner; callers (plain adds) with a token, which share
+        // write turns and are counted against the limit one by one.
+        let ctxs = owner_and_token(&app, &acct.owner_ctx).await;
         let attempts = (0..10)
             .map(|i| {
                 let input = if i % 2 == 0 {
@@ -459,7 +468,7 @@ async fn a_free_account_takes_exactly_four_more_users_from_parallel_adds(app: Te
                 } else {
                     json!({"name": format!("Caller {i}"), "mobile": format!("+9198765{i:05}")})
                 };
-                add(&app.sb, &acct.owner_ctx, input)
+                add(&app.sb, &ctxs[i % 2], input)
             })
             .collect();
         let outcomes = race(attempts).await;
@@ -808,6 +817,101 @@ async fn parallel_adds_without_an_extension_all_get_distinct_free_extensions(app
     }
 }
 
+async fn plain_adds_by_two_tokens_at_once_are_each_audited_by_their_own_token(app: TestApp) {
+    for round in 0..ROUNDS {
+        let acct = app.account(&format!("Bulk {round}"), Plan::Pro, 5).await;
+        let created = count_events(&app, acct.id, "user.created").await;
+        let api = token_ctx(&app, &acct.owner_ctx, "api", "HR sync").await;
+        let scim = token_ctx(&app, &acct.owner_ctx, "scim", "Okta").await;
+
+        let outcomes = race(
+            (0..16)
+                .map(|i| {
+                    let ctx = if i % 2 == 0 { &api } else { &scim };
+                    add(
+                        &app.sb,
+                        ctx,
+                        json!({"name": format!("Bulk {i}"),
+                               "email": format!("bulk{i}@bulk.example.com")}),
+                    )
+                })
+                .collect(),
+        )
+        .await;
+
+        assert_eq!(winners(&outcomes).len(), 16, "round {round}: {outcomes:?}");
+        let added: Vec<&AddedUser> = outcomes.iter().flatten().collect();
+        let extensions: BTreeSet<u32> = added.iter().map(|a| a.user.extension.value()).collect();
+        assert_eq!(
+            extensions,
+            (101..=116).collect(),
+            "round {round}: the sixteen lowest free extensions, one each"
+        );
+        for (i, a) in added.iter().enumerate() {
+            assert_eq!(a.role_name, "Basic", "round {round}");
+            // R6: what the identity provider adds, it manages.
+            assert_eq!(
+                a.user.idp.managed,
+                i % 2 == 1,
+                "round {round}: {}",
+                a.user.name
+            );
+            let stored = app.sb.get_user(&acct.owner_ctx, a.user.id).await.unwrap();
+            assert_eq!(
+                stored, a.user,
+                "round {round}: the answer is what was stored"
+            );
+        }
+        let filter = AuditFilter {
+            action: Some("user.created".to_owned()),
+            ..AuditFilter::default()
+        };
+        let events = app
+            .sb
+            .list_audit_events(&Ctx::cli(acct.id), &filter, 0, 1000)
+            .await
+            .unwrap();
+        assert_eq!(
+            events.len(),
+            created + 16,
+            "round {round}: one event per add"
+        );
+        for (i, a) in added.iter().enumerate() {
+            let id = a.user.id.to_string();
+            let by: Vec<&str> = events
+                .iter()
+                .filter(|e| e.event.target_id.as_deref() == Some(id.as_str()))
+                .map(|e| e.event.actor_name.as_str())
+                .collect();
+            let token = if i % 2 == 0 { "HR sync" } else { "Okta" };
+            assert_eq!(
+                by,
+                [token],
+                "round {round}: {} was added by {token}",
+                a.user.name
+            );
+        }
+        // A later add of a taken email, in any case, is refused naming its holder.
+        let late = app
+            .sb
+            .add_user(
+                &scim,
+                new_user(json!({"name": "Late", "email": "BULK3@bulk.example.com"})),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            late.domain(),
+            Some(&DomainError::DuplicateEmail {
+                email: "BULK3@bulk.example.com".to_owned(),
+                holder: "Bulk 3".to_owned(),
+            }),
+            "round {round}"
+        );
+        assert_chain_intact(&app, acct.id).await;
+    }
+}
+
 async fn parallel_edits_claiming_one_extension_have_exactly_one_winner(app: TestApp) {
     for round in 0..ROUNDS {
         let acct = app.account(&format!("Move {round}"), Plan::Pro, 20).await;
@@ -919,6 +1023,7 @@ both_backends!(
     parallel_adds_claiming_one_mobile_have_exactly_one_winner,
     parallel_adds_claiming_one_extension_have_exactly_one_winner,
     parallel_adds_without_an_extension_all_get_distinct_free_extensions,
+    plain_adds_by_two_tokens_at_once_are_each_audited_by_their_own_token,
     parallel_edits_claiming_one_extension_have_exactly_one_winner,
     parallel_edits_claiming_one_email_in_any_case_have_exactly_one_winner,
 );
