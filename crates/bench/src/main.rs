@@ -55,6 +55,10 @@ struct Args {
     /// before sending the next).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Requests in flight at once for the create workloads, on Switchboard and the peer
+    /// alike: an identity provider pushing a company sends many at once.
+    #[arg(long, default_value_t = 16)]
+    create_concurrency: usize,
     /// Longest a workload may run, in seconds (it stops early, and says how many it did).
     #[arg(long, default_value_t = 60)]
     time_limit: u64,
@@ -126,7 +130,12 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     std::fs::create_dir_all(&args.work_dir)
         .with_context(|| format!("cannot create {}", args.work_dir.display()))?;
     let work = std::fs::canonicalize(&args.work_dir)?;
-    let mut report = Report::new(&args_line(), args.runs, args.concurrency);
+    let mut report = Report::new(
+        &args_line(),
+        args.runs,
+        args.concurrency,
+        args.create_concurrency,
+    );
 
     eprintln!(
         "measuring SQLite's durable commit rate in {}",
@@ -164,7 +173,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                 }
             };
             let server = Server::switchboard(&server_bin, &url, &work).await?;
-            let client = client(args.concurrency)?;
+            let client = client(args.concurrency.max(args.create_concurrency))?;
             let mut target = Target {
                 client,
                 base: server.base.clone(),
@@ -225,7 +234,7 @@ async fn peer_runs(
     let token = format!("peer-{tag}");
     let server = Server::peer(peer_bin, &token, work).await?;
     let mut target = Target {
-        client: client(args.concurrency)?,
+        client: client(args.concurrency.max(args.create_concurrency))?,
         base: server.base.clone(),
         scim: server.base.clone(),
         scim_token: token,
@@ -275,20 +284,13 @@ async fn measure(
             if !args.only.is_empty() && !args.only.contains(&w) {
                 continue;
             }
-            let total = if w.writes() {
-                args.creates
+            let (total, concurrency) = if w.writes() {
+                (args.creates, args.create_concurrency)
             } else {
-                args.requests
+                (args.requests, args.concurrency)
             };
-            let s = workloads::run(
-                target,
-                w,
-                args.concurrency,
-                total,
-                limit,
-                &format!("{tag}-{r}"),
-            )
-            .await;
+            let s =
+                workloads::run(target, w, concurrency, total, limit, &format!("{tag}-{r}")).await;
             eprintln!(
                 "  {} {} run {}: {:<40} p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s{}",
                 setup.system,

@@ -63,6 +63,7 @@ pub struct Report {
     machine: String,
     runs: usize,
     concurrency: usize,
+    create_concurrency: usize,
     /// SQLite single-row durable commits per second on the work directory's disk.
     pub commit_rate: f64,
     figures: BTreeMap<(Setup, usize), Vec<Figures>>,
@@ -113,12 +114,13 @@ fn ms(x: f64) -> String {
 
 impl Report {
     /// An empty report for `command`.
-    pub fn new(command: &str, runs: usize, concurrency: usize) -> Self {
+    pub fn new(command: &str, runs: usize, concurrency: usize, create_concurrency: usize) -> Self {
         Self {
             command: command.to_owned(),
             machine: machine(),
             runs,
             concurrency,
+            create_concurrency,
             commit_rate: 0.0,
             figures: BTreeMap::new(),
             servers: BTreeMap::new(),
@@ -194,9 +196,10 @@ impl Report {
         let _ = writeln!(out, "Machine: {}\n", self.machine);
         let _ = writeln!(
             out,
-            "Each figure is the median of {} runs; {} requests in flight; latency in ms \
-             (p50 / p99), throughput in requests per second.\n",
-            self.runs, self.concurrency
+            "Each figure is the median of {} runs; {} requests in flight ({} for the create \
+             workloads, on both systems); latency in ms (p50 / p99), throughput in requests \
+             per second.\n",
+            self.runs, self.concurrency, self.create_concurrency
         );
         let _ = writeln!(out, "### Ceilings of this machine\n");
         let _ = writeln!(
@@ -304,7 +307,7 @@ impl Report {
         let _ = writeln!(out, "\n### Seeding and server memory\n");
         let _ = writeln!(
             out,
-            "| system | users | seeding (s) | server peak RSS (MiB) |\n|---|---:|---:|---:|"
+            "| system | users | seeding (s) | server peak private memory (MiB) |\n|---|---:|---:|---:|"
         );
         for (setup, facts) in &self.servers {
             let _ = writeln!(
@@ -362,6 +365,7 @@ impl Report {
             "machine": self.machine,
             "runs": self.runs,
             "concurrency": self.concurrency,
+            "create_concurrency": self.create_concurrency,
             "sqlite_commits_per_sec": self.commit_rate,
             "results": flat,
             "servers": servers,
