@@ -63,7 +63,8 @@ pub struct Report {
     machine: String,
     runs: usize,
     concurrency: usize,
-    create_concurrency: usize,
+    /// Requests in flight for creates: Switchboard's, the peer's.
+    create_concurrency: (usize, usize),
     /// SQLite single-row durable commits per second on the work directory's disk.
     pub commit_rate: f64,
     figures: BTreeMap<(Setup, usize), Vec<Figures>>,
@@ -114,7 +115,12 @@ fn ms(x: f64) -> String {
 
 impl Report {
     /// An empty report for `command`.
-    pub fn new(command: &str, runs: usize, concurrency: usize, create_concurrency: usize) -> Self {
+    pub fn new(
+        command: &str,
+        runs: usize,
+        concurrency: usize,
+        create_concurrency: (usize, usize),
+    ) -> Self {
         Self {
             command: command.to_owned(),
             machine: machine(),
@@ -196,10 +202,10 @@ impl Report {
         let _ = writeln!(out, "Machine: {}\n", self.machine);
         let _ = writeln!(
             out,
-            "Each figure is the median of {} runs; {} requests in flight ({} for the create \
-             workloads, on both systems); latency in ms (p50 / p99), throughput in requests \
-             per second.\n",
-            self.runs, self.concurrency, self.create_concurrency
+            "Each figure is the median of {} runs; {} requests in flight ({} for Switchboard's \
+             creates, {} for the peer's, where each does best); latency in ms (p50 / p99), \
+             throughput in requests per second.\n",
+            self.runs, self.concurrency, self.create_concurrency.0, self.create_concurrency.1
         );
         let _ = writeln!(out, "### Ceilings of this machine\n");
         let _ = writeln!(
@@ -365,7 +371,8 @@ impl Report {
             "machine": self.machine,
             "runs": self.runs,
             "concurrency": self.concurrency,
-            "create_concurrency": self.create_concurrency,
+            "create_concurrency": self.create_concurrency.0,
+            "peer_create_concurrency": self.create_concurrency.1,
             "sqlite_commits_per_sec": self.commit_rate,
             "results": flat,
             "servers": servers,

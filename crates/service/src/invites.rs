@@ -12,8 +12,8 @@ use switchboard_store::{accounts, invites as store, users as user_store};
 
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{hash_password, new_token, token_hash};
-use crate::users::departments_of_users;
-use crate::{Change, Ctx, Principal, Switchboard, Target};
+use crate::users::{departments_of_users, user_target};
+use crate::{Change, Ctx, Principal, Switchboard};
 
 /// Where an invite stands, as shown to admins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -89,14 +89,6 @@ pub struct UserProfile {
     pub invite: Option<InviteInfo>,
     /// A new email waiting for verification.
     pub pending_email: Option<String>,
-}
-
-fn user_target(u: &User) -> Target<'static> {
-    Target {
-        kind: "user",
-        id: Some(u.id.to_string()),
-        name: u.name.to_string(),
-    }
 }
 
 impl Switchboard {

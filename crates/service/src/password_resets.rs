@@ -21,7 +21,8 @@ use crate::error::{Error, Result, not_found, refuse};
 use crate::invites::{InviteState, require_open};
 use crate::secrets::{hash_password, new_token, token_hash};
 use crate::sessions::SessionStarted;
-use crate::{Change, Principal, Switchboard, Target};
+use crate::users::user_target;
+use crate::{Change, Principal, Switchboard};
 
 /// How long a password reset link works.
 pub const PASSWORD_RESET_TTL: SignedDuration = SignedDuration::from_hours(1);
@@ -40,14 +41,6 @@ pub struct PasswordResetView {
     pub state: InviteState,
     /// When it stops working.
     pub expires_at: Timestamp,
-}
-
-fn user_target(u: &User) -> Target<'static> {
-    Target {
-        kind: "user",
-        id: Some(u.id.to_string()),
-        name: u.name.to_string(),
-    }
 }
 
 fn may_sign_in(u: &User) -> bool {

@@ -25,7 +25,8 @@ use crate::error::{Error, Result, not_found};
 use crate::secrets::{
     MAX_PASSWORD_CHARS, check_password, hash_password, new_token, token_hash, verify_password,
 };
-use crate::{Change, Principal, Switchboard, Target};
+use crate::users::user_target;
+use crate::{Change, Principal, Switchboard};
 
 /// A session ends after this long without a request.
 pub const SESSION_IDLE: SignedDuration = SignedDuration::from_hours(12);
@@ -133,14 +134,6 @@ fn user_principal(user: &User) -> Principal {
         perms: Permissions::NONE,
         is_owner: false,
         is_admin: false,
-    }
-}
-
-fn user_target(u: &User) -> Target<'static> {
-    Target {
-        kind: "user",
-        id: Some(u.id.to_string()),
-        name: u.name.to_string(),
     }
 }
 
