@@ -159,7 +159,12 @@ pub(crate) fn new_user_record(
             managed: new.idp.managed || by == ActorKind::Scim,
             ..new.idp
         },
-        tags: new.tags,
+        // As they read back.
+        tags: {
+            let mut tags = new.tags;
+            tags.sort();
+            tags
+        },
         has_signed_in: false,
         deactivate_at: None,
         version: 1,

@@ -298,6 +298,9 @@ pub(crate) async fn rows_into_users(
                 .filter(|(u, _)| *u == r.id)
                 .map(|(_, t)| Tag::parse("tag", t).map_err(|_| bad("tag")))
                 .collect::<StoreResult<Vec<_>>>()?;
+            // In one order whatever the database's collation.
+            let mut mine = mine;
+            mine.sort();
             r.into_user(mine)
         })
         .collect()

@@ -32,7 +32,13 @@ pub async fn create_user(
     let id = added.user.id;
     let mut headers = etag_headers(added.user.version);
     headers.insert(header::LOCATION, location(id)?);
-    let user = user_out(&state, &ctx, id).await?;
+    // A user without Panel Access has no invite to describe: the answer is what the add
+    // wrote. An invited user's answer reads the invite back.
+    let user = if added.user.panel_access {
+        user_out(&state, &ctx, id).await?
+    } else {
+        Lookups::of_added(&added).user(&added.user)
+    };
     Ok((
         StatusCode::CREATED,
         headers,

@@ -346,6 +346,16 @@ impl Lookups {
         }
     }
 
+    /// The lookups of a user just added, from what the add wrote.
+    pub fn of_added(a: &switchboard_service::users::AddedUser) -> Self {
+        let mut departments = a.departments.clone();
+        departments.sort_by_key(|d| d.1.to_lowercase());
+        Self {
+            roles: HashMap::from([(a.user.role_id, a.role_name.clone())]),
+            departments: HashMap::from([(a.user.id, departments)]),
+        }
+    }
+
     /// The wire form of `u`.
     pub fn user(&self, u: &User) -> UserOut {
         UserOut {

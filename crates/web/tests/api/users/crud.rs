@@ -73,6 +73,21 @@ async fn adding_a_user_answers_201_with_location_etag_and_whether_an_invite_was_
     assert_eq!(call_only.body["user"]["extension"], "250");
     assert_eq!(call_only.body["user"]["role"]["name"], "Basic");
     assert!(call_only.body["user"].get("invite").is_none());
+    // A user without Panel Access is answered from what the add wrote: exactly what reading
+    // it back gives.
+    let placed = api
+        .post(
+            "/api/v1/users",
+            &json!({ "name": "Asha Rao", "mobile": "+919876543212", "role": "Manager",
+                     "departments": [sales.to_string()], "tags": ["west", "east"] }),
+        )
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    for added in [&call_only.body["user"], &placed.body["user"]] {
+        let read = api.get(&at(added["id"].as_str().unwrap())).await;
+        assert_eq!(&read.body, added);
+    }
+    assert_eq!(placed.body["user"]["departments"][0]["name"], "Sales");
 }
 
 async fn bad_input_is_refused_with_a_problem_naming_the_field(s: Server) {
