@@ -129,6 +129,10 @@ impl Switchboard {
 
     /// Adds the account's queue, a turn at a time, until it is empty.
     async fn lead_adds(&self, leader: Ctx) {
+        let _fault = StandDown {
+            queues: &self.adds,
+            account: leader.account_id,
+        };
         while self.adds.any_waiting(leader.account_id) {
             // Adds that join while the turn is awaited are taken too.
             let turn = self.begin(&leader).await;
@@ -346,6 +350,32 @@ fn judge(
         .into());
     }
     Ok(account.check_room_for(usage, false)?)
+}
+
+/// If a leader's task unwinds, stands it down and sends the adds still waiting back to be
+/// made alone, so that a fault in one batch cannot stall the account's adds.
+struct StandDown<'a> {
+    queues: &'a AddQueues,
+    account: AccountId,
+}
+
+impl Drop for StandDown<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let waiting = {
+            let mut all = self
+                .queues
+                .accounts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            all.remove(&self.account)
+                .map(|q| q.waiting)
+                .unwrap_or_default()
+        };
+        alone(waiting);
+    }
 }
 
 /// Sends every add back to be made alone.
