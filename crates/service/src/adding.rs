@@ -1,14 +1,14 @@
 //! Plain adds from concurrent requests share one write turn. An add that needs nothing
 //! beyond the account's defaults (no role named, no departments, tags, extension or Panel
 //! Access), by an actor whose rights came with the request and who may add users anywhere,
-//! and whose email and mobile were found free on a reader, joins its account's queue. The
-//! first to join starts a leader task that takes the write turn and adds every add queued
-//! by then: one account lock, one search for free extensions, one insert of the users and
-//! one of their audit events, one durable commit. Each add is still judged on its own, in
-//! queue order (the plan's user limit, R11; the role's grant, R1), and has its own audit
-//! event naming its own actor (R12). A batch that fails as a whole (a uniqueness race lost
-//! to another writer, a failed statement) sends every add back to be made alone, so an add
-//! never fails for another's sake.
+//! joins its account's queue. The first to join starts a leader task that takes the write
+//! turn and adds every add queued by then: one account lock, one read of the Basic role and
+//! of who holds the batch's emails and mobiles, one search for free extensions, one insert
+//! of the users and one of their audit events, one durable commit. Each add is still judged
+//! on its own, in queue order (the role's grant, R1; a free email and mobile, R13; the
+//! plan's user limit, R11), and has its own audit event naming its own actor (R12). A batch
+//! that fails as a whole (an external id already held, a failed statement) sends every add
+//! back to be made alone, so an add never fails for another's sake.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
