@@ -197,7 +197,7 @@ impl Switchboard {
             },
             now,
             source: source.to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         change

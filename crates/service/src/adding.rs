@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use switchboard_domain::{
     Account, AccountId, BuiltinRole, DomainError, Email, NewAuditEvent, NewUser, Role, Scope, Usage,
 };
-use switchboard_store::{accounts, audit as audit_store, roles, users as store};
+use switchboard_store::{audit as audit_store, roles, users as store};
 use tokio::sync::oneshot;
 
 use crate::ctx::Principal;
@@ -274,10 +274,7 @@ impl Switchboard {
         else {
             return Ok(None);
         };
-        let usage = match c.usage.take() {
-            Some(at_lock) => at_lock,
-            None => accounts::count_usage(&mut c.tx, c.account.id).await?,
-        };
+        let usage = c.usage().await?;
         let emails: Vec<String> = batch
             .iter()
             .filter_map(|a| a.new.email.as_ref().map(Email::key))

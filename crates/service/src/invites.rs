@@ -237,7 +237,7 @@ impl Switchboard {
             },
             now,
             source: "invite link".to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         c.audit("user.invite_accepted", user_target(&user), Some(b), Some(a))
@@ -381,7 +381,7 @@ impl Switchboard {
             },
             now,
             source: "verification link".to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         c.audit("user.email_verified", user_target(&user), Some(b), Some(a))

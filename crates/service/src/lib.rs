@@ -73,9 +73,8 @@ pub(crate) struct Change {
     pub who: Principal,
     pub now: jiff::Timestamp,
     pub source: String,
-    /// Users and seats in use as the account was locked; the first use takes it (a later
-    /// one, after this change has added users, reads the counts again).
-    pub usage: Option<Usage>,
+    /// Users and seats in use as the account was locked, until [`Change::usage`] takes it.
+    pub usage_at_lock: Option<Usage>,
     /// Where the account's audit chain ends, when known: kept current as this change
     /// appends, so an append need not read it.
     pub audit_head: Option<AuditHead>,
@@ -132,7 +131,7 @@ impl Switchboard {
             who,
             now: self.clock.now(),
             source: ctx.source.clone(),
-            usage: Some(locked.usage),
+            usage_at_lock: Some(locked.usage),
             audit_head: locked.audit_head,
         })
     }
@@ -150,7 +149,7 @@ impl Switchboard {
             who,
             now: self.clock.now(),
             source: ctx.source.clone(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         })
     }
@@ -186,6 +185,15 @@ impl Change {
             hash: appended.hash,
         });
         Ok(())
+    }
+
+    /// Users and seats in use: the counts read with the account lock the first time (this
+    /// change has changed no user yet), read again after.
+    pub(crate) async fn usage(&mut self) -> Result<Usage> {
+        match self.usage_at_lock.take() {
+            Some(at_lock) => Ok(at_lock),
+            None => Ok(account_store::count_usage(&mut self.tx, self.account.id).await?),
+        }
     }
 
     /// Queues a mail in this change's transaction.

@@ -101,7 +101,7 @@ impl Switchboard {
             },
             now,
             source: source.to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         store::revoke_user_password_resets(&mut c.tx, c.account.id, user.id, now).await?;
@@ -227,7 +227,7 @@ impl Switchboard {
             },
             now,
             source: "password reset link".to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         c.audit(

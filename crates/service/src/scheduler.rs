@@ -86,7 +86,7 @@ impl Switchboard {
             who: scheduler_principal(),
             now,
             source: "scheduler".to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         c.audit("user.invite_expired", user_target(&u), None, None)
@@ -128,7 +128,7 @@ impl Switchboard {
                 who: scheduler_principal(),
                 now,
                 source: "scheduler".to_owned(),
-                usage: None,
+                usage_at_lock: None,
                 audit_head: None,
             };
             let before = u.audit_view();
@@ -185,7 +185,7 @@ impl Switchboard {
             who: scheduler_principal(),
             now,
             source: "scheduler".to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         c.audit(

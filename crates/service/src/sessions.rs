@@ -252,7 +252,7 @@ impl Switchboard {
             who: user_principal(&user),
             now,
             source: source.to_owned(),
-            usage: None,
+            usage_at_lock: None,
             audit_head: None,
         };
         c.audit(action, user_target(&user), None, None).await?;
@@ -336,7 +336,7 @@ impl Switchboard {
                     who: user_principal(&user),
                     now,
                     source: source.to_owned(),
-                    usage: None,
+                    usage_at_lock: None,
                     audit_head: None,
                 };
                 c.audit("user.signed_out", user_target(&user), None, None)

@@ -530,10 +530,7 @@ impl Switchboard {
             )
             .await?;
         }
-        let usage = match c.usage.take() {
-            Some(at_lock) => at_lock,
-            None => accounts::count_usage(&mut c.tx, c.account.id).await?,
-        };
+        let usage = c.usage().await?;
         c.account.check_room_for(usage, new.panel_access)?;
         let extension = match new.extension {
             Some(x) => x,
