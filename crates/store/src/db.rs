@@ -369,20 +369,31 @@ where
 {
     match tx {
         Tx::Sqlite(t) => {
-            let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', p.{c}")).collect();
-            let folded = format!(
-                "SELECT json_group_array(json_object({})) FROM ({sql}) AS p",
-                pairs.join(", ")
-            );
+            let folded = format!("SELECT {}", json_rows(sql, columns));
             let (json,): (String,) = bind_args!(sqlx::query_as(&folded), args)
                 .fetch_one(&mut **t)
                 .await?;
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+            rows_from_json(&json)
         }
         Tx::Postgres(t) => Ok(bind_args!(sqlx::query_as::<_, T>(sql), args)
             .fetch_all(&mut **t)
             .await?),
     }
+}
+
+/// A SQLite expression folding the rows of `sql` (whose result columns include `columns`)
+/// into one JSON array, in the order of `sql` ([`fetch_rows`]).
+pub(crate) fn json_rows(sql: &str, columns: &[&str]) -> String {
+    let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', p.{c}")).collect();
+    format!(
+        "(SELECT json_group_array(json_object({})) FROM ({sql}) AS p)",
+        pairs.join(", ")
+    )
+}
+
+/// Decodes rows folded by [`json_rows`].
+pub(crate) fn rows_from_json<T: serde::de::DeserializeOwned>(json: &str) -> StoreResult<Vec<T>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Reads a stored flag from a row folded into JSON ([`fetch_rows`]): SQLite keeps flags

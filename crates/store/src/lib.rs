@@ -18,6 +18,7 @@ pub mod probe;
 pub mod resources;
 pub mod roles;
 pub mod schema;
+mod search_order;
 mod text_index;
 pub mod user_search;
 pub mod users;

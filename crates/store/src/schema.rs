@@ -18,6 +18,9 @@ pub struct TableShape {
 /// its shadow tables) on SQLite, trigram GIN indexes on PostgreSQL — so it is left out of
 /// the comparison; the search tests cover both.
 const SQLITE_SEARCH_TABLES: &str = "user_search_text%";
+/// The column and index that put SQLite's text index in list order (migration 0009).
+const SQLITE_SEARCH_COLUMN: &str = "search_rank";
+const SQLITE_SEARCH_INDEX: &str = "users_search_rank_uq";
 const POSTGRES_SEARCH_INDEXES: &str = "%\\_trgm\\_idx";
 
 /// The shape of every Switchboard table (migration bookkeeping and the text search index
@@ -36,8 +39,9 @@ pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
             .await?;
             for (t,) in tables {
                 let mut columns: Vec<(String, i64)> =
-                    sqlx::query_as("SELECT name, pk FROM pragma_table_info($1)")
+                    sqlx::query_as("SELECT name, pk FROM pragma_table_info($1) WHERE name <> $2")
                         .bind(&t)
+                        .bind(SQLITE_SEARCH_COLUMN)
                         .fetch_all(p)
                         .await?;
                 let mut pk: Vec<(i64, String)> = columns
@@ -55,9 +59,11 @@ pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
                         .join(", ")
                 )];
                 let idx: Vec<(String, bool)> = sqlx::query_as(
-                    "SELECT name, \"unique\" FROM pragma_index_list($1) WHERE origin = 'c'",
+                    "SELECT name, \"unique\" FROM pragma_index_list($1) WHERE origin = 'c' \
+                     AND name <> $2",
                 )
                 .bind(&t)
+                .bind(SQLITE_SEARCH_INDEX)
                 .fetch_all(p)
                 .await?;
                 for (i, unique) in idx {

@@ -1,5 +1,6 @@
 //! The trigram index behind substring search on SQLite (`user_search_text`, an FTS5 table
-//! kept by triggers; migration 0008). It only ever narrows a search to candidate rows: the
+//! kept by triggers; migrations 0008 and 0009, whose rowid is the user's place in list order,
+//! `search_rank`). It only ever narrows a search to candidate rows: the
 //! caller still tests every candidate with the exact condition, so results are the same
 //! with or without it. PostgreSQL needs none of this: its trigram GIN indexes serve the
 //! same `LIKE` tests directly.
@@ -59,13 +60,13 @@ pub(crate) async fn is_selective(tx: &mut Tx, query: &str, enough: i64) -> Store
 }
 
 /// The SQL test that keeps a user (alias `u`) only if the index matched it, for a query
-/// bound at `param`, or if the `also` query (rowids of `users`) lists it. The caller writes
+/// bound at `param`, or if the `also` query (`search_rank`s of users) lists it. The caller writes
 /// the account test as `+u.account_id = …` so SQLite starts from the index's few candidates
 /// rather than from the account's users.
 pub(crate) fn candidates(param: &str, also: Option<&str>) -> String {
     let also = also.map(|q| format!(" UNION {q}")).unwrap_or_default();
     format!(
-        "u.rowid IN (SELECT rowid FROM user_search_text WHERE user_search_text MATCH {param}\
+        "u.search_rank IN (SELECT rowid FROM user_search_text WHERE user_search_text MATCH {param}\
          {also})"
     )
 }

@@ -4,7 +4,7 @@
 
 use switchboard_domain::{AccountId, User};
 
-use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, on};
+use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, json_rows, on, rows_from_json};
 use crate::text_index;
 use crate::users::{UserRow, column_names, rows_into_users, u_columns};
 
@@ -282,16 +282,43 @@ pub async fn search_users(
     let mut sql = Sql {
         args: vec![Arg::Text(account.to_string())],
     };
-    let mut clause = sql.cond(cond);
-    let mut scope = "u.account_id = $1";
-    if matches!(tx, Tx::Sqlite(_))
+    let clause = sql.cond(cond);
+    let order = match sort {
+        Some(s) => format!(
+            "{} {}, u.id",
+            s.field.column(),
+            if s.descending { "DESC" } else { "ASC" }
+        ),
+        None => "u.created_at, u.id".to_owned(),
+    };
+    if let Tx::Sqlite(t) = tx
         && let Some(query) = text_index::query_for(cond)
     {
+        // The trigram index narrows the search; its matches are found once, then counted
+        // and paged, rather than once for the total and again for the page.
         let p = sql.bind(Arg::Text(query));
-        clause = format!("{} AND {clause}", text_index::candidates(&p, None));
-        scope = "+u.account_id = $1";
+        let lim = sql.bind(Arg::Int(i64::from(limit)));
+        let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+        let page = format!(
+            "SELECT {cols} FROM matched m CROSS JOIN users u ON u.rowid = m.r \
+             ORDER BY {order} LIMIT {lim} OFFSET {off}",
+            cols = u_columns()
+        );
+        let one_pass = format!(
+            "WITH matched AS MATERIALIZED (SELECT u.rowid AS r FROM users u \
+             WHERE +u.account_id = $1 AND {} AND {clause}) \
+             SELECT (SELECT COUNT(*) FROM matched), {}",
+            text_index::candidates(&p, None),
+            json_rows(&page, &column_names())
+        );
+        let (total, json): (i64, String) = bind_args!(sqlx::query_as(&one_pass), &sql.args)
+            .fetch_one(&mut **t)
+            .await?;
+        let rows: Vec<UserRow> = rows_from_json(&json)?;
+        let total = u64::try_from(total).unwrap_or(0);
+        return Ok((total, rows_into_users(tx, account, rows).await?));
     }
-    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {scope} AND {clause}");
+    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE u.account_id = $1 AND {clause}");
     let (total,): (i64,) = on!(tx, |c| {
         bind_args!(sqlx::query_as::<_, (i64,)>(&count_sql), &sql.args)
             .fetch_one(c)
@@ -301,19 +328,11 @@ pub async fn search_users(
     if limit == 0 || offset >= total {
         return Ok((total, Vec::new()));
     }
-    let order = match sort {
-        Some(s) => format!(
-            "{} {}, u.id",
-            s.field.column(),
-            if s.descending { "DESC" } else { "ASC" }
-        ),
-        None => "u.created_at, u.id".to_owned(),
-    };
     let lim = sql.bind(Arg::Int(i64::from(limit)));
     let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
     let cols = u_columns();
     let page_sql = format!(
-        "SELECT {cols} FROM users u WHERE {scope} AND {clause} ORDER BY {order} \
+        "SELECT {cols} FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
          LIMIT {lim} OFFSET {off}"
     );
     let rows: Vec<UserRow> = fetch_rows(tx, &page_sql, &column_names(), &sql.args).await?;

@@ -9,6 +9,7 @@ use crate::db::{
     Arg, StoreError, StoreResult, Tx, bind_args, fetch_rows, from_micros, json_flag, json_opt_flag,
     on, parse_id, to_micros, value_rows,
 };
+use crate::search_order;
 use crate::text_index;
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -133,13 +134,32 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     if users.is_empty() {
         return Ok(());
     }
+    // SQLite keeps each user's place in list order for its text index.
+    let ranks = match tx {
+        Tx::Sqlite(t) => {
+            let keys: Vec<search_order::Key> = users
+                .iter()
+                .map(|u| search_order::Key {
+                    account: u.account_id.to_string(),
+                    name: u.name.as_str().to_owned(),
+                    id: u.id.to_string(),
+                })
+                .collect();
+            Some(search_order::ranks_for_new(t, &keys).await?)
+        }
+        Tx::Postgres(_) => None,
+    };
+    let (rank_column, per_row) = match ranks {
+        Some(_) => (", search_rank", PER_ROW + 1),
+        None => ("", PER_ROW),
+    };
     let sql = format!(
-        "INSERT INTO users ({COLUMNS}, email_key) VALUES {}",
-        value_rows(users.len(), PER_ROW)
+        "INSERT INTO users ({COLUMNS}, email_key{rank_column}) VALUES {}",
+        value_rows(users.len(), per_row)
     );
     on!(tx, |c| {
         let mut q = sqlx::query(&sql);
-        for u in users {
+        for (i, u) in users.iter().enumerate() {
             q = q
                 .bind(u.id.to_string())
                 .bind(u.account_id.to_string())
@@ -169,6 +189,9 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
                 .bind(u.idp.email_primary)
                 .bind(u.idp.alternate_work)
                 .bind(u.email.as_ref().map(Email::key));
+            if let Some(rank) = ranks.as_ref().and_then(|r| r.get(i)) {
+                q = q.bind(*rank);
+            }
         }
         q.execute(c).await.map(|r| r.rows_affected())
     })?;
@@ -219,6 +242,10 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
         .map(|r| r.rows_affected()))?;
     if done == 0 {
         return Ok(false);
+    }
+    if let Tx::Sqlite(t) = tx {
+        // A new name may move the user in list order.
+        search_order::reposition(t, &u.account_id.to_string(), &u.id.to_string()).await?;
     }
     replace_user_tags(tx, u.account_id, u.id, &u.tags).await?;
     Ok(true)
@@ -619,6 +646,8 @@ pub async fn list_users_page(
 ) -> StoreResult<Vec<User>> {
     let mut clauses = vec!["u.account_id = $1".to_owned()];
     let mut args: Vec<Arg> = vec![Arg::Text(account.to_string())];
+    // The trigram index query, when the page is read from the index in list order.
+    let mut in_index_order: Option<String> = None;
     let next = |args: &mut Vec<Arg>, a: Arg| {
         args.push(a);
         format!("${}", args.len())
@@ -643,22 +672,29 @@ pub async fn list_users_page(
         }
         clause.push(')');
         clauses.push(clause);
-        // A term few users contain starts from the trigram index's candidates (plus the
-        // holder of an extension it names); a common one walks the users in name order,
-        // which finds a page of matches quickly. A department or a Manager's scope already
-        // bounds the walk.
+        // On SQLite the trigram index answers in list order (its rowid is the user's rank
+        // in it), so its matches are read in that order until the page is full. A term that
+        // may name an extension also matches its holder, whom the index does not know: a
+        // term few users contain starts from the index's candidates plus the holder; a
+        // common one (digits: many mobiles contain them) walks the users in name order. A
+        // department or a Manager's scope already bounds the walk.
         if matches!(tx, Tx::Sqlite(_))
             && filter.department.is_none()
             && filter.within.is_none()
             && let Some(query) = text_index::phrase(text)
-            && text_index::is_selective(tx, &query, SELECTIVE_CANDIDATES).await?
         {
-            let q = next(&mut args, Arg::Text(query));
-            let holder = ext.as_ref().map(|e| {
-                format!("SELECT rowid FROM users WHERE account_id = $1 AND extension = {e}")
-            });
-            clauses[0] = "+u.account_id = $1".to_owned();
-            clauses.push(text_index::candidates(&q, holder.as_deref()));
+            if ext.is_none() {
+                in_index_order = Some(next(&mut args, Arg::Text(query)));
+            } else if text_index::is_selective(tx, &query, SELECTIVE_CANDIDATES).await? {
+                let q = next(&mut args, Arg::Text(query));
+                let holder = ext.as_ref().map(|e| {
+                    format!(
+                        "SELECT search_rank FROM users WHERE account_id = $1 AND extension = {e}"
+                    )
+                });
+                clauses[0] = "+u.account_id = $1".to_owned();
+                clauses.push(text_index::candidates(&q, holder.as_deref()));
+            }
         }
     }
     if let Some(role) = filter.role {
@@ -701,17 +737,38 @@ pub async fn list_users_page(
             .collect();
         clauses.push(format!("u.id IN ({})", ps.join(", ")));
     }
+    let mut past_cursor = None;
     if let Some(cursor) = after {
         let n = next(&mut args, Arg::Text(cursor.name.clone()));
         let i = next(&mut args, Arg::Text(cursor.id.clone()));
         // The first condition alone bounds the index range (users_account_name_idx); an OR
         // of the two would read the account's users from the start.
-        clauses.push(format!("u.name >= {n} AND (u.name > {n} OR u.id > {i})"));
+        let past = |t: &str| format!("{t}name >= {n} AND ({t}name > {n} OR {t}id > {i})");
+        clauses.push(past("u."));
+        past_cursor = Some(past(""));
+    }
+    let mut order = "u.name, u.id";
+    let index_walk;
+    if let Some(q) = &in_index_order {
+        // The account's users (past the cursor) hold the ranks from its first to its last.
+        let first = format!(
+            "(SELECT search_rank FROM users WHERE account_id = $1 {} ORDER BY name, id LIMIT 1)",
+            past_cursor.map(|t| format!("AND {t}")).unwrap_or_default()
+        );
+        let last = "(SELECT search_rank FROM users WHERE account_id = $1 \
+                    ORDER BY name DESC, id DESC LIMIT 1)";
+        index_walk = format!(
+            "(SELECT rowid AS r FROM user_search_text WHERE user_search_text MATCH {q} \
+             AND rowid >= {first} AND rowid <= {last} ORDER BY rowid) AS m CROSS JOIN users u"
+        );
+        from = &index_walk;
+        clauses.push("u.search_rank = m.r".to_owned());
+        order = "m.r";
     }
     let lim = next(&mut args, Arg::Int(i64::from(limit)));
     let cols = u_columns();
     let sql = format!(
-        "SELECT {cols} FROM {from} WHERE {} ORDER BY u.name, u.id LIMIT {lim}",
+        "SELECT {cols} FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
         clauses.join(" AND ")
     );
     let rows: Vec<UserRow> = fetch_rows(tx, &sql, &column_names(), &args).await?;

@@ -8,6 +8,7 @@ mod editing;
 mod import;
 mod managing;
 mod permissions;
+mod searching;
 mod usage;
 
 use switchboard_domain::{
