@@ -174,6 +174,10 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
         }
         tx.commit().await?;
     }
+    // A bulk load: the list order is numbered once, evenly, as an upgraded database has it.
+    let mut tx = db.write().await?;
+    switchboard_store::users::renumber_list_order(&mut tx).await?;
+    tx.commit().await?;
 
     let tz = valid(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?;
     let department_count = users.div_ceil(USERS_PER_DEPARTMENT).max(1);

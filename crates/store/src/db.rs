@@ -222,10 +222,16 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
+                    // Multi-row writes come in every batch size up to a turn's worth; each
+                    // size is its own prepared statement, kept rather than parsed again.
+                    .statement_cache_capacity(512)
                     // Reads go through a memory map of the file (up to SQLite's 2 GiB cap)
                     // rather than a system call and a copy per page: the pages are the
                     // operating system's page cache either way.
-                    .pragma("mmap_size", MMAP_BYTES.to_string());
+                    .pragma("mmap_size", MMAP_BYTES.to_string())
+                    // The log is copied back in the background (`group_commit`); a commit
+                    // does it itself only if the log passes 64 MiB.
+                    .pragma("wal_autocheckpoint", "16384");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(60))

@@ -55,6 +55,7 @@ impl GroupCommit {
     /// Starts the task that runs the groups on connections from `pool`.
     pub fn start(pool: SqlitePool) -> Self {
         let (requests, rx) = mpsc::unbounded_channel();
+        tokio::spawn(checkpoint_log(pool.clone()));
         tokio::spawn(run_groups(pool, rx));
         Self { requests }
     }
@@ -160,6 +161,33 @@ async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<()
 }
 
 /// Runs groups until every handle to the queue is gone.
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the write-ahead log back into the database file in the background, so that a
+/// commit does not stop to do it (SQLite's own checkpoint, run by whichever commit fills
+/// the log, stays as a backstop: `wal_autocheckpoint` in `db`). A passive checkpoint waits
+/// for nobody: it copies what no reader still needs while writers go on.
+async fn checkpoint_log(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "checkpointing the write-ahead log failed; commits will");
+        }
+    }
+}
+
 async fn run_groups(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Request>) {
     while let Some(first) = requests.recv().await {
         let mut conn = match pool.acquire().await {

@@ -16,10 +16,19 @@ use sqlx::SqliteConnection;
 
 use crate::db::{StoreResult, value_rows};
 
-/// Distance between neighbours on a fresh numbering, and after the last user.
-const STEP: i64 = 1 << 32;
-/// Least distance between neighbours that spreading a window leaves.
-const SPREAD: i64 = 1 << 20;
+/// Distance between an account's last user and one added after it (and its first user and
+/// one added before it): lists grow at their ends, and in runs of names in order, so each
+/// such user takes only a step of the gap and leaves the rest for the next. A fresh
+/// numbering (migration 0009) puts users 2^24 apart, so a gap between two users lasts for
+/// 24 users added one after another right there. (Closer ranks would last less; wider ones
+/// make the text index bigger, as it stores the differences between the rowids it lists.)
+const STEP: i64 = 1 << 16;
+/// Distance between the last account's users and a new account's first user.
+const ACCOUNT_GAP: i64 = 1 << 40;
+/// Least distance between neighbours that spreading the smallest window leaves; a window
+/// twice as wide may leave a quarter of that (never less than 4), so that a crowded part of
+/// the list is spread over a few hundred users rather than over all of it.
+const SPREAD: i64 = 1 << 16;
 /// Ranks lie strictly between these.
 const LOW: i64 = 0;
 const HIGH: i64 = i64::MAX;
@@ -34,17 +43,46 @@ pub(crate) struct Key {
     pub(crate) id: String,
 }
 
-/// The ranks of the stored users just before and just after each key in list order.
-async fn neighbours(
-    c: &mut SqliteConnection,
-    keys: &[&Key],
-) -> StoreResult<Vec<(Option<i64>, Option<i64>)>> {
+/// The stored user next to a place in list order, on one side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// Nobody: the start or the end of the list.
+    Open,
+    /// A user of the same account, with this rank.
+    Same(i64),
+    /// A user of another account, with this rank.
+    Other(i64),
+}
+
+impl Side {
+    /// As read by [`neighbours`]: the rank, negated when the user is of another account
+    /// (ranks are positive).
+    fn from_signed(signed: Option<i64>) -> Self {
+        match signed {
+            None => Self::Open,
+            Some(r) if r > 0 => Self::Same(r),
+            Some(r) => Self::Other(-r),
+        }
+    }
+
+    fn rank(self) -> Option<i64> {
+        match self {
+            Self::Open => None,
+            Self::Same(r) | Self::Other(r) => Some(r),
+        }
+    }
+}
+
+/// The stored users just before and just after each key in list order.
+async fn neighbours(c: &mut SqliteConnection, keys: &[&Key]) -> StoreResult<Vec<(Side, Side)>> {
     let sql = format!(
         "WITH k(i, a, n, d) AS (VALUES {}) \
          SELECT k.i, \
-         (SELECT search_rank FROM users WHERE (account_id, name, id) < (k.a, k.n, k.d) \
+         (SELECT IIF(account_id = k.a, search_rank, -search_rank) FROM users \
+          WHERE (account_id, name, id) < (k.a, k.n, k.d) \
           ORDER BY account_id DESC, name DESC, id DESC LIMIT 1), \
-         (SELECT search_rank FROM users WHERE (account_id, name, id) > (k.a, k.n, k.d) \
+         (SELECT IIF(account_id = k.a, search_rank, -search_rank) FROM users \
+          WHERE (account_id, name, id) > (k.a, k.n, k.d) \
           ORDER BY account_id, name, id LIMIT 1) \
          FROM k",
         value_rows(keys.len(), 4)
@@ -58,32 +96,45 @@ async fn neighbours(
             .bind(k.id.as_str());
     }
     let rows = q.fetch_all(&mut *c).await?;
-    let mut out = vec![(None, None); keys.len()];
+    let mut out = vec![(Side::Open, Side::Open); keys.len()];
     for (i, before, after) in rows {
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
-            *slot = (before, after);
+            *slot = (Side::from_signed(before), Side::from_signed(after));
         }
     }
     Ok(out)
 }
 
-/// Ranks for `count` users that fall in list order between the users ranked `before` and
-/// `after` (none: the start or the end), or `None` when the gap has no room for them.
-fn place_in_gap(before: Option<i64>, after: Option<i64>, count: usize) -> Option<Vec<i64>> {
-    let lo = i128::from(before.unwrap_or(LOW));
-    let hi = i128::from(after.unwrap_or(HIGH));
+/// Ranks for `count` users of one account that fall in list order between `before` and
+/// `after`, or `None` when the gap has no room for them. They sit a step after the user
+/// before them (before the user after them at the start of their account), or share the
+/// gap evenly when it is narrower; an account's first users sit far from other accounts.
+fn place_in_gap(before: Side, after: Side, count: usize) -> Option<Vec<i64>> {
+    let lo = i128::from(before.rank().unwrap_or(LOW));
+    let hi = i128::from(after.rank().unwrap_or(HIGH));
     let n = i128::try_from(count).ok()?;
-    let spacing = ((hi - lo) / (n + 1)).min(i128::from(STEP));
-    if spacing < 1 {
+    let step = ((hi - lo) / (n + 1)).min(i128::from(STEP));
+    if step < 1 {
         return None;
     }
-    // Before the first user, the new ones sit just below it; elsewhere just above the user
-    // before them, so the rest of the gap stays free for whoever comes next.
-    let ranks = (0..n).map(|j| match (before, after) {
-        (None, Some(_)) => hi - spacing * (n - j),
-        _ => lo + spacing * (j + 1),
-    });
-    ranks.map(|r| i64::try_from(r).ok()).collect()
+    let far = i128::from(ACCOUNT_GAP);
+    let ranks: Vec<i128> = match (before, after) {
+        (Side::Same(_), _) => (1..=n).map(|j| lo + step * j).collect(),
+        (_, Side::Same(_)) => (0..n).map(|j| hi - step * (n - j)).collect(),
+        // A new account after every other, or before every other.
+        (Side::Other(_), Side::Open) if hi - lo > far + step * n => {
+            (0..n).map(|j| lo + far + step * j).collect()
+        }
+        (Side::Open, Side::Other(_)) if hi - lo > far + step * n => {
+            (0..n).map(|j| hi - far - step * (n - 1 - j)).collect()
+        }
+        // Otherwise in the middle of the gap.
+        _ => {
+            let first = lo + (hi - lo) / 2 - step * (n - 1) / 2;
+            (0..n).map(|j| first + step * j).collect()
+        }
+    };
+    ranks.into_iter().map(|r| i64::try_from(r).ok()).collect()
 }
 
 /// Makes room for `count` new users between the users ranked `before` and `after` by
@@ -91,12 +142,14 @@ fn place_in_gap(before: Option<i64>, after: Option<i64>, count: usize) -> Option
 /// users not yet written, kept in step), and returns the new users' ranks.
 async fn spread(
     c: &mut SqliteConnection,
-    before: Option<i64>,
-    after: Option<i64>,
+    before: Side,
+    after: Side,
     count: usize,
     pending: &mut BTreeMap<i64, usize>,
 ) -> StoreResult<Vec<i64>> {
+    let (before, after) = (before.rank(), after.rank());
     let mut side = FIRST_WINDOW;
+    let mut wanted = i128::from(SPREAD);
     let (lo, hi, existing) = loop {
         let below: Vec<(i64,)> = match before {
             Some(b) => {
@@ -141,10 +194,11 @@ async fn spread(
             .collect();
         let inside = existing.len() + pending.range(lo + 1..hi).count() + count;
         let room = (i128::from(hi) - i128::from(lo)) / (i128::try_from(inside).unwrap_or(1) + 1);
-        if room >= i128::from(SPREAD) || (lo == LOW && hi == HIGH) {
+        if room >= wanted || (lo == LOW && hi == HIGH) {
             break (lo, hi, existing);
         }
         side = side.saturating_mul(2);
+        wanted = (wanted / 4).max(4);
     };
 
     // Everything inside the window in list order: stored users and pending ones by their
@@ -251,10 +305,10 @@ pub(crate) async fn reposition(
 ) -> StoreResult<()> {
     let row: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT u.search_rank, \
-         (SELECT search_rank FROM users b \
+         (SELECT IIF(b.account_id = u.account_id, b.search_rank, -b.search_rank) FROM users b \
           WHERE (b.account_id, b.name, b.id) < (u.account_id, u.name, u.id) \
           ORDER BY b.account_id DESC, b.name DESC, b.id DESC LIMIT 1), \
-         (SELECT search_rank FROM users a \
+         (SELECT IIF(a.account_id = u.account_id, a.search_rank, -a.search_rank) FROM users a \
           WHERE (a.account_id, a.name, a.id) > (u.account_id, u.name, u.id) \
           ORDER BY a.account_id, a.name, a.id LIMIT 1) \
          FROM users u WHERE u.account_id = $1 AND u.id = $2",
@@ -266,7 +320,8 @@ pub(crate) async fn reposition(
     let Some((held, before, after)) = row else {
         return Ok(());
     };
-    if before.is_none_or(|b| b < held) && after.is_none_or(|a| held < a) {
+    let (before, after) = (Side::from_signed(before), Side::from_signed(after));
+    if before.rank().is_none_or(|b| b < held) && after.rank().is_none_or(|a| held < a) {
         return Ok(());
     }
     let rank = match place_in_gap(before, after, 1) {
@@ -284,35 +339,89 @@ pub(crate) async fn reposition(
     Ok(())
 }
 
+/// Numbers every user's place in list order afresh, evenly, as migration 0009 does for a
+/// database it upgrades (the same statement): for a bulk load, whose order of writing can
+/// leave parts of the list crowded.
+pub(crate) async fn renumber(c: &mut SqliteConnection) -> StoreResult<()> {
+    // Negative first, so that no user is ever given a rank another still holds.
+    sqlx::query("UPDATE users SET search_rank = -search_rank")
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "UPDATE users SET search_rank = ranked.n * sizes.spacing + ranked.a * sizes.account_gap \
+         FROM (SELECT rowid AS r, row_number() OVER (ORDER BY account_id, name, id) AS n, \
+                      dense_rank() OVER (ORDER BY account_id) AS a \
+               FROM users) AS ranked, \
+              (SELECT MIN(16777216, 2305843009213693952 / (COUNT(*) + 1)) AS spacing, \
+                      MIN(1099511627776, \
+                          2305843009213693952 / (COUNT(DISTINCT account_id) + 1)) AS account_gap \
+               FROM users) AS sizes \
+         WHERE users.rowid = ranked.r",
+    )
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_gap_is_shared_evenly_up_to_a_step_apart() {
-        assert_eq!(place_in_gap(Some(10), Some(20), 1), Some(vec![15]));
+    fn users_between_two_of_their_account_take_a_step_or_share_the_gap_evenly() {
+        use Side::Same;
         assert_eq!(
-            place_in_gap(Some(10), Some(20), 4),
-            Some(vec![12, 14, 16, 18])
-        );
-        assert_eq!(place_in_gap(Some(10), Some(13), 2), Some(vec![11, 12]));
-        assert_eq!(place_in_gap(Some(10), Some(13), 3), None);
-        assert_eq!(place_in_gap(Some(10), Some(11), 1), None);
-        assert_eq!(
-            place_in_gap(Some(STEP), None, 2),
+            place_in_gap(Same(STEP), Same(STEP << 8), 2),
             Some(vec![2 * STEP, 3 * STEP])
         );
-        assert_eq!(place_in_gap(None, None, 1), Some(vec![STEP]));
+        assert_eq!(place_in_gap(Same(10), Same(20), 1), Some(vec![15]));
+        assert_eq!(
+            place_in_gap(Same(10), Same(20), 4),
+            Some(vec![12, 14, 16, 18])
+        );
+        assert_eq!(place_in_gap(Same(10), Same(13), 2), Some(vec![11, 12]));
+        assert_eq!(place_in_gap(Same(10), Same(13), 3), None);
+        assert_eq!(place_in_gap(Same(10), Same(11), 1), None);
     }
 
     #[test]
-    fn users_before_the_first_sit_just_below_it() {
+    fn users_at_an_end_of_their_account_sit_a_step_from_it() {
+        use Side::{Open, Other, Same};
         assert_eq!(
-            place_in_gap(None, Some(10 * STEP), 2),
+            place_in_gap(Same(STEP), Open, 2),
+            Some(vec![2 * STEP, 3 * STEP])
+        );
+        assert_eq!(
+            place_in_gap(Same(STEP), Other(ACCOUNT_GAP), 1),
+            Some(vec![2 * STEP])
+        );
+        assert_eq!(
+            place_in_gap(Open, Same(10 * STEP), 2),
             Some(vec![8 * STEP, 9 * STEP])
         );
-        assert_eq!(place_in_gap(None, Some(3), 2), Some(vec![1, 2]));
-        assert_eq!(place_in_gap(None, Some(2), 2), None);
-        assert_eq!(place_in_gap(Some(HIGH - 2), None, 1), Some(vec![HIGH - 1]));
+        assert_eq!(place_in_gap(Other(5), Same(8), 2), Some(vec![6, 7]));
+        assert_eq!(place_in_gap(Other(5), Same(7), 2), None);
+        assert_eq!(place_in_gap(Same(HIGH - 2), Open, 1), Some(vec![HIGH - 1]));
+    }
+
+    #[test]
+    fn a_new_accounts_users_sit_far_from_other_accounts() {
+        use Side::{Open, Other};
+        assert_eq!(
+            place_in_gap(Other(STEP), Open, 2),
+            Some(vec![STEP + ACCOUNT_GAP, STEP + ACCOUNT_GAP + STEP])
+        );
+        assert_eq!(
+            place_in_gap(Open, Other(3 * ACCOUNT_GAP), 1),
+            Some(vec![2 * ACCOUNT_GAP])
+        );
+        // Between two accounts, or in an empty list: in the middle.
+        assert_eq!(
+            place_in_gap(Other(0), Other(4 * STEP), 1),
+            Some(vec![2 * STEP])
+        );
+        assert_eq!(place_in_gap(Open, Open, 1), Some(vec![HIGH / 2]));
+        assert_eq!(place_in_gap(Other(10), Other(12), 1), Some(vec![11]));
+        assert_eq!(place_in_gap(Other(10), Other(11), 1), None);
     }
 }

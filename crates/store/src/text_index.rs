@@ -1,8 +1,8 @@
 //! The trigram index behind substring search on SQLite (`user_search_text`, an FTS5 table
-//! kept by triggers; migrations 0008 and 0009, whose rowid is the user's place in list order,
-//! `search_rank`). It only ever narrows a search to candidate rows: the
-//! caller still tests every candidate with the exact condition, so results are the same
-//! with or without it. PostgreSQL needs none of this: its trigram GIN indexes serve the
+//! kept by triggers; migrations 0008 and 0009, whose rowid is the user's place in list
+//! order, `search_rank`). It only ever narrows a search to candidate rows: the caller still
+//! tests every candidate with the exact condition, so results are the same with or without
+//! it. PostgreSQL needs none of this: its trigram GIN indexes serve the
 //! same `LIKE` tests directly.
 
 use crate::db::{StoreResult, Tx, on};
@@ -11,20 +11,32 @@ use crate::user_search::{Cond, MatchOp, MatchValue, UserCond, UserField};
 /// Fewest characters the index can look up (it stores three-character sequences).
 const MIN_CHARS: usize = 3;
 
-/// The index's columns, as a search names them.
-fn column(field: UserField) -> Option<&'static str> {
-    match field {
-        UserField::Name => Some("name"),
-        UserField::Email => Some("email_key"),
-        UserField::Mobile => Some("mobile"),
-        _ => None,
-    }
+/// Whether the index holds the field (name, email and mobile; it cannot tell them apart).
+fn indexed(field: UserField) -> bool {
+    matches!(
+        field,
+        UserField::Name | UserField::Email | UserField::Mobile
+    )
 }
 
-/// `text` as an FTS5 phrase (which, with the trigram tokenizer, matches rows containing it
-/// anywhere, ignoring case), or `None` when it is too short to look up.
-pub(crate) fn phrase(text: &str) -> Option<String> {
-    (text.chars().count() >= MIN_CHARS).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
+/// An index query for the users whose name, email or mobile holds every three-character
+/// sequence of `text` (ignoring case): all those containing `text`, and a few more the
+/// caller's exact test drops. `None` when `text` is too short to look up. The index keeps
+/// neither positions nor columns (`detail=none`, half the size and quicker to write), so a
+/// query is the sequences joined by AND.
+pub(crate) fn terms(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < MIN_CHARS {
+        return None;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let quoted: Vec<String> = chars
+        .windows(MIN_CHARS)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|t| seen.insert(t.clone()))
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    Some(quoted.join(" AND "))
 }
 
 /// An index query whose matches include every user satisfying `cond`, when there is one
@@ -35,7 +47,7 @@ pub(crate) fn query_for(cond: &UserCond) -> Option<String> {
             field,
             op: MatchOp::Contains | MatchOp::StartsWith | MatchOp::EndsWith,
             value: MatchValue::Text { value, .. },
-        } => Some(format!("{} : {}", column(*field)?, phrase(value)?)),
+        } if indexed(*field) => terms(value),
         Cond::And(a, b) => match (query_for(a), query_for(b)) {
             (Some(a), Some(b)) => Some(format!("({a}) AND ({b})")),
             (one, other) => one.or(other),
@@ -69,4 +81,21 @@ pub(crate) fn candidates(param: &str, also: Option<&str>) -> String {
         "u.search_rank IN (SELECT rowid FROM user_search_text WHERE user_search_text MATCH {param}\
          {also})"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_term_is_looked_up_by_each_of_its_three_character_sequences() {
+        assert_eq!(
+            terms("Varga").as_deref(),
+            Some("\"Var\" AND \"arg\" AND \"rga\"")
+        );
+        assert_eq!(terms("aaaa").as_deref(), Some("\"aaa\""));
+        assert_eq!(terms("a\"bc").as_deref(), Some("\"a\"\"b\" AND \"\"\"bc\""));
+        assert_eq!(terms("ab"), None);
+        assert_eq!(terms("åäö").as_deref(), Some("\"åäö\""));
+    }
 }

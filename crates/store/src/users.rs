@@ -157,9 +157,16 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
         "INSERT INTO users ({COLUMNS}, email_key{rank_column}) VALUES {}",
         value_rows(users.len(), per_row)
     );
+    // Rows go in rank order: SQLite's text index writes its pending entries out whenever
+    // a rowid comes lower than the last one.
+    let mut order: Vec<usize> = (0..users.len()).collect();
+    if let Some(r) = &ranks {
+        order.sort_by_key(|i| r.get(*i).copied());
+    }
     on!(tx, |c| {
         let mut q = sqlx::query(&sql);
-        for (i, u) in users.iter().enumerate() {
+        for i in &order {
+            let (i, u) = (*i, &users[*i]);
             q = q
                 .bind(u.id.to_string())
                 .bind(u.account_id.to_string())
@@ -196,6 +203,15 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
         q.execute(c).await.map(|r| r.rows_affected())
     })?;
     Ok(())
+}
+
+/// Numbers the users list's order afresh (SQLite's text index follows it; see
+/// `search_order`), for after a bulk load. PostgreSQL keeps no such order.
+pub async fn renumber_list_order(tx: &mut Tx) -> StoreResult<()> {
+    match tx {
+        Tx::Sqlite(t) => search_order::renumber(t).await,
+        Tx::Postgres(_) => Ok(()),
+    }
 }
 
 /// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
@@ -681,7 +697,7 @@ pub async fn list_users_page(
         if matches!(tx, Tx::Sqlite(_))
             && filter.department.is_none()
             && filter.within.is_none()
-            && let Some(query) = text_index::phrase(text)
+            && let Some(query) = text_index::terms(text)
         {
             if ext.is_none() {
                 in_index_order = Some(next(&mut args, Arg::Text(query)));

@@ -114,13 +114,13 @@ async fn a_text_search_pages_in_name_order_however_users_were_added_and_renamed(
         .await
         .unwrap()
         .expect("a fresh token authenticates");
-    // Rounds of adds at once, each after the last round's in list order (so their gap
-    // keeps shrinking), with a few between the last round's and elsewhere.
+    // Rounds of adds at once, each just before the last round's in list order (so the gap
+    // they share keeps shrinking), with a few just before them and elsewhere.
     let mut batch = Vec::new();
     for round in 0..12 {
         let names: Vec<String> = (0..16)
-            .map(|i| format!("Mid G{round:02}{i:02}"))
-            .chain((0..4).map(|i| format!("Mid G{:02}{:02}5", round.max(1) - 1, i * 4)))
+            .map(|i| format!("Mid G{:02}{i:02}", 99 - round))
+            .chain((0..4).map(|_| "Mid E0585".to_owned()))
             .chain((0..2).map(|i| format!("Mid B{:03}5", round * 3 + i)))
             .collect();
         batch.extend(
