@@ -165,19 +165,22 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
 
     let now = jiff::Timestamp::now();
     let ids: Vec<UserId> = (0..users).map(|_| UserId::new()).collect();
-    for (chunk_no, chunk) in ids.chunks(BATCH).enumerate() {
+    // Users are written in list order (name, then id), each after the one before, as a
+    // bulk load sorted by name would be: every new user's list-order rank is a step past the
+    // last one's (store::search_order), so none has to be made room for.
+    let mut order: Vec<usize> = (0..users).collect();
+    order.sort_by_cached_key(|&i| {
+        let (first, last) = names_of(i);
+        (format!("{first} {last}"), ids[i].to_string())
+    });
+    for chunk in order.chunks(BATCH) {
         let mut tx = db.write().await?;
-        for (k, id) in chunk.iter().enumerate() {
-            let i = chunk_no * BATCH + k;
-            let user = user_of(i, *id, account, basic, now)?;
+        for &i in chunk {
+            let user = user_of(i, ids[i], account, basic, now)?;
             switchboard_store::users::insert_user(&mut tx, &user).await?;
         }
         tx.commit().await?;
     }
-    // A bulk load: the list order is numbered once, evenly, as an upgraded database has it.
-    let mut tx = db.write().await?;
-    switchboard_store::users::renumber_list_order(&mut tx).await?;
-    tx.commit().await?;
 
     let tz = valid(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?;
     let department_count = users.div_ceil(USERS_PER_DEPARTMENT).max(1);

@@ -22,9 +22,10 @@ use crate::db::{StoreResult, value_rows};
 /// numbering (migration 0009) puts users 2^24 apart, so a gap between two users lasts for
 /// 24 users added one after another right there. (Closer ranks would last less; wider ones
 /// make the text index bigger, as it stores the differences between the rowids it lists.)
-const STEP: i64 = 1 << 16;
-/// Distance between the last account's users and a new account's first user.
-const ACCOUNT_GAP: i64 = 1 << 40;
+const STEP: i64 = 1 << 20;
+/// Distance between the last account's users and a new account's first user: room for 2^24
+/// users added at the account's end.
+const ACCOUNT_GAP: i64 = 1 << 44;
 /// Least distance between neighbours that spreading the smallest window leaves; a window
 /// twice as wide may leave a quarter of that (never less than 4), so that a crowded part of
 /// the list is spread over a few hundred users rather than over all of it.
@@ -336,30 +337,6 @@ pub(crate) async fn reposition(
             .execute(&mut *c)
             .await?;
     }
-    Ok(())
-}
-
-/// Numbers every user's place in list order afresh, evenly, as migration 0009 does for a
-/// database it upgrades (the same statement): for a bulk load, whose order of writing can
-/// leave parts of the list crowded.
-pub(crate) async fn renumber(c: &mut SqliteConnection) -> StoreResult<()> {
-    // Negative first, so that no user is ever given a rank another still holds.
-    sqlx::query("UPDATE users SET search_rank = -search_rank")
-        .execute(&mut *c)
-        .await?;
-    sqlx::query(
-        "UPDATE users SET search_rank = ranked.n * sizes.spacing + ranked.a * sizes.account_gap \
-         FROM (SELECT rowid AS r, row_number() OVER (ORDER BY account_id, name, id) AS n, \
-                      dense_rank() OVER (ORDER BY account_id) AS a \
-               FROM users) AS ranked, \
-              (SELECT MIN(16777216, 2305843009213693952 / (COUNT(*) + 1)) AS spacing, \
-                      MIN(1099511627776, \
-                          2305843009213693952 / (COUNT(DISTINCT account_id) + 1)) AS account_gap \
-               FROM users) AS sizes \
-         WHERE users.rowid = ranked.r",
-    )
-    .execute(&mut *c)
-    .await?;
     Ok(())
 }
 

@@ -205,15 +205,6 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     Ok(())
 }
 
-/// Numbers the users list's order afresh (SQLite's text index follows it; see
-/// `search_order`), for after a bulk load. PostgreSQL keeps no such order.
-pub async fn renumber_list_order(tx: &mut Tx) -> StoreResult<()> {
-    match tx {
-        Tx::Sqlite(t) => search_order::renumber(t).await,
-        Tx::Postgres(_) => Ok(()),
-    }
-}
-
 /// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
 /// whether the row was written (false = changed by someone else or gone).
 pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
