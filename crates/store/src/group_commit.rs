@@ -160,7 +160,6 @@ async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<()
     conn.execute(sql).await.map(drop)
 }
 
-/// Runs groups until every handle to the queue is gone.
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
@@ -188,6 +187,7 @@ async fn checkpoint_log(pool: SqlitePool) {
     }
 }
 
+/// Runs groups until every handle to the queue is gone.
 async fn run_groups(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Request>) {
     while let Some(first) = requests.recv().await {
         let mut conn = match pool.acquire().await {

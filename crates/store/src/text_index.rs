@@ -2,8 +2,8 @@
 //! kept by triggers; migrations 0008 and 0009, whose rowid is the user's place in list
 //! order, `search_rank`). It only ever narrows a search to candidate rows: the caller still
 //! tests every candidate with the exact condition, so results are the same with or without
-//! it. PostgreSQL needs none of this: its trigram GIN indexes serve the
-//! same `LIKE` tests directly.
+//! it. PostgreSQL needs none of this: its trigram GIN indexes serve the same `LIKE` tests
+//! directly.
 
 use crate::db::{StoreResult, Tx, on};
 use crate::user_search::{Cond, MatchOp, MatchValue, UserCond, UserField};
@@ -21,9 +21,9 @@ fn indexed(field: UserField) -> bool {
 
 /// An index query for the users whose name, email or mobile holds three-character
 /// sequences that together cover `text` (ignoring case): all those containing `text`, and a
-/// few more the caller's exact test drops. `None` when `text` is too short to look up. The index keeps
-/// neither positions nor columns (`detail=none`, half the size and quicker to write), so a
-/// query is the sequences joined by AND.
+/// few more the caller's exact test drops. `None` when `text` is too short to look up. The
+/// index keeps neither positions nor columns (`detail=none`, half the size and quicker to
+/// write), so a query is the sequences joined by AND.
 pub(crate) fn terms(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() < MIN_CHARS {
