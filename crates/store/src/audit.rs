@@ -140,7 +140,7 @@ pub async fn append_audit_events(
     }
     let sql = format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-        value_rows(events.len(), PER_ROW)
+        value_rows(tx.backend(), events.len(), PER_ROW)
     );
     on!(tx, |c| {
         let mut q = sqlx::query(&sql);

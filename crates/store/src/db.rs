@@ -179,6 +179,9 @@ fn translate(e: sqlx::Error) -> StoreError {
     StoreError::Other(e)
 }
 
+/// The writer connection's page cache, in KiB as SQLite's `cache_size` takes it (negative).
+const WRITER_CACHE_KIB: i64 = -65_536;
+
 /// How much of a SQLite database file is read through a memory map.
 const MMAP_BYTES: u64 = 2 << 30;
 
@@ -231,13 +234,31 @@ impl Db {
                     .pragma("mmap_size", MMAP_BYTES.to_string())
                     // The log is copied back in the background (`group_commit`); a commit
                     // does it itself only if the log passes 64 MiB.
-                    .pragma("wal_autocheckpoint", "16384");
+                    .pragma("wal_autocheckpoint", "16384")
+                    // Each turn of a shared commit runs in a savepoint, which keeps the
+                    // first version of every page it changes in case it is rolled back;
+                    // those copies (and multi-row statements' own) stay in memory instead of
+                    // going through a temporary file.
+                    .pragma("temp_store", "memory");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(60))
-                    .connect_with(opts)
+                    // A connection to a local file does not go stale: no round trip to
+                    // check it before each use.
+                    .test_before_acquire(false)
+                    .connect_with(opts.clone())
                     .await?;
-                let group = GroupCommit::start(pool.clone());
+                // Writes run on a connection of their own. Only it changes the database,
+                // so the pages it keeps stay valid from one shared commit to the next (a
+                // connection that sees another's commit drops every page it kept), and it
+                // keeps more of them: the upper levels of every index a write touches.
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .test_before_acquire(false)
+                    .connect_with(opts.pragma("cache_size", WRITER_CACHE_KIB.to_string()))
+                    .await?;
+                let group = GroupCommit::start(writer, pool.clone());
                 Ok(Self::Sqlite(pool, group))
             }
         }
@@ -304,13 +325,24 @@ impl Db {
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(p, _) => p.close().await,
+            Self::Sqlite(p, group) => {
+                group.close().await;
+                p.close().await;
+            }
             Self::Postgres(p) => p.close().await,
         }
     }
 }
 
 impl Tx {
+    /// Which backend this transaction is on.
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// Commits; a write returns once it is durable.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
@@ -440,18 +472,28 @@ macro_rules! on {
 }
 pub(crate) use on;
 
-/// The `VALUES` list of a multi-row insert: `rows` tuples of `per_row` numbered
-/// parameters, `($1, …, $n), ($n+1, …)`, bound row after row.
-pub(crate) fn value_rows(rows: usize, per_row: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let params: Vec<String> = (1..=per_row)
-                .map(|i| format!("${}", r * per_row + i))
-                .collect();
-            format!("({})", params.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The `VALUES` list of a multi-row insert: `rows` tuples of `per_row` parameters, bound
+/// row after row. PostgreSQL's are numbered, `($1, …, $n), ($n+1, …)`; SQLite's are plain
+/// `?`, numbered by position: binding a numbered parameter makes SQLite look its name up
+/// in a list of all of them, which for a turn's worth of rows (hundreds of parameters) cost
+/// more than the insert itself.
+pub(crate) fn value_rows(backend: Backend, rows: usize, per_row: usize) -> String {
+    let row = |r: usize| -> String {
+        let params: Vec<String> = (1..=per_row)
+            .map(|i| placeholder(backend, r * per_row + i))
+            .collect();
+        format!("({})", params.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
+/// The `n`th parameter of a statement whose parameters all appear once, in the order they
+/// are bound (see [`value_rows`]).
+pub(crate) fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    }
 }
 
 /// Microseconds since the epoch, as stored.

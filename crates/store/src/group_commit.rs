@@ -49,15 +49,22 @@ struct Returned {
 #[derive(Clone, Debug)]
 pub struct GroupCommit {
     requests: mpsc::UnboundedSender<Request>,
+    writer: SqlitePool,
 }
 
 impl GroupCommit {
-    /// Starts the task that runs the groups on connections from `pool`.
-    pub fn start(pool: SqlitePool) -> Self {
+    /// Starts the task that runs the groups on the connection of `writer` (a pool of one),
+    /// and the one that checkpoints the log through `readers`.
+    pub fn start(writer: SqlitePool, readers: SqlitePool) -> Self {
         let (requests, rx) = mpsc::unbounded_channel();
-        tokio::spawn(checkpoint_log(pool.clone()));
-        tokio::spawn(run_groups(pool, rx));
-        Self { requests }
+        tokio::spawn(checkpoint_log(readers));
+        tokio::spawn(run_groups(writer.clone(), rx));
+        Self { requests, writer }
+    }
+
+    /// Closes the writer's connection once the group it runs is done.
+    pub async fn close(&self) {
+        self.writer.close().await;
     }
 
     /// Waits for this writer's turn.

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use sqlx::SqliteConnection;
 
-use crate::db::{StoreResult, value_rows};
+use crate::db::{Backend, StoreResult, value_rows};
 
 /// Distance between an account's last user and one added after it (and its first user and
 /// one added before it): lists grow at their ends, and in runs of names in order, so each
@@ -86,7 +86,7 @@ async fn neighbours(c: &mut SqliteConnection, keys: &[&Key]) -> StoreResult<Vec<
           WHERE (account_id, name, id) > (k.a, k.n, k.d) \
           ORDER BY account_id, name, id LIMIT 1) \
          FROM k",
-        value_rows(keys.len(), 4)
+        value_rows(Backend::Sqlite, keys.len(), 4)
     );
     let mut q = sqlx::query_as::<_, (i64, Option<i64>, Option<i64>)>(&sql);
     for (i, k) in keys.iter().enumerate() {

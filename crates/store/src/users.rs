@@ -7,7 +7,7 @@ use switchboard_domain::{
 
 use crate::db::{
     Arg, StoreError, StoreResult, Tx, bind_args, fetch_rows, from_micros, json_flag, json_opt_flag,
-    on, parse_id, to_micros, value_rows,
+    on, parse_id, placeholder, to_micros, value_rows,
 };
 use crate::search_order;
 use crate::text_index;
@@ -155,7 +155,7 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     };
     let sql = format!(
         "INSERT INTO users ({COLUMNS}, email_key{rank_column}) VALUES {}",
-        value_rows(users.len(), per_row)
+        value_rows(tx.backend(), users.len(), per_row)
     );
     // Rows go in rank order: SQLite's text index writes its pending entries out whenever
     // a rowid comes lower than the last one.
@@ -403,27 +403,27 @@ pub async fn find_contact_holders(
     if email_keys.is_empty() && mobiles.is_empty() {
         return Ok(Vec::new());
     }
-    let mut args = vec![Arg::Text(account.to_string())];
-    let mut list = |values: &[String]| {
-        let params: Vec<String> = values
-            .iter()
-            .map(|v| {
-                args.push(Arg::Text(v.clone()));
-                format!("${}", args.len())
-            })
-            .collect();
-        params.join(", ")
-    };
-    let (emails, mobiles) = (list(email_keys), list(mobiles));
+    let backend = tx.backend();
+    let mut args = Vec::new();
     // One SELECT per column, so each is answered by its unique index (an OR of the two
     // would read every user of the account).
-    let sql = [("email_key", emails), ("mobile", mobiles)]
+    let sql = [("email_key", email_keys), ("mobile", mobiles)]
         .into_iter()
-        .filter(|(_, params)| !params.is_empty())
-        .map(|(column, params)| {
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(column, values)| {
+            args.push(Arg::Text(account.to_string()));
+            let account_param = placeholder(backend, args.len());
+            let params: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    args.push(Arg::Text(v.clone()));
+                    placeholder(backend, args.len())
+                })
+                .collect();
             format!(
                 "SELECT name, email_key, mobile FROM users \
-                 WHERE account_id = $1 AND {column} IN ({params})"
+                 WHERE account_id = {account_param} AND {column} IN ({})",
+                params.join(", ")
             )
         })
         .collect::<Vec<_>>()
