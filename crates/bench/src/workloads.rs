@@ -145,7 +145,7 @@ fn request(t: &Target, w: Workload, i: usize, tag: &str) -> (reqwest::RequestBui
                 .post(format!("{}/api/v1/users", t.base))
                 .bearer_auth(&t.api_token)
                 .json(&json!({
-                    "name": format!("Load Rest {i}"),
+                    "name": new_person(i, tag).join(" "),
                     "email": format!("rest-{tag}-{i}@load.example.com"),
                 })),
             201,
@@ -155,7 +155,13 @@ fn request(t: &Target, w: Workload, i: usize, tag: &str) -> (reqwest::RequestBui
                 .post(format!("{}/Users", t.scim))
                 .bearer_auth(&t.scim_token)
                 .header("content-type", "application/scim+json")
-                .body(scim_user(&format!("scim-{tag}-{i}@load.example.com"), i).to_string()),
+                .body(
+                    scim_user(
+                        &format!("scim-{tag}-{i}@load.example.com"),
+                        new_person(i, tag),
+                    )
+                    .to_string(),
+                ),
             201,
         ),
         Workload::GetUser => {
@@ -200,15 +206,28 @@ fn co_fragment(email: &str) -> String {
     email[dot..=at.min(email.len() - 1)].to_owned()
 }
 
+/// The given and family name of the `i`th person a create workload adds: new people
+/// whose names fall all over the account's list, as a company's new hires' do (each next to
+/// one of the seeded names), and never the name of a user an earlier run added (`tag`).
+fn new_person(i: usize, tag: &str) -> [String; 2] {
+    [
+        FIRST_NAMES[pick(i, FIRST_NAMES.len())].to_owned(),
+        format!(
+            "{}-{tag}-{i}",
+            FAMILY_NAMES[pick(i / FIRST_NAMES.len() + 1, FAMILY_NAMES.len())]
+        ),
+    ]
+}
+
 /// A SCIM user as an identity provider sends it.
-pub fn scim_user(user_name: &str, i: usize) -> Value {
+pub fn scim_user(user_name: &str, [given, family]: [String; 2]) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": user_name,
-        "displayName": format!("{} Load{i}", FIRST_NAMES[i % FIRST_NAMES.len()]),
+        "displayName": format!("{given} {family}"),
         "name": {
-            "givenName": FIRST_NAMES[i % FIRST_NAMES.len()],
-            "familyName": format!("Load{i}"),
+            "givenName": given,
+            "familyName": family,
         },
         "emails": [{"value": user_name, "type": "work", "primary": true}],
         "active": true,
@@ -336,7 +355,7 @@ pub async fn seed_peer(
             .post(&url)
             .bearer_auth(&token)
             .header("content-type", "application/scim+json")
-            .body(scim_user(&email_of(i), i).to_string());
+            .body(scim_user(&email_of(i), new_person(i, "peer")).to_string());
         expect(req, 201)
     })
     .await;
