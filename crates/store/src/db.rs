@@ -182,8 +182,10 @@ fn translate(e: sqlx::Error) -> StoreError {
 /// The writer connection's page cache, in KiB as SQLite's `cache_size` takes it (negative).
 const WRITER_CACHE_KIB: i64 = -65_536;
 
-/// How much of a SQLite database file is read through a memory map.
-const MMAP_BYTES: u64 = 2 << 30;
+/// How much of a SQLite database file is read through a memory map: all of it, up to 64 GiB
+/// (the bundled SQLite is built to allow that, `.cargo/config.toml`; its own default cap is
+/// 2 GiB, which a database of a million users outgrows).
+const MMAP_BYTES: u64 = 64 << 30;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -228,9 +230,9 @@ impl Db {
                     // Multi-row writes come in every batch size up to a turn's worth; each
                     // size is its own prepared statement, kept rather than parsed again.
                     .statement_cache_capacity(512)
-                    // Reads go through a memory map of the file (up to SQLite's 2 GiB cap)
-                    // rather than a system call and a copy per page: the pages are the
-                    // operating system's page cache either way.
+                    // Reads go through a memory map of the file rather than a system call
+                    // and a copy per page: the pages are the operating system's page cache
+                    // either way.
                     .pragma("mmap_size", MMAP_BYTES.to_string())
                     // The log is copied back in the background (`group_commit`); a commit
                     // does it itself only if the log passes 64 MiB.
