@@ -236,12 +236,7 @@ impl Db {
                     .pragma("mmap_size", MMAP_BYTES.to_string())
                     // The log is copied back in the background (`group_commit`); a commit
                     // does it itself only if the log passes 64 MiB.
-                    .pragma("wal_autocheckpoint", "16384")
-                    // Each turn of a shared commit runs in a savepoint, which keeps the
-                    // first version of every page it changes in case it is rolled back;
-                    // those copies (and multi-row statements' own) stay in memory instead of
-                    // going through a temporary file.
-                    .pragma("temp_store", "memory");
+                    .pragma("wal_autocheckpoint", "16384");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(60))
