@@ -149,9 +149,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let probe = work.join("commit-probe.db");
     let commits = 2000;
     let took = switchboard_store::probe::sqlite_commit_probe(&probe, commits).await?;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", probe.display()));
-    }
+    remove_sqlite(&probe);
     report.commit_rate = f64::from(commits) / took.as_secs_f64();
 
     let tag = format!("{}", jiff::Timestamp::now().as_second());
