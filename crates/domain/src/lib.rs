@@ -22,7 +22,9 @@ pub use error::{Blocker, DomainError, FieldError, Problems};
 pub use ids::*;
 pub use mail::{MailStatus, NewMail};
 pub use resources::{PhoneNumber, Workflow, WorkflowKind};
-pub use role::{BuiltinRole, Permissions, Role, Scope};
+pub use role::{
+    BuiltinRole, EditRefusal, Permissions, Role, Scope, edit_scope, outranks_or_equals,
+};
 pub use schedule::WeeklySchedule;
 pub use user::{
     Availability, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User, UserPatch,

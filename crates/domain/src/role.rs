@@ -217,6 +217,66 @@ impl Role {
     }
 }
 
+/// Why an actor may not change a user (R1, R15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditRefusal {
+    /// Their role does not edit users at all.
+    NotAllowed,
+    /// Their role edits only their own profile.
+    OwnProfileOnly,
+    /// Their role edits only users of the departments they manage.
+    OutsideManagedDepartments,
+    /// The user's role holds a permission the actor's role lacks (R15).
+    Outranked,
+}
+
+impl EditRefusal {
+    /// The refusal in words, for the actor.
+    pub fn message(&self) -> &'static str {
+        match self {
+            Self::NotAllowed => "your role does not allow editing users",
+            Self::OwnProfileOnly => "you can edit only your own profile",
+            Self::OutsideManagedDepartments => {
+                "you can edit only users of the departments you manage"
+            }
+            Self::Outranked => "this user's role has rights your role does not",
+        }
+    }
+}
+
+/// R15: whether an actor holding `actor` (an Administrator when `actor_is_admin`) may change
+/// a user whose role holds `target`. Nobody acts on a user who holds a right they lack,
+/// otherwise they could take that right over (change the user's email, then reset the
+/// password).
+pub fn outranks_or_equals(actor: &Permissions, actor_is_admin: bool, target: &Permissions) -> bool {
+    actor_is_admin || target.is_within(actor)
+}
+
+/// R1 and R15 for editing: how far the actor may edit the target user, or why not.
+/// `is_self` — the target is the actor; `manages_target` — the target is a member of a
+/// department the actor manages.
+pub fn edit_scope(
+    actor: &Permissions,
+    actor_is_admin: bool,
+    is_self: bool,
+    manages_target: bool,
+    target: &Permissions,
+) -> Result<Scope, EditRefusal> {
+    let scope = match actor.edit_users {
+        Scope::All => Scope::All,
+        Scope::Departments if is_self || manages_target => Scope::Departments,
+        Scope::Departments => return Err(EditRefusal::OutsideManagedDepartments),
+        Scope::Own if is_self => Scope::Own,
+        Scope::Own => return Err(EditRefusal::OwnProfileOnly),
+        Scope::None => return Err(EditRefusal::NotAllowed),
+    };
+    if outranks_or_equals(actor, actor_is_admin, target) {
+        Ok(scope)
+    } else {
+        Err(EditRefusal::Outranked)
+    }
+}
+
 /// Parses a permission matrix from its wire form, naming the first bad field.
 pub fn parse_permissions(value: &serde_json::Value) -> Result<Permissions, FieldError> {
     serde_json::from_value(value.clone()).map_err(|e| {
@@ -242,5 +302,44 @@ mod tests {
             Permissions::ADMINISTRATOR.intersect(&Permissions::BASIC),
             Permissions::BASIC
         );
+    }
+
+    #[test]
+    fn a_manager_never_edits_an_administrator_even_in_their_department() {
+        let manager = Permissions::MANAGER;
+        assert_eq!(
+            edit_scope(&manager, false, false, true, &Permissions::ADMINISTRATOR),
+            Err(EditRefusal::Outranked)
+        );
+        assert_eq!(
+            edit_scope(&manager, false, false, true, &Permissions::BASIC),
+            Ok(Scope::Departments)
+        );
+        assert_eq!(
+            edit_scope(&manager, false, false, false, &Permissions::BASIC),
+            Err(EditRefusal::OutsideManagedDepartments)
+        );
+    }
+
+    #[test]
+    fn a_role_with_one_right_more_is_outranking_even_with_equal_edit_scope() {
+        let custom = Permissions {
+            export: false,
+            ..Permissions::MANAGER
+        };
+        assert_eq!(
+            edit_scope(&custom, false, false, true, &Permissions::MANAGER),
+            Err(EditRefusal::Outranked)
+        );
+        assert_eq!(
+            edit_scope(&Permissions::MANAGER, false, false, true, &custom),
+            Ok(Scope::Departments)
+        );
+        // An Administrator acts on anyone, their own rights being all there are.
+        assert!(outranks_or_equals(
+            &Permissions::NONE,
+            true,
+            &Permissions::ADMINISTRATOR
+        ));
     }
 }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use switchboard_domain::{
-    AccountId, ActorKind, ApiTokenId, DepartmentId, DomainError, Permissions, Scope, UserId,
-    UserStatus,
+    AccountId, ActorKind, ApiTokenId, DepartmentId, DomainError, EditRefusal, Permissions, Scope,
+    UserId, UserStatus, edit_scope, outranks_or_equals,
 };
 use switchboard_store::auth::ApiTokenRecord;
 use switchboard_store::{Tx, auth, departments, roles, users};
@@ -134,6 +134,18 @@ async fn user_permissions(
     ))
 }
 
+/// The permissions of `user`'s role; a user not found holds none (the use case answers
+/// 404 for it).
+async fn target_permissions(tx: &mut Tx, account: AccountId, user: UserId) -> Result<Permissions> {
+    let Some(u) = users::find_user(tx, account, user).await? else {
+        return Ok(Permissions::NONE);
+    };
+    Ok(roles::find_role(tx, account, u.role_id)
+        .await?
+        .map(|r| r.permissions)
+        .unwrap_or(Permissions::NONE))
+}
+
 /// Resolves the actor of `ctx` inside `tx` (or takes what authenticating the request read),
 /// for an account owned by `owner`.
 pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal> {
@@ -248,30 +260,44 @@ impl Principal {
         self.user_id == Some(user)
     }
 
-    /// R1 for editing: may this principal edit `target`? Returns the scope that applied.
+    /// R1 and R15 for editing: may this principal edit `target`? Returns the scope that
+    /// applied.
     pub async fn check_can_edit(
         &self,
         tx: &mut Tx,
         account: AccountId,
         target: UserId,
     ) -> Result<Scope> {
-        match self.perms.edit_users {
-            Scope::All => Ok(Scope::All),
-            Scope::Departments => {
-                if let Some(me) = self.user_id
-                    && (me == target
-                        || departments::is_user_in_managed_departments(tx, account, me, target)
-                            .await?)
-                {
-                    return Ok(Scope::Departments);
-                }
-                Err(forbidden(
-                    "you can edit only users of the departments you manage",
-                ))
+        let manages_target = match (self.perms.edit_users, self.user_id) {
+            (Scope::Departments, Some(me)) if me != target => {
+                departments::is_user_in_managed_departments(tx, account, me, target).await?
             }
-            Scope::Own if self.is_self(target) => Ok(Scope::Own),
-            Scope::Own => Err(forbidden("you can edit only your own profile")),
-            Scope::None => Err(forbidden("your role does not allow editing users")),
+            _ => false,
+        };
+        let target_perms = target_permissions(tx, account, target).await?;
+        edit_scope(
+            &self.perms,
+            self.is_admin,
+            self.is_self(target),
+            manages_target,
+            &target_perms,
+        )
+        .map_err(|r| forbidden(r.message()))
+    }
+
+    /// R15 for every other write on a user (deactivate, delete, replace, tokens made for
+    /// them): refuses when the user's role holds a permission this principal's lacks.
+    pub async fn check_outranks(
+        &self,
+        tx: &mut Tx,
+        account: AccountId,
+        target: UserId,
+    ) -> Result<()> {
+        let target_perms = target_permissions(tx, account, target).await?;
+        if outranks_or_equals(&self.perms, self.is_admin, &target_perms) {
+            Ok(())
+        } else {
+            Err(forbidden(EditRefusal::Outranked.message()))
         }
     }
 

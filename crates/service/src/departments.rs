@@ -366,8 +366,8 @@ impl Switchboard {
     }
 
     /// Replaces the members, in ring order. Those who manage departments may set any
-    /// members; a Manager of this department may reorder and remove its members and add
-    /// users they may edit (members of departments they manage).
+    /// members; a Manager of this department may reorder its members, and add or remove
+    /// users they may edit (members of departments they manage who do not outrank them).
     pub async fn set_department_members(
         &self,
         ctx: &Ctx,
@@ -377,7 +377,10 @@ impl Switchboard {
         self.change_department(ctx, id, Access::Members, async |c, d| {
             check_users(c, "members", &members, false).await?;
             if !c.who.perms.manage_departments {
-                for m in members.iter().filter(|m| !d.members.contains(m)) {
+                // Adding or removing someone is a write on them (R1, R15); reordering is not.
+                let added = members.iter().filter(|m| !d.members.contains(m));
+                let removed = d.members.iter().filter(|m| !members.contains(m));
+                for m in added.chain(removed) {
                     c.who.check_can_edit(&mut c.tx, c.account.id, *m).await?;
                 }
             }

@@ -16,7 +16,7 @@ use switchboard_store::{departments, roles, users as store};
 
 use crate::error::{Error, Result, forbidden};
 use crate::users::{AddedUser, LookedUp};
-use crate::{Ctx, Switchboard};
+use crate::{Ctx, Switchboard, Target};
 
 /// Columns an import understands, in export order.
 pub const COLUMNS: [&str; 12] = [
@@ -364,7 +364,7 @@ impl Switchboard {
     /// ordered by name, read in one consistent snapshot.
     pub async fn export_users(&self, ctx: &Ctx) -> Result<String> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
+        c.who.require(c.who.perms.export, "export users")?;
         let role_names: HashMap<_, _> = roles::list_roles(&mut c.tx, c.account.id)
             .await?
             .into_iter()
@@ -384,6 +384,7 @@ impl Switchboard {
         out.write_record(&header).map_err(csv_failure)?;
         let filter = UserFilter::default();
         let mut after = None;
+        let mut rows: u64 = 0;
         loop {
             let page: Vec<User> =
                 store::list_users_page(&mut c.tx, c.account.id, &filter, after.as_ref(), 1000)
@@ -416,15 +417,34 @@ impl Switchboard {
                     u.created_at.to_string(),
                 ];
                 out.write_record(&record).map_err(csv_failure)?;
+                rows += 1;
             }
             if page.len() < 1000 {
                 break;
             }
         }
+        drop(c);
         let bytes = out
             .into_inner()
             .map_err(|e| Error::Internal(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+        let csv = String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))?;
+        // Recorded after the snapshot was read, in a change of its own, so that a long
+        // export never holds the account's write lock; no CSV leaves unrecorded.
+        let mut c = self.begin(ctx).await?;
+        c.who.require(c.who.perms.export, "export users")?;
+        c.audit(
+            "users.exported",
+            Target {
+                kind: "account",
+                id: Some(c.account.id.to_string()),
+                name: c.account.name.to_string(),
+            },
+            None,
+            Some(serde_json::json!({ "format": "csv", "rows": rows })),
+        )
+        .await?;
+        c.commit().await?;
+        Ok(csv)
     }
 }
 

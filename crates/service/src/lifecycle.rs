@@ -3,13 +3,14 @@
 
 use serde::Serialize;
 use switchboard_domain::{
-    Blocker, DomainError, E164, Email, Extension, Name, Role, User, UserId, UserStatus,
+    Blocker, DomainError, E164, EditRefusal, Email, Extension, Name, Role, User, UserId,
+    UserStatus, outranks_or_equals,
 };
 use switchboard_store::{
     StoreError, accounts, auth, departments, invites, resources, roles, users as store,
 };
 
-use crate::error::{Error, Result, not_found, refuse};
+use crate::error::{Error, Result, forbidden, not_found, refuse};
 use crate::users::{ensure_admin_remains, is_active_admin, user_target};
 use crate::{Change, Ctx, Switchboard};
 
@@ -90,6 +91,8 @@ async fn blockers_of(c: &mut Change, id: UserId) -> Result<Vec<Blocker>> {
     Ok(out)
 }
 
+/// The user about to be acted on, with their role; R15 refuses one whose role holds a
+/// right the actor's lacks.
 pub(crate) async fn load(c: &mut Change, id: UserId) -> Result<(User, Role)> {
     let u = store::find_user(&mut c.tx, c.account.id, id)
         .await?
@@ -97,6 +100,9 @@ pub(crate) async fn load(c: &mut Change, id: UserId) -> Result<(User, Role)> {
     let r = roles::find_role(&mut c.tx, c.account.id, u.role_id)
         .await?
         .ok_or_else(|| Error::Internal("user without role".to_owned()))?;
+    if !outranks_or_equals(&c.who.perms, c.who.is_admin, &r.permissions) {
+        return Err(forbidden(EditRefusal::Outranked.message()));
+    }
     Ok((u, r))
 }
 

@@ -164,6 +164,10 @@ impl Switchboard {
             }
             _ => None,
         };
+        if let Some(u) = user.filter(|u| !c.who.is_self(*u)) {
+            // R15: a token acts as its user, so only someone who outranks them makes one.
+            c.who.check_outranks(&mut c.tx, c.account.id, u).await?;
+        }
         let user = user.or(c.who.user_id);
         let record = ApiTokenRecord {
             id: ApiTokenId::new(),

@@ -1,6 +1,7 @@
 //! `/api/v1/sessions` and `/api/v1/session`: signing in with an email and password (sets
 //! the `sb_session` cookie and hands out the CSRF token), who is signed in, signing out.
-//! Sign-in is throttled per client address and per email (see [`crate::ratelimit`]).
+//! Sign-in is throttled per (email, client address) and per client address (see
+//! [`crate::ratelimit`]).
 
 use axum::Json;
 use axum::extract::State;
@@ -128,7 +129,7 @@ pub async fn attempt_sign_in(
             Err(invalid_credentials())
         }
         SignIn::Started(_) => {
-            state.limiter.succeed(email);
+            state.limiter.succeed(ip, email);
             Ok(outcome)
         }
         SignIn::ChooseAccount(_) => Ok(outcome),

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use switchboard_domain::{Account, Permissions, Role, Scope, User, UserId};
+use switchboard_domain::{Account, Permissions, Role, User, UserId};
 use switchboard_service::Ctx;
 
 use super::{failure, message, render};
@@ -246,17 +246,6 @@ pub(crate) async fn everyone(
             Some(c) => cursor = Some(c),
             None => return Ok(out),
         }
-    }
-}
-
-/// Whether `v` may edit `target` whose departments are `target_departments`, given the
-/// departments `v` manages. Only decides what the pages offer; the service decides.
-pub(crate) fn may_edit(v: &Viewer, target: UserId, in_managed_department: bool) -> bool {
-    match v.perms().edit_users {
-        Scope::All => true,
-        Scope::Departments => v.is_self(target) || in_managed_department,
-        Scope::Own => v.is_self(target),
-        Scope::None => false,
     }
 }
 

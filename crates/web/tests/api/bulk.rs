@@ -135,7 +135,49 @@ async fn an_export_lists_only_the_callers_account_and_basic_users_cannot_import(
     assert_eq!(anonymous.get("/api/v1/users/export").await.status, 401);
 }
 
+async fn exporting_needs_the_export_permission_and_every_export_is_audited(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let bo = s
+        .app
+        .user(
+            &acct.owner_ctx,
+            json!({ "name": "Bo Basic", "email": "bo@acme.example.com", "panel_access": true }),
+        )
+        .await;
+    let mia = s
+        .app
+        .user(
+            &acct.owner_ctx,
+            json!({ "name": "Mia Manager", "email": "mia@acme.example.com", "panel_access": true, "role": "Manager" }),
+        )
+        .await;
+    let basic = super::users::api_as(&s, &acct, bo, "Basic").await;
+    let (status, _, text) = export(&basic).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(!text.contains("Mia Manager"), "{text}");
+
+    let manager = super::users::api_as(&s, &acct, mia, "Manager").await;
+    let (status, _, text) = export(&manager).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1 + 3,
+        "header, owner, Bo, Mia: {text}"
+    );
+
+    let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+    let r = owner
+        .get("/api/v1/audit-events?action=users.exported")
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let events = r.body["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "only the export that happened: {events:?}");
+    assert_eq!(events[0]["after"]["rows"], 3, "{:?}", events[0]);
+    assert_eq!(events[0]["actor"]["kind"], "api_token", "{:?}", events[0]);
+}
+
 crate::on_both!(
+    exporting_needs_the_export_permission_and_every_export_is_audited,
     an_administrator_imports_users_all_or_nothing_with_a_dry_run_first,
     an_export_lists_only_the_callers_account_and_basic_users_cannot_import,
 );

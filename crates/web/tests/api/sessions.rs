@@ -149,7 +149,7 @@ async fn audit_actions(s: &Server, acct: &switchboard_testkit::TestAccount) -> V
 
 async fn repeated_failures_are_throttled_with_retry_after(s: Server) {
     let _acct = s.account("Acme", Plan::Pro, 5).await;
-    for _ in 0..switchboard_web::ratelimit::EMAIL_LIMIT {
+    for _ in 0..switchboard_web::ratelimit::PAIR_FREE_FAILURES {
         let (_, r) = s.sign_in("owner@acme.example.com", "wrong password!").await;
         assert_eq!(r.status, 401);
     }
@@ -159,9 +159,85 @@ async fn repeated_failures_are_throttled_with_retry_after(s: Server) {
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= 15 * 60, "{retry}");
 
-    s.app.clock.advance(jiff::SignedDuration::from_mins(16));
+    s.app
+        .clock
+        .advance(jiff::SignedDuration::from_secs(retry as i64));
     let (_, r) = s.sign_in("owner@acme.example.com", PASSWORD).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
+}
+
+async fn wrong_passwords_from_one_address_never_lock_the_user_out_elsewhere(s: Server) {
+    let _acct = s.account("Acme", Plan::Pro, 5).await;
+    let attacker = || s.browser_from("127.0.0.66");
+    let mut waits = Vec::new();
+    for _ in 0..12 {
+        let (_, r) = s
+            .sign_in_with(attacker(), "owner@acme.example.com", "wrong password!")
+            .await;
+        match r.status.as_u16() {
+            401 => {}
+            429 => {
+                waits.push(r.header("retry-after").unwrap().parse::<i64>().unwrap());
+                // The attacker waits out each delay, and is slowed down more each time.
+                s.app
+                    .clock
+                    .advance(jiff::SignedDuration::from_secs(*waits.last().unwrap()));
+            }
+            other => panic!("{other}: {:?}", r.body),
+        }
+    }
+    assert!(
+        waits.windows(2).all(|w| w[0] < w[1]) && waits.len() >= 3,
+        "the attacker's delays grow: {waits:?}"
+    );
+    let (_, r) = s
+        .sign_in_with(attacker(), "owner@acme.example.com", "wrong again!")
+        .await;
+    assert_eq!(r.status, 401);
+    let (_, r) = s
+        .sign_in_with(attacker(), "owner@acme.example.com", PASSWORD)
+        .await;
+    assert_eq!(r.status, 429, "the attacker's address is held back again");
+
+    // The owner, at their own desk, signs in at once with the right password.
+    let (_, r) = s
+        .sign_in_with(
+            s.browser_from("127.0.0.7"),
+            "owner@acme.example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+}
+
+async fn one_address_guessing_many_emails_is_stopped(s: Server) {
+    let _acct = s.account("Acme", Plan::Pro, 5).await;
+    for i in 0..switchboard_web::ratelimit::IP_LIMIT {
+        let (_, r) = s
+            .sign_in_with(
+                s.browser_from("127.0.0.66"),
+                &format!("guess{i}@acme.example.com"),
+                "wrong password!",
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let (_, r) = s
+        .sign_in_with(
+            s.browser_from("127.0.0.66"),
+            "owner@acme.example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    let (_, r) = s
+        .sign_in_with(
+            s.browser_from("127.0.0.7"),
+            "owner@acme.example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(r.status, 200);
 }
 
 async fn deactivating_a_user_ends_their_session_on_the_very_next_request(s: Server) {
@@ -377,6 +453,8 @@ crate::on_both!(
     a_cookie_authenticated_write_needs_the_sessions_csrf_token,
     every_failed_sign_in_gets_the_identical_refusal,
     repeated_failures_are_throttled_with_retry_after,
+    wrong_passwords_from_one_address_never_lock_the_user_out_elsewhere,
+    one_address_guessing_many_emails_is_stopped,
     deactivating_a_user_ends_their_session_on_the_very_next_request,
     removing_panel_access_or_deleting_the_user_ends_their_session_at_once,
     demoting_an_admin_applies_on_their_next_request_without_signing_out,

@@ -137,10 +137,33 @@ impl Server {
         }
     }
 
+    /// A cookie-keeping client whose connections come from `ip` (any 127.0.0.0/8 address:
+    /// another person on another machine, as the server sees it).
+    pub fn browser_from(&self, ip: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap(),
+            token: None,
+        }
+    }
+
     /// Signs in through `POST /api/v1/sessions` with a cookie-keeping client; returns it
     /// and the answer (its `csrf_token` is in the body).
     pub async fn sign_in(&self, email: &str, password: &str) -> (Client, Reply) {
-        let browser = self.browser();
+        self.sign_in_with(self.browser(), email, password).await
+    }
+
+    /// [`Self::sign_in`] with a given client.
+    pub async fn sign_in_with(
+        &self,
+        browser: Client,
+        email: &str,
+        password: &str,
+    ) -> (Client, Reply) {
         let r = browser
             .post(
                 "/api/v1/sessions",

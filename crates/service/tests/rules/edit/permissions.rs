@@ -529,7 +529,66 @@ async fn a_deactivated_users_context_is_refused_at_once(app: TestApp) {
     assert_eq!(s.name.as_str(), "Sal 2");
 }
 
+async fn nobody_makes_a_token_for_or_deactivates_a_user_who_outranks_them(app: TestApp) {
+    let o = org(&app).await;
+    let admin = app
+        .user(
+            &o.acct.owner_ctx,
+            json!({"name": "Ada Admin", "email": "ada@acme.example.com",
+                   "role": "Administrator", "panel_access": true}),
+        )
+        .await;
+    let token_for = |user: UserId| switchboard_service::tokens::NewApiToken {
+        name: "helper",
+        kind: "api",
+        role: Some(switchboard_domain::RoleRef::parse("Basic")),
+        user: Some(user),
+        scopes: &["api"],
+        expires_at: None,
+    };
+    let e = refusal(app.sb.create_token(&o.manager_ctx, token_for(admin)).await);
+    assert_eq!(e.code(), "forbidden", "{e}");
+    app.sb
+        .create_token(&o.manager_ctx, token_for(o.in_support))
+        .await
+        .unwrap();
+
+    // A custom role that may deactivate users still cannot deactivate an Administrator.
+    let custom = app
+        .sb
+        .create_role(
+            &o.acct.owner_ctx,
+            switchboard_domain::Name::parse("name", "Supervisor").unwrap(),
+            Permissions {
+                delete_users: true,
+                edit_users: Scope::All,
+                ..Permissions::MANAGER
+            },
+        )
+        .await
+        .unwrap();
+    let sup = app
+        .user(
+            &o.acct.owner_ctx,
+            json!({"name": "Sue Supervisor", "email": "sue@acme.example.com",
+                   "role": custom.name.as_str(), "panel_access": true}),
+        )
+        .await;
+    let sup_ctx = Ctx::user(o.acct.id, sup, "test");
+    let e = refusal(app.sb.deactivate_user(&sup_ctx, admin, None).await);
+    assert_eq!(e.code(), "forbidden", "{e}");
+    let e = refusal(app.sb.delete_user(&sup_ctx, admin).await);
+    assert_eq!(e.code(), "forbidden", "{e}");
+    app.sb
+        .deactivate_user(&sup_ctx, o.in_sales, None)
+        .await
+        .unwrap();
+    let ada = app.sb.get_user(&o.acct.owner_ctx, admin).await.unwrap();
+    assert_eq!(ada.status, UserStatus::Active);
+}
+
 both_backends!(
+    nobody_makes_a_token_for_or_deactivates_a_user_who_outranks_them,
     a_manager_adds_users_only_into_departments_they_manage,
     a_manager_edits_only_users_of_their_departments,
     a_manager_cannot_grant_the_administrator_role,

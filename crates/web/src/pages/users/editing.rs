@@ -13,7 +13,7 @@ use super::form::{Errors, Locks, SHOWN, Values, department_choices, idp_fields};
 use super::page::{UserFormPage, role_choices};
 use super::{Choice, Directory, UserPath, refused, status_label};
 use crate::AppState;
-use crate::pages::shell::{Flash, FormData, Viewer, csrf_refused, may_edit, redirect_with};
+use crate::pages::shell::{Flash, FormData, Viewer, csrf_refused, redirect_with};
 
 /// Everything the edit form of one user needs.
 struct EditContext {
@@ -31,7 +31,7 @@ async fn edit_context(
     let user = state.sb.get_user(&v.ctx, id).await?;
     let dir = Directory::load(state, v).await?;
     let locks = Locks {
-        read_only: !may_edit(v, id, dir.managed_by(v.user.id, id)),
+        read_only: !dir.may_edit(v, &user),
         self_service: v.perms().edit_users == Scope::Own,
         mobile: user.mobile.is_some(),
         idp: idp_fields(&v.account, &user),
@@ -97,7 +97,7 @@ fn edit_page(
             availability,
             seats: String::new(),
             pending_email: cx.pending_email,
-            can_replace: v.perms().delete_users && u.status != UserStatus::Inactive,
+            can_replace: cx.dir.may_manage_lifecycle(v, u) && u.status != UserStatus::Inactive,
         },
     )
 }

@@ -12,7 +12,7 @@ use switchboard_service::users::UserQuery;
 use super::{Choice, Directory, status_label};
 use crate::AppState;
 use crate::pages::failure;
-use crate::pages::shell::{FormData, Shell, Viewer, may_edit};
+use crate::pages::shell::{FormData, Shell, Viewer};
 
 /// How many users a page shows.
 const PAGE_SIZE: u32 = 25;
@@ -65,7 +65,7 @@ struct Row {
 
 impl Row {
     fn new(v: &Viewer, dir: &Directory, u: &User) -> Self {
-        let can_edit = may_edit(v, u.id, dir.managed_by(v.user.id, u.id));
+        let can_edit = dir.may_edit(v, u);
         Self {
             id: u.id.to_string(),
             name: u.name.to_string(),
@@ -80,7 +80,7 @@ impl Row {
             scheduled: u.deactivate_at.map(|t| v.when(t)),
             is_self: v.is_self(u.id),
             can_edit,
-            can_lifecycle: v.perms().delete_users,
+            can_lifecycle: dir.may_manage_lifecycle(v, u),
         }
     }
 }

@@ -5,6 +5,7 @@ mod actions;
 mod crud;
 mod isolation;
 mod permissions;
+mod rank;
 mod revocation;
 mod schema;
 
