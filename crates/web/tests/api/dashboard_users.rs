@@ -241,7 +241,55 @@ async fn plan_and_seats_shows_what_is_in_use_to_administrators_only(s: Server) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+async fn a_manager_sees_an_administrator_of_their_department_read_only(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 5).await;
+    let ctx = &acct.owner_ctx;
+    let person = |name: &str, email: &str, role: &str| json!({ "name": name, "email": email, "panel_access": true, "role": role });
+    let mia = s
+        .app
+        .user(
+            ctx,
+            person("Mia Manager", "mia@acme.example.com", "Manager"),
+        )
+        .await;
+    let ada = s
+        .app
+        .user(
+            ctx,
+            person("Ada Admin", "ada@acme.example.com", "Administrator"),
+        )
+        .await;
+    let bo = s
+        .app
+        .user(ctx, person("Bo Basic", "bo@acme.example.com", "Basic"))
+        .await;
+    crate::users::department(&s, ctx, "Sales", vec![ada, bo], vec![mia]).await;
+    let (browser, csrf) = signed_in(&s, "mia@acme.example.com").await;
+    let (_, list) = browser.page("/users").await;
+    assert!(list.contains("Actions for Bo Basic"), "{list}");
+    assert!(!list.contains("Actions for Ada Admin"), "{list}");
+    let (_, page) = browser.page(&format!("/users/{ada}/edit")).await;
+    assert!(
+        page.contains("your role does not allow you to change it"),
+        "{page}"
+    );
+    let (_, _, page) = browser
+        .post_form(
+            &format!("/users/{ada}/edit"),
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Ada Admin"),
+                ("email", "mia.attacker@evil.example.com"),
+            ],
+            &[],
+        )
+        .await;
+    assert!(page.contains("rights your role does not"), "{page}");
+    assert!(s.app.sb.pending_email(ctx, ada).await.unwrap().is_none());
+}
+
 crate::on_both!(
+    a_manager_sees_an_administrator_of_their_department_read_only,
     the_add_form_names_each_bad_field_and_keeps_what_was_typed,
     resend_invite_deactivate_later_and_replace_say_what_they_did,
     fields_an_identity_provider_owns_are_read_only_and_say_why,
