@@ -30,4 +30,4 @@ pub use user::{
     Availability, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User, UserPatch,
     UserPatchInput, UserStatus,
 };
-pub use values::{E164, Email, Extension, ExtensionRange, Name, Tag, TimeZoneName};
+pub use values::{E164, Email, Extension, ExtensionRange, IdpUsername, Name, Tag, TimeZoneName};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::error::{DomainError, FieldError, Problems};
 use crate::ids::{AccountId, DepartmentId, RoleId, UserId};
 use crate::schedule::{SlotText, WeeklySchedule};
-use crate::values::{E164, Email, Extension, Name, Tag, TimeZoneName};
+use crate::values::{E164, Email, Extension, IdpUsername, Name, Tag, TimeZoneName};
 
 /// Where a user is in their life cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +179,7 @@ impl User {
             "status": self.status.key(),
             "external_id": self.external_id,
             "idp_managed": self.idp.managed,
+            "idp_username": self.idp.username.as_ref().map(IdpUsername::as_str),
             "given_name": self.idp.given_name,
             "family_name": self.idp.family_name,
             "primary_phone": self.idp.primary_phone.map(PhoneKind::key),
@@ -230,6 +231,9 @@ pub struct IdpProfile {
     /// The user was provisioned by the identity provider: the fields it owns are read-only
     /// outside provisioning (R6).
     pub managed: bool,
+    /// The identity provider's login for the user (SCIM `userName`), independent of the
+    /// email; unique in the account, ignoring case.
+    pub username: Option<IdpUsername>,
     /// Given name as the identity provider sent it.
     pub given_name: Option<String>,
     /// Family name as the identity provider sent it.

@@ -203,6 +203,56 @@ impl fmt::Display for E164 {
     }
 }
 
+/// An identity provider's login for a user (SCIM `userName`, e.g. an Entra UPN such as
+/// `alex@contoso.onmicrosoft.com` or a plain `Test_User_42`): kept exactly as sent, any
+/// text that is not blank, compared case-insensitively through [`IdpUsername::key`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IdpUsername(String);
+
+impl IdpUsername {
+    /// Longest accepted, in characters.
+    pub const MAX_CHARS: usize = 256;
+
+    /// Parses a login as sent: not blank, at most 256 characters, no control characters.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        if raw.trim().is_empty() {
+            return Err(FieldError::new(field, "required", "must not be empty"));
+        }
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                field,
+                "invalid",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The login as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form uniqueness and lookups compare: lower-cased.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for IdpUsername {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A telephone extension: decimal digits without a leading zero (so it is also a number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -475,5 +525,20 @@ mod tests {
         );
         let err = TimeZoneName::parse("time_zone", "Mars/Olympus").unwrap_err();
         assert_eq!((err.field.as_str(), err.code), ("time_zone", "invalid"));
+    }
+
+    #[test]
+    fn an_idp_login_is_kept_as_sent_and_compared_ignoring_case() {
+        let u = IdpUsername::parse("userName", "Test_User_ab6490ee ").unwrap();
+        assert_eq!(u.as_str(), "Test_User_ab6490ee ");
+        assert_eq!(
+            u.key(),
+            IdpUsername::parse("userName", "TEST_user_AB6490EE ")
+                .unwrap()
+                .key()
+        );
+        assert!(IdpUsername::parse("userName", "  ").is_err());
+        assert!(IdpUsername::parse("userName", "a\u{0}b").is_err());
+        assert!(IdpUsername::parse("userName", &"x".repeat(257)).is_err());
     }
 }

@@ -375,11 +375,38 @@ impl Parser {
             self.at += 1;
             let inner = self.or(depth + 1)?;
             self.expect(&Tok::RBracket, "\"]\"")?;
+            // `emails[type eq "work"].value eq "…"`: not in RFC 7644's grammar, but what
+            // Microsoft Entra sends; it means some value matches the brackets and its
+            // sub-attribute the comparison.
+            let filter = match self.peek().cloned() {
+                Some(Tok::Word(w)) if w.starts_with('.') => {
+                    let sub = &w[1..];
+                    if !is_name(sub) {
+                        return self.fail(format!("{sub:?} is not a sub-attribute name"));
+                    }
+                    self.at += 1;
+                    let compared = self.comparison(
+                        AttrPath {
+                            uri: None,
+                            name: sub.to_owned(),
+                            sub: None,
+                        },
+                        &w,
+                    )?;
+                    Filter::And(Box::new(inner), Box::new(compared))
+                }
+                _ => inner,
+            };
             return Ok(Filter::ValuePath {
                 attr: path,
-                filter: Box::new(inner),
+                filter: Box::new(filter),
             });
         }
+        self.comparison(path, &word)
+    }
+
+    /// The operator and value after an attribute path (`eq "x"`, `pr`, …).
+    fn comparison(&mut self, path: AttrPath, word: &str) -> Result<Filter, FilterError> {
         let Some(Tok::Word(op)) = self.peek().cloned() else {
             return self.fail(format!("expected an operator after {word:?}"));
         };
@@ -645,5 +672,26 @@ mod tests {
             let _ = parse_filter(&text);
             let _ = parse_path(&text);
         }
+    }
+
+    #[test]
+    fn a_sub_attribute_after_the_brackets_narrows_the_matching_value() {
+        let f = parse_filter(r#"emails[type eq "work"].value eq "a@b.example.com""#).unwrap();
+        let Filter::ValuePath { attr, filter } = f else {
+            panic!("{f:?}")
+        };
+        assert_eq!(attr.name, "emails");
+        let Filter::And(kind, value) = *filter else {
+            panic!("{filter:?}")
+        };
+        assert!(matches!(*kind, Filter::Compare { ref path, .. } if path.name == "type"));
+        assert!(matches!(
+            *value,
+            Filter::Compare { ref path, op: CompareOp::Eq, value: CompValue::Str(ref v) }
+                if path.name == "value" && v == "a@b.example.com"
+        ));
+        assert!(parse_filter(r#"emails[type eq "work"].value pr"#).is_ok());
+        assert!(parse_filter(r#"emails[type eq "work"].9x eq "a""#).is_err());
+        assert!(parse_filter(r#"emails[type eq "work"].value"#).is_err());
     }
 }

@@ -318,6 +318,10 @@ impl Switchboard {
                 field: "external_id".to_owned(),
                 message: "another user has this external id".to_owned(),
             },
+            UniqueKey::IdpUsername => DomainError::Conflict {
+                field: "userName".to_owned(),
+                message: "another user has this identity provider login (userName)".to_owned(),
+            },
             _ => DomainError::Conflict {
                 field: "id".to_owned(),
                 message: "a record with this key already exists".to_owned(),

@@ -81,6 +81,8 @@ pub enum UniqueKey {
     Extension,
     /// A user's external (identity provider) id.
     ExternalId,
+    /// A user's identity provider login (case-insensitive).
+    IdpUsername,
     /// A role or department name.
     Name,
     /// A phone number.
@@ -124,7 +126,9 @@ impl From<sqlx::Error> for StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 fn unique_key(text: &str) -> UniqueKey {
-    if text.contains("email_key") {
+    if text.contains("idp_username_key") {
+        UniqueKey::IdpUsername
+    } else if text.contains("email_key") {
         UniqueKey::Email
     } else if text.contains("mobile") {
         UniqueKey::Mobile

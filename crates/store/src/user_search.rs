@@ -19,6 +19,8 @@ pub enum UserField {
     Name,
     /// The email, compared lower-cased.
     Email,
+    /// The identity provider's login, compared lower-cased.
+    IdpUsername,
     /// The mobile.
     Mobile,
     /// The alternate mobile.
@@ -56,6 +58,7 @@ impl Field for UserField {
             Self::ExternalId => "u.external_id",
             Self::Name => "u.name",
             Self::Email => "u.email_key",
+            Self::IdpUsername => "u.idp_username_key",
             Self::Mobile => "u.mobile",
             Self::AlternateMobile => "u.alternate_mobile",
             Self::Extension => "u.extension",
@@ -67,12 +70,16 @@ impl Field for UserField {
     fn nullable(self) -> bool {
         matches!(
             self,
-            Self::ExternalId | Self::Email | Self::Mobile | Self::AlternateMobile
+            Self::ExternalId
+                | Self::Email
+                | Self::IdpUsername
+                | Self::Mobile
+                | Self::AlternateMobile
         )
     }
 
     fn stored_lower(self) -> bool {
-        matches!(self, Self::Email)
+        matches!(self, Self::Email | Self::IdpUsername)
     }
 }
 

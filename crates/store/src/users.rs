@@ -1,8 +1,8 @@
 //! Users: reading, writing, searching, and the counts the rules need (admins, extensions).
 
 use switchboard_domain::{
-    AccountId, Availability, DepartmentId, E164, Email, Extension, IdpProfile, Name, PhoneKind,
-    RoleId, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
+    AccountId, Availability, DepartmentId, E164, Email, Extension, IdpProfile, IdpUsername, Name,
+    PhoneKind, RoleId, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
 };
 
 use crate::db::{
@@ -42,6 +42,7 @@ pub(crate) struct UserRow {
     email_primary: Option<bool>,
     #[serde(deserialize_with = "json_flag")]
     alternate_work: bool,
+    idp_username: Option<String>,
     #[serde(deserialize_with = "json_flag")]
     has_signed_in: bool,
     deactivate_at: Option<i64>,
@@ -67,7 +68,7 @@ pub(crate) fn u_columns() -> String {
 const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
      panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
      external_id, has_signed_in, deactivate_at, version, created_at, updated_at, idp_managed, \
-     given_name, family_name, primary_phone, email_primary, alternate_work";
+     given_name, family_name, primary_phone, email_primary, alternate_work, idp_username";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("user {what}"))
@@ -101,6 +102,10 @@ impl UserRow {
             external_id: self.external_id,
             idp: IdpProfile {
                 managed: self.idp_managed,
+                username: match self.idp_username {
+                    Some(u) => Some(IdpUsername::parse("userName", &u).map_err(|_| bad("login"))?),
+                    None => None,
+                },
                 given_name: self.given_name,
                 family_name: self.family_name,
                 primary_phone: match self.primary_phone.as_deref() {
@@ -130,7 +135,7 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
 /// Inserts new users in one statement, without their tags (for users who have none, or
 /// whose tags the caller writes). A uniqueness violation refuses all of them.
 pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
-    const PER_ROW: usize = 28;
+    const PER_ROW: usize = 30;
     if users.is_empty() {
         return Ok(());
     }
@@ -154,7 +159,7 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
         None => ("", PER_ROW),
     };
     let sql = format!(
-        "INSERT INTO users ({COLUMNS}, email_key{rank_column}) VALUES {}",
+        "INSERT INTO users ({COLUMNS}, email_key, idp_username_key{rank_column}) VALUES {}",
         value_rows(tx.backend(), users.len(), per_row)
     );
     // Rows go in rank order: SQLite's text index writes its pending entries out whenever
@@ -195,7 +200,9 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
                 .bind(u.idp.primary_phone.map(PhoneKind::key))
                 .bind(u.idp.email_primary)
                 .bind(u.idp.alternate_work)
-                .bind(u.email.as_ref().map(Email::key));
+                .bind(u.idp.username.as_ref().map(IdpUsername::as_str))
+                .bind(u.email.as_ref().map(Email::key))
+                .bind(u.idp.username.as_ref().map(IdpUsername::key));
             if let Some(rank) = ranks.as_ref().and_then(|r| r.get(i)) {
                 q = q.bind(*rank);
             }
@@ -214,7 +221,8 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
                voicemail = $13, status = $14, external_id = $15, has_signed_in = $16, \
                deactivate_at = $17, version = $18, updated_at = $19, idp_managed = $20, \
                given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24, \
-               alternate_work = $25 WHERE account_id = $26 AND id = $27 AND version = $28";
+               alternate_work = $25, idp_username = $26, idp_username_key = $27 \
+               WHERE account_id = $28 AND id = $29 AND version = $30";
     let done = on!(tx, |c| sqlx::query(sql)
         .bind(u.name.as_str())
         .bind(u.email.as_ref().map(Email::as_str))
@@ -241,6 +249,8 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
         .bind(u.idp.primary_phone.map(PhoneKind::key))
         .bind(u.idp.email_primary)
         .bind(u.idp.alternate_work)
+        .bind(u.idp.username.as_ref().map(IdpUsername::as_str))
+        .bind(u.idp.username.as_ref().map(IdpUsername::key))
         .bind(u.account_id.to_string())
         .bind(u.id.to_string())
         .bind(u.version - 1)

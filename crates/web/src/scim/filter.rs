@@ -248,19 +248,27 @@ fn compare(path: &AttrPath, op: CompareOp, value: &CompValue) -> Result<UserCond
         ("id", None) => text_cond(path, UserField::Id, op, value, false),
         ("externalid", None) => text_cond(path, UserField::ExternalId, op, value, false),
         ("username", None) => {
-            // userName is the email, or the mobile of a user without email.
-            let email = text_cond(path, UserField::Email, op, value, true)?;
+            // userName is the identity provider's login; a user never given one shows
+            // their email there, or their mobile when they have no email.
             if matches!(value, CompValue::Null) {
-                return Ok(email);
+                return static_text(Some("userName"), op, value);
             }
+            let login = text_cond(path, UserField::IdpUsername, op, value, true)?;
+            let email = text_cond(path, UserField::Email, op, value, true)?;
             let mobile = text_cond(path, UserField::Mobile, op, value, false)?;
-            let has_email = UserCond::Present(UserField::Email);
-            Ok(UserCond::Or(
-                Box::new(UserCond::And(Box::new(has_email.clone()), Box::new(email))),
-                Box::new(UserCond::And(
-                    Box::new(UserCond::Not(Box::new(has_email))),
-                    Box::new(mobile),
-                )),
+            let has = |f| UserCond::Present(f);
+            let not = |c| UserCond::Not(Box::new(c));
+            let and = |a, b| UserCond::And(Box::new(a), Box::new(b));
+            let or = |a, b| UserCond::Or(Box::new(a), Box::new(b));
+            Ok(or(
+                and(has(UserField::IdpUsername), login),
+                and(
+                    not(has(UserField::IdpUsername)),
+                    or(
+                        and(has(UserField::Email), email),
+                        and(not(has(UserField::Email)), mobile),
+                    ),
+                ),
             ))
         }
         ("displayname", None) | ("name", Some("formatted")) => {
@@ -309,9 +317,9 @@ fn present(path: &AttrPath) -> Result<UserCond, ScimError> {
     let sub = path.sub.as_deref().map(str::to_ascii_lowercase);
     match (name.as_str(), sub.as_deref()) {
         ("externalid", None) => Ok(UserCond::Present(UserField::ExternalId)),
-        ("username", None) | ("emails", None | Some("value")) => {
-            Ok(UserCond::Present(UserField::Email))
-        }
+        // Every user has a userName: their login, else their email or mobile.
+        ("username", None) => Ok(UserCond::All),
+        ("emails", None | Some("value")) => Ok(UserCond::Present(UserField::Email)),
         ("phonenumbers", None | Some("value")) => Ok(UserCond::Or(
             Box::new(UserCond::Present(UserField::Mobile)),
             Box::new(UserCond::Present(UserField::AlternateMobile)),

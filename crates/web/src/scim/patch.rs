@@ -182,6 +182,28 @@ pub fn apply(doc: &mut Value, body: &Value, attrs: &Attrs) -> Result<(), ScimErr
     Ok(())
 }
 
+/// Whether `op` sets a core read-only attribute (such as `id`) to the value it has.
+fn sends_read_only_unchanged(
+    doc: &Value,
+    op: Op,
+    path: &PatchPath,
+    value: Option<&Value>,
+    attrs: &Attrs,
+) -> bool {
+    let (attr, Some(value)) = (&path.attr, value) else {
+        return false;
+    };
+    let core = attr.uri.is_none();
+    let read_only = attrs
+        .read_only
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(&attr.name));
+    if op == Op::Remove || !core || !read_only || path.filter.is_some() || attr.sub.is_some() {
+        return false;
+    }
+    super::resource::get_ci(doc, &attr.name) == Some(value)
+}
+
 type Target<'a> = Option<(&'a mut Map<String, Value>, &'static str)>;
 
 /// The object holding the path's attribute (the document or the extension) and the
@@ -287,6 +309,11 @@ fn at_path(
     value: Option<Value>,
     attrs: &Attrs,
 ) -> Result<(), ScimError> {
+    if sends_read_only_unchanged(doc, op, path, value.as_ref(), attrs) {
+        // RFC 7644 §3.5.2: read-only attributes are ignored when sent as they are (Okta's
+        // group push sends the group's own id back in every replace).
+        return Ok(());
+    }
     let Some((holder, name)) = target(doc, &path.attr, attrs)? else {
         return Ok(());
     };

@@ -38,9 +38,11 @@ pub fn render(u: &User, role: &str, departments: &[(DepartmentId, String)], base
         n["familyName"] = json!(f);
     }
     let user_name = u
-        .email
+        .idp
+        .username
         .as_ref()
-        .map(|e| e.as_str().to_owned())
+        .map(|l| l.as_str().to_owned())
+        .or_else(|| u.email.as_ref().map(|e| e.as_str().to_owned()))
         .or_else(|| u.mobile.as_ref().map(|m| m.as_str().to_owned()))
         .unwrap_or_else(|| u.id.to_string());
     let mut v = json!({
@@ -305,14 +307,9 @@ impl Fields {
         None
     }
 
-    /// The email this document gives when it differs from `old`: `userName` when it is an
-    /// address, else the primary email. `Some(None)` removes the email.
+    /// The email this document gives when it differs from `old`: the primary (else work,
+    /// else first) of `emails`, independent of `userName`. `Some(None)` removes the email.
     pub fn email_since(&self, old: &Fields) -> Option<Option<String>> {
-        if self.user_name != old.user_name
-            && let Some(u) = self.user_name.as_deref().filter(|u| u.contains('@'))
-        {
-            return Some(Some(u.to_owned()));
-        }
         let (email, _) = self.email_after(old);
         if email != old.email {
             return Some(email);

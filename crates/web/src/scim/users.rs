@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchboard_domain::{
-    IdpProfile, NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput,
+    IdpProfile, IdpUsername, NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput,
 };
 use switchboard_service::Ctx;
 use switchboard_store::user_search::UserCond;
@@ -154,6 +154,10 @@ fn domain(e: switchboard_domain::DomainError) -> ScimError {
     e.into()
 }
 
+fn field(e: switchboard_domain::FieldError) -> ScimError {
+    domain(e.into())
+}
+
 /// `POST /Users`.
 pub async fn create(
     State(state): State<AppState>,
@@ -165,14 +169,16 @@ pub async fn create(
     let Some(user_name) = f.user_name.clone() else {
         return Err(ScimError::bad(
             "invalidValue",
-            "userName is required: the user's email address",
+            "userName is required: the user's login at the identity provider",
         ));
     };
-    let email = if user_name.contains('@') {
-        Some(user_name.clone())
-    } else {
-        f.email.clone()
-    };
+    let login = IdpUsername::parse("userName", &user_name).map_err(field)?;
+    // The work email comes from `emails`; a userName that is an address stands in for it
+    // only when no email is listed.
+    let email = f
+        .email
+        .clone()
+        .or_else(|| user_name.contains('@').then(|| user_name.clone()));
     let mobile = f
         .mobile
         .clone()
@@ -180,8 +186,8 @@ pub async fn create(
     if email.is_none() && mobile.is_none() {
         return Err(ScimError::bad(
             "invalidValue",
-            "userName must be the user's email address (or, for a user without email, their \
-             mobile in E.164 form)",
+            "the user needs a work email in emails or a mobile in phoneNumbers (a userName \
+             that is an email address or an E.164 number also serves)",
         ));
     }
     let name = f
@@ -201,6 +207,7 @@ pub async fn create(
     let mut new = NewUser::parse(&input).map_err(domain)?;
     new.idp = IdpProfile {
         managed: true,
+        username: Some(login),
         given_name: f.given.clone(),
         family_name: f.family.clone(),
         primary_phone: f.primary_phone,
@@ -234,17 +241,14 @@ fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<boo
         ..UserPatchInput::default()
     };
     if put {
-        let wanted = new
-            .user_name
-            .clone()
-            .filter(|u| u.contains('@'))
-            .or_else(|| new.email.clone());
-        let current = old
-            .user_name
-            .clone()
-            .filter(|u| u.contains('@'))
-            .or_else(|| old.email.clone());
-        if wanted != current {
+        // The work email comes from `emails`; a userName that is an address stands in
+        // for it only when no email is listed (as on create).
+        let wanted = new.email.clone().or_else(|| {
+            new.user_name
+                .clone()
+                .filter(|u| u.contains('@') && new.emails.is_empty())
+        });
+        if wanted != old.email {
             p.email = Some(wanted);
         }
         // An immutable attribute left out of a PUT keeps its value (RFC 7644 §3.5.1).
@@ -280,7 +284,14 @@ fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<boo
 /// PUT sends the whole resource; a PATCH changes the name parts or the primary number only
 /// when the patched document differs from the one rendered (`old`), which derives missing
 /// parts from the name.
-fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpProfile> {
+fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> ScimResult<Option<IdpProfile>> {
+    let username = match &new.user_name {
+        Some(u) if put || new.user_name != old.user_name => {
+            Some(IdpUsername::parse("userName", u).map_err(field)?)
+        }
+        Some(_) => before.idp.username.clone(),
+        None => return Err(ScimError::bad("invalidValue", "userName cannot be removed")),
+    };
     let parts_changed = put || new.given != old.given || new.family != old.family;
     let primary_changed = put || new.primary_phone != old.primary_phone;
     let alternate_work = if put || new.alternate_work != old.alternate_work {
@@ -300,6 +311,7 @@ fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpPr
     };
     let p = IdpProfile {
         managed: true,
+        username,
         email_primary,
         given_name: if parts_changed {
             new.given.clone()
@@ -318,7 +330,7 @@ fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> Option<IdpPr
         },
         alternate_work,
     };
-    (p != before.idp).then_some(p)
+    Ok((p != before.idp).then_some(p))
 }
 
 /// Turns `old` into `new` (a PUT's whole resource when `put`): the field edit and the
@@ -333,7 +345,7 @@ async fn update(
 ) -> ScimResult<User> {
     let (input, active) = changes(old, new, put);
     let mut patch = UserPatch::parse(&input).map_err(domain)?;
-    patch.idp = profile(before, old, new, put);
+    patch.idp = profile(before, old, new, put)?;
     Ok(state
         .sb
         .update_provisioned_user(ctx, before.id, patch, active, version)

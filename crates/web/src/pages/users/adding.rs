@@ -75,6 +75,7 @@ fn add_page(
             availability: Vec::new(),
             seats: cx.seats,
             pending_email: None,
+            idp_login: None,
             can_replace: false,
         },
     )

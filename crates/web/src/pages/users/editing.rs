@@ -97,6 +97,10 @@ fn edit_page(
             availability,
             seats: String::new(),
             pending_email: cx.pending_email,
+            idp_login: u
+                .is_idp_managed()
+                .then(|| u.idp.username.as_ref().map(|l| l.to_string()))
+                .flatten(),
             can_replace: cx.dir.may_manage_lifecycle(v, u) && u.status != UserStatus::Inactive,
         },
     )

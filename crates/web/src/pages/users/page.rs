@@ -27,6 +27,8 @@ pub(super) struct UserFormPage {
     pub availability: Vec<Choice>,
     pub seats: String,
     pub pending_email: Option<String>,
+    /// The identity provider's login of an IdP-managed user (SCIM `userName`).
+    pub idp_login: Option<String>,
     pub can_replace: bool,
 }
 

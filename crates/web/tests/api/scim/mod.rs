@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::support::{Client, Reply};
 
 mod groups;
+mod interop;
 mod users;
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
