@@ -105,7 +105,7 @@ fn user_schema(base: &str) -> Value {
     let mut emails = a(
         "emails",
         "complex",
-        "The work email address (one); the same as userName, which is required.",
+        "The work email address (one): the primary, else the work, else the first one sent. Independent of userName.",
     )
     .multi()
     .required()
@@ -132,7 +132,7 @@ fn user_schema(base: &str) -> Value {
         "name": "User",
         "description": "A Switchboard user",
         "attributes": [
-            a("userName", "string", "The user's email address (unique in the account, compared without case); the mobile for users without email.").required().unique().json(&[]),
+            a("userName", "string", "The user's login at the identity provider (e.g. a UPN), kept exactly as sent; unique in the account, compared without case. A user never given one shows their email, or their mobile when they have no email.").required().unique().json(&[]),
             a("name", "complex", "The user's name: formatted is the name Switchboard shows; the parts are kept as sent. Every user has one (userName when none is sent).").required().json(&[
                 a("formatted", "string", "The full name."),
                 a("givenName", "string", "The given name as sent; else all but the last word of the name."),
