@@ -27,7 +27,7 @@ pub use role::{
 };
 pub use schedule::WeeklySchedule;
 pub use user::{
-    Availability, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User, UserPatch,
-    UserPatchInput, UserStatus,
+    Availability, IdpAttributes, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User,
+    UserPatch, UserPatchInput, UserStatus,
 };
 pub use values::{E164, Email, Extension, ExtensionRange, IdpUsername, Name, Tag, TimeZoneName};

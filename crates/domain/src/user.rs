@@ -180,6 +180,8 @@ impl User {
             "external_id": self.external_id,
             "idp_managed": self.idp.managed,
             "idp_username": self.idp.username.as_ref().map(IdpUsername::as_str),
+            "idp_attributes": self.idp.attributes,
+            "manager_id": self.idp.manager.map(|m| m.to_string()),
             "given_name": self.idp.given_name,
             "family_name": self.idp.family_name,
             "primary_phone": self.idp.primary_phone.map(PhoneKind::key),
@@ -244,6 +246,77 @@ pub struct IdpProfile {
     pub email_primary: Option<bool>,
     /// The identity provider sent the alternate mobile as a work number.
     pub alternate_work: bool,
+    /// Directory attributes kept as sent (title, language, employee number…).
+    pub attributes: IdpAttributes,
+    /// The user's manager (the enterprise extension's `manager`), another user of the
+    /// account.
+    pub manager: Option<UserId>,
+}
+
+/// Directory attributes an identity provider sends by default, kept as sent and returned
+/// (RFC 7643 §4.1.1 `title`, `preferredLanguage`, `locale`; §4.3 `employeeNumber`,
+/// `department`). Switchboard's rules do not read them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpAttributes {
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Preferred language (e.g. `en-US`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    /// Locale (e.g. `en-US`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Employee number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
+    /// The directory's department name (not a Switchboard department).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The time zone as sent; when it is an IANA name it is also the user's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+impl IdpAttributes {
+    /// Longest value kept, in characters.
+    pub const MAX_CHARS: usize = 256;
+
+    /// Whether none is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Checks each value: at most 256 characters, no control characters. Names the SCIM
+    /// attribute of the first bad one.
+    pub fn check(&self) -> Result<(), FieldError> {
+        let all = [
+            ("title", &self.title),
+            ("preferredLanguage", &self.preferred_language),
+            ("locale", &self.locale),
+            ("employeeNumber", &self.employee_number),
+            ("department", &self.department),
+            ("timezone", &self.timezone),
+        ];
+        for (field, v) in all {
+            let Some(v) = v else { continue };
+            if v.chars().count() > Self::MAX_CHARS {
+                return Err(FieldError::new(
+                    field,
+                    "too_long",
+                    format!("must be at most {} characters", Self::MAX_CHARS),
+                ));
+            }
+            if v.chars().any(char::is_control) {
+                return Err(FieldError::new(
+                    field,
+                    "invalid",
+                    "must not contain control characters",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How a role is named in input: by id or by name.

@@ -1,8 +1,9 @@
 //! Users: reading, writing, searching, and the counts the rules need (admins, extensions).
 
 use switchboard_domain::{
-    AccountId, Availability, DepartmentId, E164, Email, Extension, IdpProfile, IdpUsername, Name,
-    PhoneKind, RoleId, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
+    AccountId, Availability, DepartmentId, E164, Email, Extension, IdpAttributes, IdpProfile,
+    IdpUsername, Name, PhoneKind, RoleId, Tag, TimeZoneName, User, UserId, UserStatus,
+    WeeklySchedule,
 };
 
 use crate::db::{
@@ -43,6 +44,8 @@ pub(crate) struct UserRow {
     #[serde(deserialize_with = "json_flag")]
     alternate_work: bool,
     idp_username: Option<String>,
+    idp_attributes: Option<String>,
+    manager_id: Option<String>,
     #[serde(deserialize_with = "json_flag")]
     has_signed_in: bool,
     deactivate_at: Option<i64>,
@@ -68,7 +71,8 @@ pub(crate) fn u_columns() -> String {
 const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
      panel_access, receive_calls, call_hours, time_zone, availability, voicemail, status, \
      external_id, has_signed_in, deactivate_at, version, created_at, updated_at, idp_managed, \
-     given_name, family_name, primary_phone, email_primary, alternate_work, idp_username";
+     given_name, family_name, primary_phone, email_primary, alternate_work, idp_username, \
+     idp_attributes, manager_id";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("user {what}"))
@@ -106,6 +110,11 @@ impl UserRow {
                     Some(u) => Some(IdpUsername::parse("userName", &u).map_err(|_| bad("login"))?),
                     None => None,
                 },
+                attributes: match self.idp_attributes.as_deref() {
+                    Some(json) => serde_json::from_str(json).map_err(|_| bad("attributes"))?,
+                    None => IdpAttributes::default(),
+                },
+                manager: self.manager_id.as_deref().map(parse_id).transpose()?,
                 given_name: self.given_name,
                 family_name: self.family_name,
                 primary_phone: match self.primary_phone.as_deref() {
@@ -125,6 +134,13 @@ impl UserRow {
     }
 }
 
+/// The stored form of directory attributes: NULL when none is set.
+fn attributes_json(a: &IdpAttributes) -> Option<String> {
+    (!a.is_empty())
+        .then(|| serde_json::to_string(a).ok())
+        .flatten()
+}
+
 /// Inserts a user and their tags.
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
     insert_users(tx, std::slice::from_ref(u)).await?;
@@ -135,7 +151,7 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
 /// Inserts new users in one statement, without their tags (for users who have none, or
 /// whose tags the caller writes). A uniqueness violation refuses all of them.
 pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
-    const PER_ROW: usize = 30;
+    const PER_ROW: usize = 32;
     if users.is_empty() {
         return Ok(());
     }
@@ -201,6 +217,8 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
                 .bind(u.idp.email_primary)
                 .bind(u.idp.alternate_work)
                 .bind(u.idp.username.as_ref().map(IdpUsername::as_str))
+                .bind(attributes_json(&u.idp.attributes))
+                .bind(u.idp.manager.map(|m| m.to_string()))
                 .bind(u.email.as_ref().map(Email::key))
                 .bind(u.idp.username.as_ref().map(IdpUsername::key));
             if let Some(rank) = ranks.as_ref().and_then(|r| r.get(i)) {
@@ -221,8 +239,9 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
                voicemail = $13, status = $14, external_id = $15, has_signed_in = $16, \
                deactivate_at = $17, version = $18, updated_at = $19, idp_managed = $20, \
                given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24, \
-               alternate_work = $25, idp_username = $26, idp_username_key = $27 \
-               WHERE account_id = $28 AND id = $29 AND version = $30";
+               alternate_work = $25, idp_username = $26, idp_username_key = $27, \
+               idp_attributes = $28, manager_id = $29 \
+               WHERE account_id = $30 AND id = $31 AND version = $32";
     let done = on!(tx, |c| sqlx::query(sql)
         .bind(u.name.as_str())
         .bind(u.email.as_ref().map(Email::as_str))
@@ -251,6 +270,8 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
         .bind(u.idp.alternate_work)
         .bind(u.idp.username.as_ref().map(IdpUsername::as_str))
         .bind(u.idp.username.as_ref().map(IdpUsername::key))
+        .bind(attributes_json(&u.idp.attributes))
+        .bind(u.idp.manager.map(|m| m.to_string()))
         .bind(u.account_id.to_string())
         .bind(u.id.to_string())
         .bind(u.version - 1)
@@ -472,6 +493,16 @@ pub async fn find_user_by_external_id(
 
 /// Deletes a user; memberships, tags, invites and sessions go with them.
 pub async fn delete_user(tx: &mut Tx, account: AccountId, id: UserId) -> StoreResult<bool> {
+    // Whom they managed now has no manager; their documents change, so their versions do.
+    on!(tx, |c| sqlx::query(
+        "UPDATE users SET manager_id = NULL, version = version + 1 \
+         WHERE account_id = $1 AND manager_id = $2"
+    )
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     let n = on!(tx, |c| sqlx::query(
         "DELETE FROM users WHERE account_id = $1 AND id = $2"
     )

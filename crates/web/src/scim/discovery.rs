@@ -16,6 +16,8 @@ pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Switchboard's extension of the User resource.
 pub const EXT_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:switchboard:2.0:User";
+/// The enterprise User extension (RFC 7643 §4.3).
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// The ListResponse message.
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// The PatchOp message.
@@ -142,6 +144,10 @@ fn user_schema(base: &str) -> Value {
             emails,
             phones,
             a("active", "boolean", "False when the user is deactivated; every user is one or the other (true when not sent).").required().json(&[]),
+            a("title", "string", "The job title, kept as sent.").json(&[]),
+            a("preferredLanguage", "string", "The preferred language (e.g. en-US), kept as sent.").json(&[]),
+            a("locale", "string", "The locale (e.g. en-US), kept as sent.").json(&[]),
+            a("timezone", "string", "The time zone as sent; when it is an IANA name such as Asia/Kolkata it is also the user's time zone for call hours.").json(&[]),
         ],
         "meta": {"resourceType": "Schema", "location": location(base, "Schemas", USER_SCHEMA)},
     })
@@ -165,6 +171,35 @@ fn extension_schema(base: &str, roles: &[String]) -> Value {
             ]),
         ],
         "meta": {"resourceType": "Schema", "location": location(base, "Schemas", EXT_SCHEMA)},
+    })
+}
+
+fn enterprise_schema(base: &str) -> Value {
+    let mut manager = a(
+        "manager",
+        "complex",
+        "The user's manager: another user of the account.",
+    )
+    .json(&[]);
+    let mut reference = a("$ref", "reference", "The manager's URI.").json(&[]);
+    reference["referenceTypes"] = json!(["User"]);
+    manager["subAttributes"] = json!([
+        a("value", "string", "The manager's user id.")
+            .exact()
+            .json(&[]),
+        reference,
+    ]);
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": ENTERPRISE_SCHEMA,
+        "name": "EnterpriseUser",
+        "description": "The enterprise attributes kept (RFC 7643 §4.3); costCenter, organization and division are accepted and not kept",
+        "attributes": [
+            a("employeeNumber", "string", "The employee number, kept as sent.").json(&[]),
+            a("department", "string", "The directory's department name, kept as sent (Switchboard's departments are Groups).").json(&[]),
+            manager,
+        ],
+        "meta": {"resourceType": "Schema", "location": location(base, "Schemas", ENTERPRISE_SCHEMA)},
     })
 }
 
@@ -236,7 +271,10 @@ fn user_resource_type(base: &str) -> Value {
         "endpoint": "/Users",
         "description": "Switchboard users",
         "schema": USER_SCHEMA,
-        "schemaExtensions": [{"schema": EXT_SCHEMA, "required": true}],
+        "schemaExtensions": [
+            {"schema": EXT_SCHEMA, "required": true},
+            {"schema": ENTERPRISE_SCHEMA, "required": false},
+        ],
         "meta": {"resourceType": "ResourceType", "location": location(base, "ResourceTypes", "User")},
     })
 }
@@ -291,6 +329,7 @@ pub async fn schemas(
         &list(vec![
             user_schema(base),
             extension_schema(base, &roles),
+            enterprise_schema(base),
             group_schema(base),
         ]),
     ))
@@ -307,6 +346,8 @@ pub async fn schema(
         user_schema(base)
     } else if id == EXT_SCHEMA {
         extension_schema(base, &role_names(&state, &ctx).await?)
+    } else if id == ENTERPRISE_SCHEMA {
+        enterprise_schema(base)
     } else if id == GROUP_SCHEMA {
         group_schema(base)
     } else {

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 use switchboard_scim::{AttrPath, CompValue, CompareOp, Filter, PatchPath, parse_path};
 
-use super::discovery::{EXT_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
+use super::discovery::{ENTERPRISE_SCHEMA, EXT_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
 use super::error::ScimError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,8 +22,8 @@ pub struct Attrs {
     pub kind: &'static str,
     /// The core attributes Switchboard keeps, by canonical name.
     pub core: &'static [&'static str],
-    /// The extension schema and its writable attributes.
-    pub ext: Option<(&'static str, &'static [&'static str])>,
+    /// The extension schemas and their writable attributes.
+    pub exts: &'static [(&'static str, &'static [&'static str])],
     /// Which of them are multi-valued.
     pub multi: &'static [&'static str],
     /// Core attributes accepted and ignored.
@@ -49,17 +49,23 @@ pub const USER_ATTRS: Attrs = Attrs {
         "phoneNumbers",
         "active",
         "externalId",
+        "title",
+        "preferredLanguage",
+        "locale",
+        "timezone",
     ],
-    ext: Some((EXT_SCHEMA, &["extension", "role", "panelAccess"])),
+    exts: &[
+        (EXT_SCHEMA, &["extension", "role", "panelAccess"]),
+        (
+            ENTERPRISE_SCHEMA,
+            &["employeeNumber", "department", "manager"],
+        ),
+    ],
     multi: &["emails", "phoneNumbers"],
     ignored: &[
         "nickName",
         "profileUrl",
-        "title",
         "userType",
-        "preferredLanguage",
-        "locale",
-        "timezone",
         "password",
         "ims",
         "photos",
@@ -67,7 +73,7 @@ pub const USER_ATTRS: Attrs = Attrs {
         "entitlements",
         "x509Certificates",
     ],
-    ignored_ext: &["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    ignored_ext: &[],
     read_only: &["id", "meta", "departments", "groups"],
 };
 
@@ -75,7 +81,7 @@ pub const USER_ATTRS: Attrs = Attrs {
 pub const GROUP_ATTRS: Attrs = Attrs {
     kind: "Groups",
     core: &["displayName", "externalId", "members"],
-    ext: None,
+    exts: &[],
     multi: &["members"],
     ignored: &[],
     ignored_ext: &[],
@@ -122,16 +128,26 @@ pub fn apply(doc: &mut Value, body: &Value, attrs: &Attrs) -> Result<(), ScimErr
         let path = super::resource::get_ci(op, "path")
             .and_then(Value::as_str)
             .filter(|p| !p.trim().is_empty());
-        // A path naming the extension schema itself means the extension as a whole.
-        let (path, value) = match (path, attrs.ext) {
-            (Some(p), Some((ext, _)))
-                if p.trim().eq_ignore_ascii_case(ext) && kind != Op::Remove =>
-            {
+        // A path naming an extension schema itself means the extension as a whole.
+        let whole = path.and_then(|p| {
+            attrs
+                .exts
+                .iter()
+                .find(|(ext, _)| p.trim().eq_ignore_ascii_case(ext))
+        });
+        let (path, value) = match whole {
+            Some((ext, _)) if kind == Op::Remove => {
+                if let Some(o) = doc.as_object_mut() {
+                    o.retain(|k, _| !k.eq_ignore_ascii_case(ext));
+                }
+                continue;
+            }
+            Some((ext, _)) => {
                 let mut m = Map::new();
-                m.insert(ext.to_owned(), value.unwrap_or(Value::Null));
+                m.insert((*ext).to_owned(), value.unwrap_or(Value::Null));
                 (None, Some(Value::Object(m)))
             }
-            other => (other.0, value),
+            None => (path, value),
         };
         match path {
             Some(p) => {
@@ -149,8 +165,10 @@ pub fn apply(doc: &mut Value, body: &Value, attrs: &Attrs) -> Result<(), ScimErr
                     ));
                 };
                 for (k, v) in m {
-                    if let Some((ext, _)) = attrs.ext
-                        && k.eq_ignore_ascii_case(ext)
+                    if let Some((ext, _)) = attrs
+                        .exts
+                        .iter()
+                        .find(|(ext, _)| k.eq_ignore_ascii_case(ext))
                     {
                         let Value::Object(fields) = v else {
                             return Err(ScimError::bad(
@@ -217,9 +235,13 @@ fn target<'a>(doc: &'a mut Value, attr: &AttrPath, attrs: &Attrs) -> Result<Targ
         Some(u) if attrs.ignored_ext.iter().any(|x| u.eq_ignore_ascii_case(x)) => {
             return Ok(None);
         }
-        Some(u) => match attrs.ext {
-            Some((schema, names)) if u.eq_ignore_ascii_case(schema) => Some((schema, names)),
-            _ => {
+        Some(u) => match attrs
+            .exts
+            .iter()
+            .find(|(schema, _)| u.eq_ignore_ascii_case(schema))
+        {
+            Some((schema, names)) => Some((*schema, *names)),
+            None => {
                 return Err(invalid_path(format!(
                     "{attr} is not an attribute of {kind}"
                 )));
@@ -240,6 +262,11 @@ fn target<'a>(doc: &'a mut Value, attr: &AttrPath, attrs: &Attrs) -> Result<Targ
         .find(|k| k.eq_ignore_ascii_case(&attr.name))
         .copied()
     else {
+        // The enterprise extension's other attributes (costCenter, organization,
+        // division) are accepted and not kept.
+        if ext.is_some_and(|(schema, _)| schema == ENTERPRISE_SCHEMA) {
+            return Ok(None);
+        }
         if attrs
             .read_only
             .iter()
@@ -309,6 +336,23 @@ fn at_path(
     value: Option<Value>,
     attrs: &Attrs,
 ) -> Result<(), ScimError> {
+    // Entra's older form names the enterprise extension's manager without its schema.
+    let aliased;
+    let path = if path.attr.uri.is_none()
+        && path.attr.name.eq_ignore_ascii_case("manager")
+        && attrs.exts.iter().any(|(e, _)| *e == ENTERPRISE_SCHEMA)
+    {
+        aliased = PatchPath {
+            attr: AttrPath {
+                uri: Some(ENTERPRISE_SCHEMA.to_owned()),
+                ..path.attr.clone()
+            },
+            ..path.clone()
+        };
+        &aliased
+    } else {
+        path
+    };
     if sends_read_only_unchanged(doc, op, path, value.as_ref(), attrs) {
         // RFC 7644 §3.5.2: read-only attributes are ignored when sent as they are (Okta's
         // group push sends the group's own id back in every replace).

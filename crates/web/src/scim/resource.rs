@@ -3,9 +3,9 @@
 //! `attributes` / `excludedAttributes` projection (RFC 7644 §3.4.2.5).
 
 use serde_json::{Map, Value, json};
-use switchboard_domain::{DepartmentId, PhoneKind, User, UserStatus};
+use switchboard_domain::{DepartmentId, IdpAttributes, PhoneKind, User, UserStatus};
 
-use super::discovery::{EXT_SCHEMA, USER_SCHEMA};
+use super::discovery::{ENTERPRISE_SCHEMA, EXT_SCHEMA, USER_SCHEMA};
 use super::error::ScimError;
 use super::location;
 
@@ -101,6 +101,37 @@ pub fn render(u: &User, role: &str, departments: &[(DepartmentId, String)], base
     if !phones.is_empty() {
         v["phoneNumbers"] = Value::Array(phones);
     }
+    let a = &u.idp.attributes;
+    for (key, value) in [
+        ("title", &a.title),
+        ("preferredLanguage", &a.preferred_language),
+        ("locale", &a.locale),
+        ("timezone", &a.timezone),
+    ] {
+        if let Some(x) = value {
+            v[key] = json!(x);
+        }
+    }
+    let mut enterprise = Map::new();
+    if let Some(n) = &a.employee_number {
+        enterprise.insert("employeeNumber".to_owned(), json!(n));
+    }
+    if let Some(d) = &a.department {
+        enterprise.insert("department".to_owned(), json!(d));
+    }
+    if let Some(m) = u.idp.manager {
+        let id = m.to_string();
+        enterprise.insert(
+            "manager".to_owned(),
+            json!({ "value": id, "$ref": location(base, "Users", &id) }),
+        );
+    }
+    if !enterprise.is_empty() {
+        v[ENTERPRISE_SCHEMA] = Value::Object(enterprise);
+        if let Some(list) = v["schemas"].as_array_mut() {
+            list.push(json!(ENTERPRISE_SCHEMA));
+        }
+    }
     v
 }
 
@@ -165,6 +196,11 @@ pub struct Fields {
     pub primary_phone: Option<PhoneKind>,
     /// Whether the alternate mobile is typed `work`.
     pub alternate_work: bool,
+    /// `title`, `preferredLanguage`, `locale` and the enterprise extension's
+    /// `employeeNumber` and `department`.
+    pub attributes: IdpAttributes,
+    /// The enterprise extension's `manager`, as the user id it names.
+    pub manager: Option<String>,
 }
 
 fn values(doc: &Value, attr: &str) -> Result<Vec<Value>, ScimError> {
@@ -264,6 +300,19 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
     };
     let ext = get_ci(doc, EXT_SCHEMA);
     let ext_attr = |k: &str| ext.and_then(|e| get_ci(e, k));
+    let enterprise = get_ci(doc, ENTERPRISE_SCHEMA);
+    let ent_attr = |k: &str| enterprise.and_then(|e| get_ci(e, k));
+    let attributes = IdpAttributes {
+        title: text(get_ci(doc, "title"), "title")?,
+        preferred_language: text(get_ci(doc, "preferredLanguage"), "preferredLanguage")?,
+        locale: text(get_ci(doc, "locale"), "locale")?,
+        employee_number: text(ent_attr("employeeNumber"), "employeeNumber")?,
+        department: text(ent_attr("department"), "department")?,
+        timezone: text(get_ci(doc, "timezone"), "timezone")?,
+    };
+    attributes
+        .check()
+        .map_err(|e| ScimError::bad("invalidValue", format!("{}: {}", e.field, e.message)))?;
     Ok(Fields {
         user_name: text(get_ci(doc, "userName"), "userName")?,
         display_name: text(get_ci(doc, "displayName"), "displayName")?,
@@ -282,7 +331,28 @@ pub fn fields(doc: &Value) -> Result<Fields, ScimError> {
         panel_access: boolean(ext_attr("panelAccess"), "panelAccess")?,
         primary_phone,
         alternate_work,
+        attributes,
+        manager: manager_id(ent_attr("manager"))?,
     })
+}
+
+/// The user id a `manager` value names, in any form identity providers send it: the
+/// id itself, `{"value": id}` (RFC 7643 §4.3), or a list of one such object (Entra's older
+/// PATCH form).
+fn manager_id(v: Option<&Value>) -> Result<Option<String>, ScimError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Array(items)) => match items.as_slice() {
+            [] => Ok(None),
+            [one] => manager_id(Some(one)),
+            _ => Err(ScimError::bad(
+                "invalidValue",
+                "manager names one user, not a list",
+            )),
+        },
+        Some(o @ Value::Object(_)) => text(get_ci(o, "value"), "manager.value"),
+        Some(other) => text(Some(other), "manager"),
+    }
 }
 
 impl Fields {

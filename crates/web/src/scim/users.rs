@@ -202,12 +202,15 @@ pub async fn create(
         role: f.role.clone(),
         panel_access: f.panel_access,
         external_id: f.external_id.clone(),
+        time_zone: usable_time_zone(&f),
         ..NewUserInput::default()
     };
     let mut new = NewUser::parse(&input).map_err(domain)?;
     new.idp = IdpProfile {
         managed: true,
         username: Some(login),
+        attributes: f.attributes.clone(),
+        manager: manager(&state, &ctx, f.manager.as_deref()).await?,
         given_name: f.given.clone(),
         family_name: f.family.clone(),
         primary_phone: f.primary_phone,
@@ -231,6 +234,35 @@ pub async fn create(
         &doc,
         &state.sb.settings().public_url,
     ))
+}
+
+/// The user's time zone from SCIM `timezone`, when it is an IANA name Switchboard knows
+/// (others are not kept: the user keeps the account's time zone).
+fn usable_time_zone(f: &Fields) -> Option<String> {
+    f.attributes
+        .timezone
+        .as_deref()
+        .filter(|tz| switchboard_domain::TimeZoneName::parse("timezone", tz).is_ok())
+        .map(str::to_owned)
+}
+
+/// The user a `manager` value names: another user of the account.
+async fn manager(state: &AppState, ctx: &Ctx, id: Option<&str>) -> ScimResult<Option<UserId>> {
+    let Some(raw) = id else { return Ok(None) };
+    let unknown = || {
+        ScimError::bad(
+            "invalidValue",
+            format!("manager {raw:?} is not a user of this account"),
+        )
+    };
+    let id: UserId = raw.parse().map_err(|_| unknown())?;
+    match state.sb.get_user(ctx, id).await {
+        Ok(u) => Ok(Some(u.id)),
+        Err(switchboard_service::Error::Domain(switchboard_domain::DomainError::NotFound(_))) => {
+            Err(unknown())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The edit that turns `old` into `new`, and the wanted `active` when it changes. A PUT
@@ -284,7 +316,12 @@ fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<boo
 /// PUT sends the whole resource; a PATCH changes the name parts or the primary number only
 /// when the patched document differs from the one rendered (`old`), which derives missing
 /// parts from the name.
-fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> ScimResult<Option<IdpProfile>> {
+fn profile(
+    before: &User,
+    (old, new): (&Fields, &Fields),
+    put: bool,
+    manager: Option<UserId>,
+) -> ScimResult<Option<IdpProfile>> {
     let username = match &new.user_name {
         Some(u) if put || new.user_name != old.user_name => {
             Some(IdpUsername::parse("userName", u).map_err(field)?)
@@ -312,6 +349,12 @@ fn profile(before: &User, old: &Fields, new: &Fields, put: bool) -> ScimResult<O
     let p = IdpProfile {
         managed: true,
         username,
+        attributes: if put || new.attributes != old.attributes {
+            new.attributes.clone()
+        } else {
+            before.idp.attributes.clone()
+        },
+        manager,
         email_primary,
         given_name: if parts_changed {
             new.given.clone()
@@ -343,9 +386,19 @@ async fn update(
     put: bool,
     version: Option<i64>,
 ) -> ScimResult<User> {
-    let (input, active) = changes(old, new, put);
+    let (mut input, active) = changes(old, new, put);
+    if new.attributes.timezone != old.attributes.timezone
+        && let Some(tz) = usable_time_zone(new)
+    {
+        input.time_zone = Some(tz);
+    }
+    let manager = if put || new.manager != old.manager {
+        manager(state, ctx, new.manager.as_deref()).await?
+    } else {
+        before.idp.manager
+    };
     let mut patch = UserPatch::parse(&input).map_err(domain)?;
-    patch.idp = profile(before, old, new, put)?;
+    patch.idp = profile(before, (old, new), put, manager)?;
     Ok(state
         .sb
         .update_provisioned_user(ctx, before.id, patch, active, version)

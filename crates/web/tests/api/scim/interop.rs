@@ -245,7 +245,152 @@ async fn okta_group_push_sends_the_groups_own_id_back_and_it_is_accepted(s: Serv
     );
 }
 
+async fn entra_user_operations_replay_with_the_bodies_microsoft_prints(s: Server) {
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let acct = s.account("Contoso", Plan::Pro, 10).await;
+    let idp = s.scim(&acct).await;
+    let boss = create(
+        &idp,
+        &json!({
+            "schemas": [USER], "userName": "boss@contoso.onmicrosoft.com",
+            "emails": [{ "value": "boss@contoso.com", "type": "work", "primary": true }],
+            "name": { "givenName": "Bea", "familyName": "Boss" }, "active": true,
+        }),
+    )
+    .await;
+    // Create User with Entra's default mappings (title, language, time zone, enterprise
+    // attributes, the manager by id).
+    let mut body = entra_create_user();
+    body["title"] = json!("Support agent");
+    body["preferredLanguage"] = json!("en-US");
+    body["locale"] = json!("en-US");
+    body["timezone"] = json!("America/Los_Angeles");
+    body[ENTERPRISE] = json!({
+        "employeeNumber": "701984", "department": "Tour Operations",
+        "manager": { "value": boss },
+    });
+    let r = post(&idp, "/Users", &body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["title"], "Support agent");
+    assert_eq!(r.body["preferredLanguage"], "en-US");
+    assert_eq!(r.body["locale"], "en-US");
+    assert_eq!(r.body["timezone"], "America/Los_Angeles");
+    assert_eq!(r.body[ENTERPRISE]["employeeNumber"], "701984");
+    assert_eq!(r.body[ENTERPRISE]["department"], "Tour Operations");
+    assert_eq!(r.body[ENTERPRISE]["manager"]["value"], boss.as_str());
+    let path = format!("/Users/{id}");
+    let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+    let u = owner.get(&format!("/api/v1/users/{id}")).await;
+    assert_eq!(u.body["time_zone"], "America/Los_Angeles", "{:?}", u.body);
+
+    // Update User [Multi-valued properties].
+    let r = patch(
+        &idp,
+        &path,
+        json!([
+            { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "updatedEmail@microsoft.com" },
+            { "op": "Replace", "path": "name.familyName", "value": "updatedFamilyName" },
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["emails"][0]["value"], "updatedEmail@microsoft.com");
+    assert_eq!(r.body["name"]["familyName"], "updatedFamilyName");
+    assert_eq!(r.body["userName"], body["userName"], "the login stays");
+
+    // Update User [Single-valued properties].
+    let login = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com";
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "Replace", "path": "userName", "value": login }]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["userName"], login);
+    assert_eq!(r.body["emails"][0]["value"], "updatedEmail@microsoft.com");
+    let found = find(&idp, &format!("userName eq \"{login}\"")).await;
+    assert_eq!(found, [(id.clone(), login.to_owned())]);
+
+    // The manager, in the compliant form and in the older one.
+    let other = create(
+        &idp,
+        &json!({
+            "schemas": [USER], "userName": "other.boss@contoso.onmicrosoft.com",
+            "emails": [{ "value": "other.boss@contoso.com", "type": "work" }],
+        }),
+    )
+    .await;
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "Add", "path": format!("{ENTERPRISE}:manager"), "value": other }]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body[ENTERPRISE]["manager"]["value"], other.as_str());
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "Add", "path": "manager", "value": [{ "$ref": null, "value": boss }] }]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body[ENTERPRISE]["manager"]["value"], boss.as_str());
+    let r = patch(
+        &idp,
+        &path,
+        json!([{ "op": "Add", "path": "manager", "value": [{ "value": "not-a-user" }] }]),
+    )
+    .await;
+    assert_scim_error(&r, 400, Some("invalidValue"));
+
+    // Deleting the manager leaves the user without one.
+    let r = idp
+        .scim(
+            reqwest::Method::DELETE,
+            &format!("/Users/{boss}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    let r = get(&idp, &path).await;
+    assert!(r.body[ENTERPRISE].get("manager").is_none(), "{:?}", r.body);
+
+    // Disable User, with the boolean and with the string Entra used to send.
+    for value in [json!(false), json!("False")] {
+        let r = patch(
+            &idp,
+            &path,
+            json!([{ "op": "Replace", "path": "active", "value": true }]),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let r = patch(
+            &idp,
+            &path,
+            json!([{ "op": "Replace", "path": "active", "value": value }]),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["active"], false);
+    }
+    let found = find(&idp, &format!("userName eq \"{login}\"")).await;
+    assert_eq!(found, [(id.clone(), login.to_owned())]);
+    assert_eq!(
+        find(
+            &idp,
+            &format!("externalId eq \"{}\"", body["externalId"].as_str().unwrap())
+        )
+        .await,
+        [(id, login.to_owned())]
+    );
+}
+
 crate::on_both!(
+    entra_user_operations_replay_with_the_bodies_microsoft_prints,
     an_entra_login_that_is_not_an_email_is_kept_and_found_every_cycle,
     a_upn_and_a_different_mail_stay_two_values_and_mail_goes_to_the_mailbox,
     a_user_without_a_login_shows_and_is_found_by_their_email_or_mobile,

@@ -60,7 +60,15 @@ async fn discovery_endpoints_describe_what_scim_supports(s: Server) {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [USER, EXT, super::GROUP]);
+    assert_eq!(
+        ids,
+        [
+            USER,
+            EXT,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            super::GROUP
+        ]
+    );
     // The extension's roles are the account's own.
     let roles = &r.body["Resources"][1]["attributes"]
         .as_array()
@@ -523,8 +531,9 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
         json!([{ "value": "+919876543210", "type": "mobile" }])
     );
 
-    // Entra's default mappings: attributes Switchboard does not keep are accepted and
-    // ignored; a work number is the alternate mobile and reads back as one.
+    // Entra's default mappings: directory attributes are kept and read back, those
+    // Switchboard does not keep (addresses) are accepted and ignored; a work number is the
+    // alternate mobile and reads back as one.
     let r = patch(
         &idp,
         &path,
@@ -543,7 +552,13 @@ async fn scim_patch_edits_multi_valued_emails_and_phone_numbers_through_value_fi
         r.body["phoneNumbers"][1],
         json!({ "value": "+919822222222", "type": "work" })
     );
-    assert!(r.body.get("title").is_none());
+    assert_eq!(r.body["title"], "Agent");
+    assert_eq!(r.body["preferredLanguage"], "en-IN");
+    assert!(r.body.get("addresses").is_none());
+    assert_eq!(
+        r.body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        json!({ "department": "Sales", "employeeNumber": "42" })
+    );
     let r = patch(
         &idp,
         &path,
