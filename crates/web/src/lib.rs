@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod openapi;
 pub mod pages;
@@ -58,6 +59,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
+    let https = state.secure_cookies;
     let (api, _) = openapi::api_router().split_for_parts();
     let routes = Router::new()
         .merge(api)
@@ -68,7 +70,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
-    guarded(routes)
+    guarded(routes).layer(axum::middleware::from_fn(move |req, next| {
+        headers::secure(https, req, next)
+    }))
 }
 
 /// Wraps `router` so that every answer carries a request id and is logged, a handler that

@@ -22,6 +22,7 @@ mod numbers;
 mod roles;
 mod routing;
 mod scim;
+mod security_headers;
 mod sessions;
 mod tokens;
 mod users;

@@ -51,9 +51,15 @@ impl Reply {
 impl Server {
     /// Starts the server over a fresh `app`.
     pub async fn start(app: TestApp) -> Self {
+        Self::start_with(app, |_| {}).await
+    }
+
+    /// Starts the server over a fresh `app`, with its state adjusted by `adjust` first.
+    pub async fn start_with(app: TestApp, adjust: impl FnOnce(&mut AppState)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(app.sb.clone());
+        let mut state = AppState::new(app.sb.clone());
+        adjust(&mut state);
         let router = switchboard_web::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(
