@@ -32,6 +32,7 @@ impl Error {
         match self {
             Self::Domain(d) => d.code(),
             Self::Store(StoreError::Busy) => "busy",
+            Self::Store(StoreError::Unavailable(_)) => "database_unavailable",
             _ => "internal",
         }
     }

@@ -100,7 +100,14 @@ impl Switchboard {
 
     /// Whether the database answers (for readiness probes).
     pub async fn ready(&self) -> Result<()> {
-        Ok(self.db.ping().await?)
+        // A probe answers at once: a database that has not answered in two seconds is
+        // not ready.
+        match tokio::time::timeout(std::time::Duration::from_secs(2), self.db.ping()).await {
+            Ok(answer) => Ok(answer?),
+            Err(_) => Err(Error::Store(switchboard_store::StoreError::Unavailable(
+                "no answer in 2 s".to_owned(),
+            ))),
+        }
     }
 
     /// The database.

@@ -108,6 +108,10 @@ pub enum StoreError {
     /// The database is busy or a lock could not be taken in time; safe to retry.
     #[error("database busy")]
     Busy,
+    /// The database cannot be reached (down, restarting, the network cut): nothing was
+    /// written; safe to retry once it is back.
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
     /// A stored value could not be read back (corruption or a bug).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
@@ -156,6 +160,23 @@ pub(crate) fn is_busy_code(code: &str) -> bool {
     )
 }
 
+/// Whether an error means the database could not be reached: no connection could be had
+/// in time, the connection broke, or PostgreSQL is shutting down or starting (SQLSTATE
+/// class 08, 57P01–57P03).
+fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 /// The one translation of database errors. PostgreSQL names the violated index; SQLite
 /// names the table and columns in its message — both carry the column names used above.
 fn translate(e: sqlx::Error) -> StoreError {
@@ -177,11 +198,14 @@ fn translate(e: sqlx::Error) -> StoreError {
             return StoreError::Busy;
         }
     }
-    if matches!(e, sqlx::Error::PoolTimedOut) {
-        return StoreError::Busy;
+    if is_unreachable(&e) {
+        return StoreError::Unavailable(e.to_string());
     }
     StoreError::Other(e)
 }
+
+/// How long a request waits for a PostgreSQL connection.
+const POSTGRES_ACQUIRE: Duration = Duration::from_secs(3);
 
 /// The writer connection's page cache, in KiB as SQLite's `cache_size` takes it (negative).
 const WRITER_CACHE_KIB: i64 = -65_536;
@@ -214,7 +238,9 @@ impl Db {
                 let opts = PgConnectOptions::from_str(url)?;
                 let pool = PgPoolOptions::new()
                     .max_connections(32)
-                    .acquire_timeout(Duration::from_secs(30))
+                    // While the server is unreachable a request waits this long for a
+                    // connection, then is answered 503 rather than held.
+                    .acquire_timeout(POSTGRES_ACQUIRE)
                     .connect_with(opts)
                     .await?;
                 Ok(Self::Postgres(pool))

@@ -127,6 +127,13 @@ impl TestApp {
         Some(Self { sb, clock, db })
     }
 
+    /// The service over another pool to this app's database, reached at `url` (the same
+    /// database through a proxy, say), with the same clock.
+    pub async fn service_at(&self, url: &str) -> Switchboard {
+        let db = Db::connect(url).await.unwrap();
+        Switchboard::new(db, self.clock.clone(), Settings::default())
+    }
+
     /// Creates an account whose owner has accepted their invite.
     pub async fn account(&self, name: &str, plan: Plan, seats: u32) -> TestAccount {
         let slug = name.to_lowercase().replace(' ', "");

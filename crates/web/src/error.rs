@@ -233,6 +233,16 @@ impl From<ServiceError> for ApiError {
                 e.retry_after = Some(1);
                 e
             }
+            ServiceError::Store(StoreError::Unavailable(why)) => {
+                tracing::warn!(error = %why, "database unreachable");
+                let mut e = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database cannot be reached right now; nothing was changed, retry shortly",
+                );
+                e.retry_after = Some(RETRY_UNAVAILABLE_SECS);
+                e
+            }
             other => Self::internal(&other),
         }
     }
@@ -309,6 +319,9 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     }
     res
 }
+
+/// The `Retry-After` of an answer given while the database cannot be reached.
+pub const RETRY_UNAVAILABLE_SECS: u32 = 2;
 
 /// How long one request may run before it is abandoned (its transaction rolls back).
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);

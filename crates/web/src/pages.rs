@@ -159,6 +159,21 @@ pub(crate) fn failure(e: &ServiceError) -> Response {
             &d.to_string(),
             Some(("/", "Home")),
         ),
+        None if e.code() == "database_unavailable" || e.code() == "busy" => {
+            tracing::warn!(error = %e, "page failed: database unreachable or busy");
+            let mut res = message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again in a moment",
+                "Switchboard cannot reach its database right now. Nothing was changed; try \
+                 again in a few seconds.",
+                None,
+            );
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::RETRY_UNAVAILABLE_SECS),
+            );
+            res
+        }
         None => {
             tracing::error!(error = %e, "page failed");
             message(

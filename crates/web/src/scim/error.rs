@@ -132,6 +132,14 @@ impl From<ServiceError> for ScimError {
                 None,
                 "the database is busy; retry shortly",
             ),
+            ServiceError::Store(StoreError::Unavailable(why)) => {
+                tracing::warn!(error = %why, "database unreachable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    None,
+                    "the database cannot be reached right now; nothing was changed, retry shortly",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 Self::new(

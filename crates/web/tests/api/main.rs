@@ -19,6 +19,7 @@ mod departments;
 mod links;
 mod mail;
 mod numbers;
+mod outage;
 mod roles;
 mod routing;
 mod scim;
