@@ -30,4 +30,7 @@ pub use user::{
     Availability, IdpAttributes, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User,
     UserPatch, UserPatchInput, UserStatus,
 };
-pub use values::{E164, Email, Extension, ExtensionRange, IdpUsername, Name, Tag, TimeZoneName};
+pub use values::{
+    E164, Email, Extension, ExtensionRange, IdpUsername, Name, Tag, TimeZoneName, check_no_control,
+    has_control,
+};

@@ -449,6 +449,10 @@ fn parse_external_id(problems: &mut Problems, raw: &Option<String>) -> Option<St
         ));
         return None;
     }
+    if let Err(e) = crate::values::check_no_control("external_id", s) {
+        problems.push(e);
+        return None;
+    }
     Some(s.to_owned())
 }
 

@@ -7,6 +7,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
+/// Whether text holds a control character (NUL, escape, line breaks…): no stored value
+/// does, and PostgreSQL cannot store NUL at all.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// Refuses text with a control character, naming the field.
+pub fn check_no_control(field: &str, s: &str) -> Result<(), FieldError> {
+    if has_control(s) {
+        Err(FieldError::new(
+            field,
+            "invalid",
+            "must not contain control characters",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A person's or record's display name: trimmed, 1–100 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

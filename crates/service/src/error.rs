@@ -33,6 +33,7 @@ impl Error {
             Self::Domain(d) => d.code(),
             Self::Store(StoreError::Busy) => "busy",
             Self::Store(StoreError::Unavailable(_)) => "database_unavailable",
+            Self::Store(StoreError::InvalidText) => "validation_failed",
             _ => "internal",
         }
     }
@@ -54,6 +55,22 @@ pub(crate) fn not_found(what: &'static str) -> Error {
 /// Shorthand for a forbidden refusal.
 pub(crate) fn forbidden(why: impl Into<String>) -> Error {
     Error::Domain(DomainError::Forbidden(why.into()))
+}
+
+impl Error {
+    /// A storage refusal of input as the refusal it is (a field error without the field:
+    /// the interfaces name fields before this can happen).
+    pub fn as_domain(&self) -> Option<DomainError> {
+        match self {
+            Self::Domain(d) => Some(d.clone()),
+            Self::Store(StoreError::InvalidText) => Some(DomainError::field(
+                "input",
+                "invalid",
+                "a text value contains a control character that cannot be stored",
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl From<switchboard_domain::FieldError> for Error {

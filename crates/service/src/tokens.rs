@@ -107,6 +107,7 @@ impl Switchboard {
                 "must be 1-100 characters",
             ));
         }
+        switchboard_domain::check_no_control("name", name)?;
         if !matches!(kind, "api" | "scim") {
             return refuse(DomainError::field("kind", "invalid", "use api or scim"));
         }

@@ -90,6 +90,9 @@ fn decode_cursor(s: &str) -> Result<UserCursor> {
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (name, id) = text.rsplit_once('\n').ok_or_else(bad)?;
     id.parse::<UserId>().map_err(|_| bad())?;
+    if switchboard_domain::has_control(name) {
+        return Err(bad());
+    }
     Ok(UserCursor {
         name: name.to_owned(),
         id: id.to_owned(),
@@ -1089,6 +1092,18 @@ async fn list_users_in(
 ) -> Result<Page<User>> {
     c.who.require(c.who.perms.view_users, "view users")?;
     let limit = limit.clamp(1, 500);
+    let terms = [&query.text, &query.role, &query.tag];
+    if terms
+        .iter()
+        .any(|t| t.as_deref().is_some_and(switchboard_domain::has_control))
+    {
+        // No user's name, email, role or tag holds a control character: nothing matches,
+        // and such a term never reaches the database.
+        return Ok(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
     let role = match query
         .role
         .as_deref()

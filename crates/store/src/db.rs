@@ -108,6 +108,10 @@ pub enum StoreError {
     /// The database is busy or a lock could not be taken in time; safe to retry.
     #[error("database busy")]
     Busy,
+    /// A text value holds a character the database cannot store (NUL on PostgreSQL). The
+    /// interfaces refuse such input first; this keeps anything they miss a refusal.
+    #[error("text with a character that cannot be stored")]
+    InvalidText,
     /// The database cannot be reached (down, restarting, the network cut): nothing was
     /// written; safe to retry once it is back.
     #[error("database unreachable: {0}")]
@@ -196,6 +200,10 @@ fn translate(e: sqlx::Error) -> StoreError {
         }
         if db.code().is_some_and(|c| is_busy_code(&c)) {
             return StoreError::Busy;
+        }
+        // character_not_in_repertoire (a NUL byte), untranslatable_character.
+        if db.code().is_some_and(|c| matches!(&*c, "22021" | "22P05")) {
+            return StoreError::InvalidText;
         }
     }
     if is_unreachable(&e) {

@@ -233,6 +233,10 @@ impl From<ServiceError> for ApiError {
                 e.retry_after = Some(1);
                 e
             }
+            ServiceError::Store(StoreError::InvalidText) => match e.as_domain() {
+                Some(d) => d.into(),
+                None => Self::internal(&e),
+            },
             ServiceError::Store(StoreError::Unavailable(why)) => {
                 tracing::warn!(error = %why, "database unreachable");
                 let mut e = Self::new(

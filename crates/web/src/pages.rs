@@ -152,9 +152,9 @@ pub(crate) fn message(
 
 /// The page for a service failure: a refusal is shown, anything else is logged.
 pub(crate) fn failure(e: &ServiceError) -> Response {
-    match e.domain() {
+    match e.as_domain() {
         Some(d) => message(
-            crate::error::status_of(d),
+            crate::error::status_of(&d),
             "That did not work",
             &d.to_string(),
             Some(("/", "Home")),

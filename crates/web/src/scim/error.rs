@@ -132,6 +132,11 @@ impl From<ServiceError> for ScimError {
                 None,
                 "the database is busy; retry shortly",
             ),
+            ServiceError::Store(StoreError::InvalidText) => Self::new(
+                StatusCode::BAD_REQUEST,
+                Some("invalidValue"),
+                "a text value contains a control character that cannot be stored",
+            ),
             ServiceError::Store(StoreError::Unavailable(why)) => {
                 tracing::warn!(error = %why, "database unreachable");
                 Self::new(

@@ -58,6 +58,13 @@ fn text_cond<F: Field>(
     case_insensitive: bool,
 ) -> Result<Cond<F>, ScimError> {
     match value {
+        // No stored value holds a control character (and PostgreSQL cannot be asked about
+        // NUL): such a value equals nothing.
+        CompValue::Str(s) if switchboard_domain::has_control(s) => Ok(if op == CompareOp::Ne {
+            Cond::All
+        } else {
+            Cond::Nothing
+        }),
         CompValue::Str(s) => Ok(Cond::Match {
             field,
             op: match_op(op),

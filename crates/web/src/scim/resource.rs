@@ -147,6 +147,10 @@ pub fn get_ci<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
 fn text(v: Option<&Value>, what: &str) -> Result<Option<String>, ScimError> {
     match v {
         None => Ok(None),
+        Some(Value::String(s)) if switchboard_domain::has_control(s) => Err(ScimError::bad(
+            "invalidValue",
+            format!("{what} must not contain control characters"),
+        )),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),

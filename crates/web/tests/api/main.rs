@@ -16,6 +16,7 @@ mod dashboard_password;
 mod dashboard_tokens;
 mod dashboard_users;
 mod departments;
+mod hostile;
 mod links;
 mod mail;
 mod numbers;
