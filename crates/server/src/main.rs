@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod listener;
 mod output;
 mod serve;
 mod workers;

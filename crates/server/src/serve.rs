@@ -14,7 +14,7 @@ use switchboard_web::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::{config, workers};
+use crate::{config, listener, workers};
 
 /// Options of `switchboard serve`.
 #[derive(Debug, Args)]
@@ -44,6 +44,14 @@ pub struct ServeArgs {
         hide = true
     )]
     pub mail_retry_base: jiff::SignedDuration,
+    /// Longest wait for a complete request head; a connection idle longer between
+    /// keep-alive requests, or sending its headers slower, is closed.
+    #[arg(long, env = "SWITCHBOARD_HEADER_TIMEOUT", default_value = "10s")]
+    pub header_timeout: jiff::SignedDuration,
+    /// Most connections served at once (lowered to fit the open-file limit); more wait
+    /// until one closes.
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 /// The mailer `--smtp-url` asks for, if any; refuses bad settings with how to fix them.
@@ -76,6 +84,15 @@ fn mailer(args: &ServeArgs) -> anyhow::Result<Option<Mailer>> {
 /// Runs the server until a shutdown signal arrives.
 pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mailer = mailer(&args)?;
+    let header_timeout = std::time::Duration::try_from(args.header_timeout)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .context("--header-timeout must be positive, such as 10s")?;
+    let limits = listener::Limits {
+        header_timeout,
+        max_connections: listener::fit_connections(args.max_connections),
+        drain: std::time::Duration::from_secs(30),
+    };
     let listener = TcpListener::bind(args.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (is another server using it? choose another with --listen)",
@@ -119,13 +136,7 @@ pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow:
         println!("First run: open {public_url}/setup/{token} to create your account and its owner");
     }
 
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the HTTP server failed")?;
+    listener::serve(listener, app, limits, shutdown_signal()).await;
 
     let _ = stop_tx.send(true);
     workers.join().await;
