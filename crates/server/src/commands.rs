@@ -215,11 +215,23 @@ struct UsersList {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check every account's hash chain (or one); exits non-zero at the first broken link.
+    /// Check every account's hash chain (or one), and that it ends at the head the account
+    /// records; exits with status 2 at the first broken link.
     Verify {
         /// Only this account.
         #[arg(long)]
         account: Option<String>,
+        /// Also require the chain to hold this head (`SEQ:HASH`, as `audit head` printed
+        /// it earlier and you kept outside the database); needs --account.
+        #[arg(long, requires = "account")]
+        expect_head: Option<String>,
+    },
+    /// Print the head of an account's chain as `SEQ:HASH`, to keep outside the database
+    /// and check later with `audit verify --expect-head`.
+    Head {
+        /// The account.
+        #[arg(long)]
+        account: String,
     },
 }
 
@@ -309,7 +321,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Users(UsersCommand::Import(i)) => users_import(&sb, i).await,
         Command::RingPlan(r) => ring_plan(&sb, r).await,
         Command::Users(UsersCommand::Export(e)) => users_export(&sb, e).await,
-        Command::Audit(AuditCommand::Verify { account }) => audit_verify(&sb, account).await,
+        Command::Audit(AuditCommand::Verify {
+            account,
+            expect_head,
+        }) => audit_verify(&sb, account, expect_head).await,
+        Command::Audit(AuditCommand::Head { account }) => {
+            let head = switchboard_service::audit::chain_head(sb.db(), account_id(&account)?)
+                .await
+                .map_err(|e| anyhow!(explain(&e)))?;
+            println!("{head}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Token(TokenCommand::Create {
             account,
             name,
@@ -652,7 +674,17 @@ async fn users_list(sb: &Switchboard, l: UsersList) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-async fn audit_verify(sb: &Switchboard, account: Option<String>) -> anyhow::Result<ExitCode> {
+async fn audit_verify(
+    sb: &Switchboard,
+    account: Option<String>,
+    expect_head: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let expected = expect_head
+        .map(|h| {
+            h.parse::<switchboard_service::audit::ChainHead>()
+                .map_err(|e| anyhow!("--expect-head: {e}"))
+        })
+        .transpose()?;
     let accounts = match account {
         Some(a) => vec![account_id(&a)?],
         None => switchboard_service::list_account_ids(sb.db())
@@ -661,9 +693,10 @@ async fn audit_verify(sb: &Switchboard, account: Option<String>) -> anyhow::Resu
     };
     let mut broken = false;
     for id in accounts {
-        let report = switchboard_service::audit::verify_chain(sb.db(), id)
-            .await
-            .map_err(|e| anyhow!(explain(&e)))?;
+        let report =
+            switchboard_service::audit::verify_chain_against(sb.db(), id, expected.as_ref())
+                .await
+                .map_err(|e| anyhow!(explain(&e)))?;
         match report.broken {
             None => println!("account {id}: {} events, chain intact", report.events),
             Some(b) => {

@@ -4,7 +4,8 @@ use serde::Serialize;
 use switchboard_domain::audit::{BrokenLink, GENESIS_HASH, verify_run};
 use switchboard_domain::{AccountId, AuditEvent, DomainError, MailId};
 use switchboard_store::audit::{
-    AuditFilter, list_audit_actions, list_audit_events, list_audit_events_newest,
+    AuditFilter, find_audit_anchor, find_audit_hash, list_audit_actions, list_audit_events,
+    list_audit_events_newest,
 };
 use switchboard_store::{Db, outbox};
 
@@ -58,11 +59,79 @@ pub struct ChainReport {
     pub broken: Option<BrokenLink>,
 }
 
-/// Verifies the chain of one account, reading it in batches.
-pub async fn verify_chain(db: &Db, account: AccountId) -> Result<ChainReport> {
+/// A chain head as an operator keeps it outside the database: `SEQ:HASH`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChainHead {
+    /// Sequence number of the newest event (0 for an empty log).
+    pub seq: i64,
+    /// Its hash (the genesis hash for an empty log).
+    pub hash: String,
+}
+
+impl std::fmt::Display for ChainHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for ChainHead {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (seq, hash) = s
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| format!("{s:?} is not SEQ:HASH, as `audit head` prints it"))?;
+        let seq = seq
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| format!("{seq:?} is not a sequence number"))?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{hash:?} is not a hash of 64 hex digits"));
+        }
+        Ok(Self {
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// The head the account records for its chain.
+pub async fn chain_head(db: &Db, account: AccountId) -> Result<ChainHead> {
     let mut tx = db.read().await?;
+    let (seq, hash) = find_audit_anchor(&mut tx, account)
+        .await?
+        .ok_or(Error::Domain(DomainError::NotFound("account")))?;
+    Ok(ChainHead {
+        seq,
+        hash: hash.unwrap_or_else(|| GENESIS_HASH.to_owned()),
+    })
+}
+
+/// Verifies the chain of one account, reading it in batches: every link, and that it ends
+/// where the account's recorded head says (deleting the newest events is caught).
+pub async fn verify_chain(db: &Db, account: AccountId) -> Result<ChainReport> {
+    verify_chain_against(db, account, None).await
+}
+
+/// [`verify_chain`], and also that the chain still holds `expected` — a head an operator
+/// kept outside the database — with the same hash (newer events after it are fine).
+pub async fn verify_chain_against(
+    db: &Db,
+    account: AccountId,
+    expected: Option<&ChainHead>,
+) -> Result<ChainReport> {
+    // One snapshot: the events and the recorded head are read as of the same moment.
+    let mut tx = db.read_snapshot().await?;
+    let anchor = find_audit_anchor(&mut tx, account).await?;
     let mut next_seq = 1;
     let mut prev = GENESIS_HASH.to_owned();
+    let report = |events: i64, broken: Option<BrokenLink>| ChainReport {
+        account_id: account,
+        events,
+        broken,
+    };
     loop {
         let batch = list_audit_events(
             &mut tx,
@@ -80,20 +149,63 @@ pub async fn verify_chain(db: &Db, account: AccountId) -> Result<ChainReport> {
                 next_seq = s;
                 prev = h;
             }
-            Err(broken) => {
-                return Ok(ChainReport {
-                    account_id: account,
-                    events: next_seq - 1,
-                    broken: Some(broken),
-                });
-            }
+            Err(broken) => return Ok(report(next_seq - 1, Some(broken))),
         }
     }
-    Ok(ChainReport {
-        account_id: account,
-        events: next_seq - 1,
-        broken: None,
-    })
+    let last = next_seq - 1;
+    if let Some((head_seq, head_hash)) = anchor {
+        let head_hash = head_hash.unwrap_or_else(|| GENESIS_HASH.to_owned());
+        let broken = if head_seq > last {
+            Some(BrokenLink {
+                seq: last + 1,
+                reason: format!(
+                    "the chain ends at event {last}, but the account's head says {head_seq}: \
+                     the newest events were deleted"
+                ),
+            })
+        } else if head_seq < last {
+            Some(BrokenLink {
+                seq: head_seq + 1,
+                reason: format!(
+                    "events after {head_seq}, the account's head, were written outside \
+                     Switchboard"
+                ),
+            })
+        } else if head_hash != prev {
+            Some(BrokenLink {
+                seq: last,
+                reason: "the newest event is not the one the account's head records".to_owned(),
+            })
+        } else {
+            None
+        };
+        if broken.is_some() {
+            return Ok(report(last, broken));
+        }
+    }
+    if let Some(want) = expected.filter(|w| w.seq > 0) {
+        let found = find_audit_hash(&mut tx, account, want.seq).await?;
+        let broken = match found {
+            None => Some(BrokenLink {
+                seq: want.seq,
+                reason: format!(
+                    "the expected head, event {}, is not in the log (it ends at {last}): the \
+                     log was truncated or rolled back",
+                    want.seq
+                ),
+            }),
+            Some(h) if h != want.hash => Some(BrokenLink {
+                seq: want.seq,
+                reason: format!(
+                    "event {} does not have the expected hash: the log was rewritten",
+                    want.seq
+                ),
+            }),
+            Some(_) => None,
+        };
+        return Ok(report(last, broken));
+    }
+    Ok(report(last, None))
 }
 
 impl Switchboard {

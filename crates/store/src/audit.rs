@@ -165,7 +165,50 @@ pub async fn append_audit_events(
         }
         q.execute(c).await.map(|r| r.rows_affected())
     })?;
+    // The account's anchor moves with the chain, in the same transaction: truncating the
+    // log afterwards leaves the anchor pointing past its end.
+    if let Some(last) = appended.last() {
+        on!(tx, |c| sqlx::query(
+            "UPDATE accounts SET audit_head_seq = $1, audit_head_hash = $2 WHERE id = $3"
+        )
+        .bind(last.seq)
+        .bind(&last.hash)
+        .bind(first.account_id.to_string())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
     Ok(appended)
+}
+
+/// The head the account row records: sequence number and hash of the newest event (0 and
+/// none for an empty log).
+pub async fn find_audit_anchor(
+    tx: &mut Tx,
+    account: AccountId,
+) -> StoreResult<Option<(i64, Option<String>)>> {
+    Ok(on!(tx, |c| sqlx::query_as(
+        "SELECT audit_head_seq, audit_head_hash FROM accounts WHERE id = $1"
+    )
+    .bind(account.to_string())
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The hash of event `seq` of the account, if it exists.
+pub async fn find_audit_hash(
+    tx: &mut Tx,
+    account: AccountId,
+    seq: i64,
+) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> = on!(tx, |c| sqlx::query_as(
+        "SELECT hash FROM audit_events WHERE account_id = $1 AND seq = $2"
+    )
+    .bind(account.to_string())
+    .bind(seq)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.map(|(h,)| h))
 }
 
 /// Filters for reading the log.

@@ -324,6 +324,19 @@ impl Db {
         })
     }
 
+    /// A read whose statements all see one snapshot, on PostgreSQL too (`REPEATABLE
+    /// READ`; SQLite's read transactions always do): for a check that compares what two
+    /// statements read while others write.
+    pub async fn read_snapshot(&self) -> StoreResult<Tx> {
+        let mut tx = self.read().await?;
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// For a read that needs no snapshot shared by its statements (one statement, or
     /// statements that each stand alone): on SQLite a pooled connection outside any
     /// transaction, which saves the `BEGIN` and its end; on PostgreSQL a transaction as

@@ -215,6 +215,30 @@ pub async fn tamper_audit_event(db: &Db, account: AccountId, seq: i64) {
     assert_eq!(n, 1, "audit event {seq} exists");
 }
 
+/// Sets the account's recorded audit head back to event `seq` behind the service's back,
+/// as restoring an old backup of the account row would.
+pub async fn rewind_audit_head(db: &Db, account: AccountId, seq: i64) {
+    let sql = "UPDATE accounts SET audit_head_seq = $2, audit_head_hash = \
+               (SELECT hash FROM audit_events WHERE account_id = $1 AND seq = $2) WHERE id = $1";
+    let n = match db {
+        Db::Sqlite(p, _) => sqlx::query(sql)
+            .bind(account.to_string())
+            .bind(seq)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(account.to_string())
+            .bind(seq)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    assert_eq!(n, 1, "account exists");
+}
+
 /// Removes one stored audit event behind the service's back, to prove the hash chain
 /// detects a gap (R12).
 pub async fn delete_audit_event(db: &Db, account: AccountId, seq: i64) {

@@ -180,6 +180,108 @@ async fn an_operator_creates_an_account_adds_and_lists_users_and_verifies_the_au
     );
 }
 
+async fn an_operator_keeps_the_audit_head_and_verify_catches_truncation(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.clone();
+    let created = run(
+        &url,
+        dir.path(),
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme",
+            "--plan",
+            "pro",
+            "--seats",
+            "5",
+            "--owner-name",
+            "Olivia Owner",
+            "--owner-email",
+            "olivia@acme.example.com",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let account = line_value(&stdout(&created), "account id:");
+    for (name, mobile) in [("Priya", "+919876543210"), ("Rahul", "+919876543211")] {
+        let added = run(
+            &url,
+            dir.path(),
+            &[
+                "users",
+                "add",
+                "--account",
+                &account,
+                "--name",
+                name,
+                "--mobile",
+                mobile,
+            ],
+        );
+        assert!(added.status.success(), "{}", stderr(&added));
+    }
+    let head = run(&url, dir.path(), &["audit", "head", "--account", &account]);
+    assert!(head.status.success(), "{}", stderr(&head));
+    let kept = stdout(&head).trim().to_owned();
+    let (seq, hash) = kept.split_once(':').unwrap();
+    let seq: i64 = seq.parse().unwrap();
+    assert!(seq >= 3 && hash.len() == 64, "{kept}");
+    let verify = run(
+        &url,
+        dir.path(),
+        &[
+            "audit",
+            "verify",
+            "--account",
+            &account,
+            "--expect-head",
+            &kept,
+        ],
+    );
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+
+    // The newest event deleted behind Switchboard's back: exit status 2, and why.
+    let account_id = account.parse().unwrap();
+    switchboard_testkit::delete_audit_event(&db.db, account_id, seq).await;
+    let verify = run(
+        &url,
+        dir.path(),
+        &["audit", "verify", "--account", &account],
+    );
+    assert_eq!(verify.status.code(), Some(2), "{}", stdout(&verify));
+    assert!(stdout(&verify).contains("deleted"), "{}", stdout(&verify));
+    let verify = run(
+        &url,
+        dir.path(),
+        &[
+            "audit",
+            "verify",
+            "--account",
+            &account,
+            "--expect-head",
+            &kept,
+        ],
+    );
+    assert_eq!(verify.status.code(), Some(2), "{}", stdout(&verify));
+    let bad = run(
+        &url,
+        dir.path(),
+        &[
+            "audit",
+            "verify",
+            "--account",
+            &account,
+            "--expect-head",
+            "12:nothex",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--expect-head"), "{}", stderr(&bad));
+}
+
 async fn bad_arguments_get_a_clear_error_and_a_failing_exit_code(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
@@ -358,6 +460,7 @@ macro_rules! on_both {
 
 on_both!(
     an_operator_creates_an_account_adds_and_lists_users_and_verifies_the_audit_log,
+    an_operator_keeps_the_audit_head_and_verify_catches_truncation,
     bad_arguments_get_a_clear_error_and_a_failing_exit_code,
     an_operator_imports_users_from_csv_all_or_nothing_and_exports_them
 );

@@ -5,10 +5,10 @@ use jiff::SignedDuration;
 use serde_json::json;
 use switchboard_domain::{ActorKind, Permissions, Plan, WorkflowKind};
 use switchboard_service::Ctx;
-use switchboard_service::audit::verify_chain;
+use switchboard_service::audit::{ChainHead, chain_head, verify_chain, verify_chain_against};
 use switchboard_service::lifecycle::{ReplaceMode, Replacement};
 use switchboard_testkit::{
-    TestApp, both_backends, delete_audit_event, new_user, tamper_audit_event,
+    TestApp, both_backends, delete_audit_event, new_user, rewind_audit_head, tamper_audit_event,
 };
 
 use crate::life::support::{code, department, e164, events, json_of, name, patch};
@@ -397,7 +397,94 @@ async fn deleting_an_event_in_the_middle_is_detected(app: TestApp) {
     assert!(broken.reason.contains("missing"), "{}", broken.reason);
 }
 
+async fn deleting_the_newest_events_is_detected_by_the_recorded_head(app: TestApp) {
+    let acct = app.account("Acme", Plan::Pro, 5).await;
+    let ctx = &acct.owner_ctx;
+    let priya = app
+        .user(
+            ctx,
+            json!({"name": "Priya Sharma", "mobile": "+919876543210"}),
+        )
+        .await;
+    churn(&app, ctx, priya, 10).await;
+    let head = chain_head(app.sb.db(), acct.id).await.unwrap();
+    let intact = verify_chain(app.sb.db(), acct.id).await.unwrap();
+    assert_eq!(intact.broken, None);
+    assert_eq!(head.seq, intact.events);
+    delete_audit_event(app.sb.db(), acct.id, head.seq).await;
+    let broken = verify_chain(app.sb.db(), acct.id)
+        .await
+        .unwrap()
+        .broken
+        .expect("the truncation is found");
+    assert_eq!(broken.seq, head.seq);
+    assert!(broken.reason.contains("deleted"), "{}", broken.reason);
+    for seq in [head.seq - 1, head.seq - 2] {
+        delete_audit_event(app.sb.db(), acct.id, seq).await;
+    }
+    let broken = verify_chain(app.sb.db(), acct.id)
+        .await
+        .unwrap()
+        .broken
+        .expect("the truncation is found");
+    assert_eq!(broken.seq, head.seq - 2);
+}
+
+async fn a_head_kept_outside_the_database_catches_a_rollback(app: TestApp) {
+    let acct = app.account("Acme", Plan::Pro, 5).await;
+    let ctx = &acct.owner_ctx;
+    let priya = app
+        .user(
+            ctx,
+            json!({"name": "Priya Sharma", "mobile": "+919876543210"}),
+        )
+        .await;
+    churn(&app, ctx, priya, 4).await;
+    let kept = chain_head(app.sb.db(), acct.id).await.unwrap();
+    let parsed: ChainHead = kept.to_string().parse().unwrap();
+    assert_eq!(parsed, kept);
+    let check = |head: ChainHead| {
+        let db = app.sb.db().clone();
+        async move {
+            verify_chain_against(&db, acct.id, Some(&head))
+                .await
+                .unwrap()
+                .broken
+        }
+    };
+    assert_eq!(check(kept.clone()).await, None);
+    // Newer events after the kept head are fine.
+    churn(&app, ctx, priya, 3).await;
+    assert_eq!(check(kept.clone()).await, None);
+    // A refused change moves nothing.
+    let before = chain_head(app.sb.db(), acct.id).await.unwrap();
+    assert!(app.sb.delete_user(ctx, acct.owner).await.is_err());
+    assert_eq!(chain_head(app.sb.db(), acct.id).await.unwrap(), before);
+    // Roll the log back to before the kept head, rows and recorded head alike: the chain
+    // itself verifies, the kept head does not.
+    let back_to = kept.seq - 2;
+    for seq in (back_to + 1..=before.seq).rev() {
+        delete_audit_event(app.sb.db(), acct.id, seq).await;
+    }
+    rewind_audit_head(app.sb.db(), acct.id, back_to).await;
+    assert_eq!(
+        verify_chain(app.sb.db(), acct.id).await.unwrap().broken,
+        None
+    );
+    let broken = check(kept.clone()).await.expect("the rollback is found");
+    assert_eq!(broken.seq, kept.seq);
+    assert!(broken.reason.contains("rolled back"), "{}", broken.reason);
+    // A head whose hash differs is a rewritten log.
+    let forged = ChainHead {
+        seq: back_to,
+        hash: "0".repeat(64),
+    };
+    assert!(check(forged).await.unwrap().reason.contains("rewritten"));
+}
+
 both_backends!(
+    deleting_the_newest_events_is_detected_by_the_recorded_head,
+    a_head_kept_outside_the_database_catches_a_rollback,
     an_edit_is_audited_with_actor_target_and_before_after_values,
     each_change_of_the_life_cycle_writes_its_event,
     a_refused_change_writes_no_audit_event,
