@@ -134,12 +134,13 @@ fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let mut lines = LineCounter::new(text);
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 errors.push(RowError {
                     line,
                     field: "row".to_owned(),
@@ -149,7 +150,7 @@ fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -175,6 +176,46 @@ fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
         Ok(rows)
     } else {
         Err(errors)
+    }
+}
+
+/// Line numbers for record positions met in increasing order. The csv crate's own count
+/// is wrong for two line endings: it counts only `\n`, so a file with lone `\r` endings
+/// (saved as "CSV (Macintosh)") has every row on line 1; and after `\r\n` (Excel on
+/// Windows) a record's position is the `\n`, counted as part of that record, so every row
+/// was one line early. Here `\r\n`, `\n` and `\r` each end one line.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record at `byte`; each call continues from the last, so a file is
+    /// read once.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut end = usize::try_from(byte).map_or(self.text.len(), |b| b.min(self.text.len()));
+        // A record never starts with a line break: this is the end of the one before it.
+        if self.text.get(end) == Some(&b'\n') {
+            end += 1;
+        }
+        while self.byte < end {
+            match self.text[self.byte] {
+                b'\n' => self.line += 1,
+                b'\r' if self.text.get(self.byte + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+            self.byte += 1;
+        }
+        self.line
     }
 }
 
@@ -284,6 +325,19 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    #[test]
+    fn rows_are_numbered_by_line_whatever_the_line_ending() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["name,email", "A,a@x.example", "\"B", "C\",b@x.example", "D"].join(ending);
+            let errors = read_import(&text).unwrap_err();
+            assert_eq!(errors.len(), 1, "{ending:?}");
+            assert_eq!(errors[0].line, 5, "{ending:?}");
+            let rows = read_import(&format!("{text},d@x.example{ending}")).unwrap();
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3, 5], "{ending:?}");
+        }
     }
 
     #[test]
