@@ -7,6 +7,7 @@ pub mod audit;
 pub mod department;
 pub mod error;
 pub mod ids;
+pub mod import;
 pub mod mail;
 pub mod resources;
 pub mod role;
