@@ -150,6 +150,22 @@ pub struct User {
 }
 
 impl User {
+    /// The login an identity provider knows the user by (SCIM `userName`): their IdP
+    /// username, else their email, else their mobile.
+    pub fn login(&self) -> Option<&str> {
+        self.idp
+            .username
+            .as_ref()
+            .map(IdpUsername::as_str)
+            .or_else(|| self.email.as_ref().map(Email::as_str))
+            .or_else(|| self.mobile.as_ref().map(E164::as_str))
+    }
+
+    /// [`User::login`] lower-cased, as stored for lookups that ignore case.
+    pub fn login_key(&self) -> Option<String> {
+        self.login().map(str::to_lowercase)
+    }
+
     /// Whether the user holds a licensed seat (Panel Access and not deactivated).
     pub fn holds_seat(&self) -> bool {
         self.panel_access && self.status != UserStatus::Inactive

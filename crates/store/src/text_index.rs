@@ -11,11 +11,16 @@ use crate::user_search::{Cond, MatchOp, MatchValue, UserCond, UserField};
 /// Fewest characters the index can look up (it stores three-character sequences).
 const MIN_CHARS: usize = 3;
 
-/// Whether the index holds the field (name, email and mobile; it cannot tell them apart).
+/// Whether the index holds the field (name, email, mobile and IdP login; it cannot tell
+/// them apart, and every login is one of them).
 fn indexed(field: UserField) -> bool {
     matches!(
         field,
-        UserField::Name | UserField::Email | UserField::Mobile
+        UserField::Name
+            | UserField::Email
+            | UserField::Mobile
+            | UserField::IdpUsername
+            | UserField::Login
     )
 }
 

@@ -21,6 +21,9 @@ pub enum UserField {
     Email,
     /// The identity provider's login, compared lower-cased.
     IdpUsername,
+    /// The login an identity provider finds the user by (SCIM userName: the IdP login,
+    /// else the email, else the mobile), compared lower-cased.
+    Login,
     /// The mobile.
     Mobile,
     /// The alternate mobile.
@@ -59,6 +62,7 @@ impl Field for UserField {
             Self::Name => "u.name",
             Self::Email => "u.email_key",
             Self::IdpUsername => "u.idp_username_key",
+            Self::Login => "u.login_key",
             Self::Mobile => "u.mobile",
             Self::AlternateMobile => "u.alternate_mobile",
             Self::Extension => "u.extension",
@@ -79,7 +83,7 @@ impl Field for UserField {
     }
 
     fn stored_lower(self) -> bool {
-        matches!(self, Self::Email | Self::IdpUsername)
+        matches!(self, Self::Email | Self::IdpUsername | Self::Login)
     }
 }
 

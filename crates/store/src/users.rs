@@ -151,7 +151,7 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
 /// Inserts new users in one statement, without their tags (for users who have none, or
 /// whose tags the caller writes). A uniqueness violation refuses all of them.
 pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
-    const PER_ROW: usize = 32;
+    const PER_ROW: usize = 33;
     if users.is_empty() {
         return Ok(());
     }
@@ -175,7 +175,8 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
         None => ("", PER_ROW),
     };
     let sql = format!(
-        "INSERT INTO users ({COLUMNS}, email_key, idp_username_key{rank_column}) VALUES {}",
+        "INSERT INTO users ({COLUMNS}, email_key, idp_username_key, login_key{rank_column}) \
+         VALUES {}",
         value_rows(tx.backend(), users.len(), per_row)
     );
     // Rows go in rank order: SQLite's text index writes its pending entries out whenever
@@ -220,7 +221,8 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
                 .bind(attributes_json(&u.idp.attributes))
                 .bind(u.idp.manager.map(|m| m.to_string()))
                 .bind(u.email.as_ref().map(Email::key))
-                .bind(u.idp.username.as_ref().map(IdpUsername::key));
+                .bind(u.idp.username.as_ref().map(IdpUsername::key))
+                .bind(u.login_key().unwrap_or_default());
             if let Some(rank) = ranks.as_ref().and_then(|r| r.get(i)) {
                 q = q.bind(*rank);
             }
@@ -240,8 +242,8 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
                deactivate_at = $17, version = $18, updated_at = $19, idp_managed = $20, \
                given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24, \
                alternate_work = $25, idp_username = $26, idp_username_key = $27, \
-               idp_attributes = $28, manager_id = $29 \
-               WHERE account_id = $30 AND id = $31 AND version = $32";
+               idp_attributes = $28, manager_id = $29, login_key = $30 \
+               WHERE account_id = $31 AND id = $32 AND version = $33";
     let done = on!(tx, |c| sqlx::query(sql)
         .bind(u.name.as_str())
         .bind(u.email.as_ref().map(Email::as_str))
@@ -272,6 +274,7 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
         .bind(u.idp.username.as_ref().map(IdpUsername::key))
         .bind(attributes_json(&u.idp.attributes))
         .bind(u.idp.manager.map(|m| m.to_string()))
+        .bind(u.login_key().unwrap_or_default())
         .bind(u.account_id.to_string())
         .bind(u.id.to_string())
         .bind(u.version - 1)

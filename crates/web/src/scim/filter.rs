@@ -260,23 +260,7 @@ fn compare(path: &AttrPath, op: CompareOp, value: &CompValue) -> Result<UserCond
             if matches!(value, CompValue::Null) {
                 return static_text(Some("userName"), op, value);
             }
-            let login = text_cond(path, UserField::IdpUsername, op, value, true)?;
-            let email = text_cond(path, UserField::Email, op, value, true)?;
-            let mobile = text_cond(path, UserField::Mobile, op, value, false)?;
-            let has = |f| UserCond::Present(f);
-            let not = |c| UserCond::Not(Box::new(c));
-            let and = |a, b| UserCond::And(Box::new(a), Box::new(b));
-            let or = |a, b| UserCond::Or(Box::new(a), Box::new(b));
-            Ok(or(
-                and(has(UserField::IdpUsername), login),
-                and(
-                    not(has(UserField::IdpUsername)),
-                    or(
-                        and(has(UserField::Email), email),
-                        and(not(has(UserField::Email)), mobile),
-                    ),
-                ),
-            ))
+            text_cond(path, UserField::Login, op, value, true)
         }
         ("displayname", None) | ("name", Some("formatted")) => {
             text_cond(path, UserField::Name, op, value, true)
@@ -447,7 +431,9 @@ pub fn user_sort(by: &str, order: Option<&str>) -> Result<UserSort, ScimError> {
         } else {
             return Err(sort_err(by));
         }
-    } else if a.is("userName", None) || a.is("emails", None) || a.is("emails", Some("value")) {
+    } else if a.is("userName", None) {
+        UserField::Login
+    } else if a.is("emails", None) || a.is("emails", Some("value")) {
         UserField::Email
     } else if a.is("displayName", None) || a.is("name", Some("formatted")) || a.is("name", None) {
         UserField::Name

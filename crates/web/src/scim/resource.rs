@@ -37,14 +37,7 @@ pub fn render(u: &User, role: &str, departments: &[(DepartmentId, String)], base
     if let Some(f) = family {
         n["familyName"] = json!(f);
     }
-    let user_name = u
-        .idp
-        .username
-        .as_ref()
-        .map(|l| l.as_str().to_owned())
-        .or_else(|| u.email.as_ref().map(|e| e.as_str().to_owned()))
-        .or_else(|| u.mobile.as_ref().map(|m| m.as_str().to_owned()))
-        .unwrap_or_else(|| u.id.to_string());
+    let user_name = u.login().map_or_else(|| u.id.to_string(), str::to_owned);
     let mut v = json!({
         "schemas": [USER_SCHEMA, EXT_SCHEMA],
         "id": u.id.to_string(),

@@ -159,6 +159,17 @@ async fn a_upn_and_a_different_mail_stay_two_values_and_mail_goes_to_the_mailbox
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["userName"], "alex.w@contoso.onmicrosoft.com");
     assert_eq!(r.body["emails"][0]["value"], "alex.wilber@contoso.com");
+    // Lookups follow the new login at once, and the old one finds nobody.
+    let me = vec![(id.to_owned(), "alex.w@contoso.onmicrosoft.com".to_owned())];
+    assert_eq!(
+        find(&idp, "userName eq \"ALEX.W@contoso.onmicrosoft.com\"").await,
+        me
+    );
+    assert_eq!(find(&idp, "userName co \"x.w@contoso.onmicro\"").await, me);
+    assert_eq!(
+        find(&idp, "userName eq \"alex@contoso.onmicrosoft.com\"").await,
+        vec![]
+    );
     let r = patch(
         &idp,
         &path,
