@@ -188,6 +188,7 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
 async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Principal> {
     let scim = matches!(ctx.actor, Actor::Scim(_));
     let api_scope = crate::tokens::has_scope(&t, crate::tokens::SCOPE_API);
+    let mut role_admin = false;
     let mut perms = if scim {
         Permissions {
             manage_roles: false,
@@ -200,10 +201,13 @@ async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Pr
         Permissions::NONE
     } else {
         match t.role_id {
-            Some(r) => roles::find_role(tx, ctx.account_id, r)
-                .await?
-                .map(|r| r.permissions)
-                .unwrap_or(Permissions::NONE),
+            Some(r) => match roles::find_role(tx, ctx.account_id, r).await? {
+                Some(role) => {
+                    role_admin = role.is_administrator();
+                    role.permissions
+                }
+                None => Permissions::NONE,
+            },
             None => Permissions::NONE,
         }
     };
@@ -211,7 +215,8 @@ async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Pr
     if let Some(u) = t.user_id {
         let (_, user_perms, admin) = user_permissions(tx, ctx.account_id, u).await?;
         perms = perms.intersect(&user_perms);
-        is_admin = admin;
+        // An administrator's token with a lesser role acts with that role, not as them.
+        is_admin = admin && role_admin;
     } else if !scim {
         is_admin = perms == Permissions::ADMINISTRATOR;
     }
