@@ -131,6 +131,7 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
                 seat_limit: 10_000_000,
                 extension_range: valid(ExtensionRange::new(1000, 99_999_999))?,
                 time_zone: valid(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?,
+                country: None,
                 owner_name: valid(Name::parse("name", "Bench Owner"))?,
                 owner_email: valid(Email::parse("email", "owner@bench.example.com"))?,
             },

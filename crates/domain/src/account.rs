@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::country::Country;
 use crate::error::{DomainError, FieldError};
 use crate::ids::{AccountId, UserId};
 use crate::values::{ExtensionRange, Name, TimeZoneName};
@@ -118,6 +119,8 @@ pub struct Account {
     pub extension_range: ExtensionRange,
     /// Time zone for users who have none of their own.
     pub default_time_zone: TimeZoneName,
+    /// The country national phone numbers are read in (none: the time zone's country).
+    pub country: Option<Country>,
     /// SSO settings.
     pub sso: SsoSettings,
     /// The owner, always an Administrator.
@@ -136,6 +139,14 @@ pub struct Usage {
 }
 
 impl Account {
+    /// The country phone numbers written in national form are read in: the one set, else
+    /// the country of the default time zone when it belongs to one.
+    pub fn phone_country(&self) -> Option<Country> {
+        self.country
+            .clone()
+            .or_else(|| Country::of_time_zone(&self.default_time_zone))
+    }
+
     /// Whether the identity provider owns this field (and SSO is on).
     pub fn idp_owns(&self, field: IdpField) -> bool {
         self.sso.enabled && self.sso.managed_fields.contains(&field)

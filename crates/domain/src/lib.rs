@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod country;
 pub mod department;
 pub mod error;
 pub mod ids;
@@ -18,6 +19,7 @@ pub mod values;
 
 pub use account::{Account, IdpField, Plan, SsoSettings, Usage};
 pub use audit::{ActorKind, AuditEvent, NewAuditEvent};
+pub use country::Country;
 pub use department::{Department, Fallback, RoutingMethod};
 pub use error::{Blocker, DomainError, FieldError, Problems};
 pub use ids::*;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::country::Country;
 use crate::error::{DomainError, FieldError, Problems};
 use crate::ids::{AccountId, DepartmentId, RoleId, UserId};
 use crate::schedule::{SlotText, WeeklySchedule};
@@ -473,8 +474,15 @@ fn parse_external_id(problems: &mut Problems, raw: &Option<String>) -> Option<St
 }
 
 impl NewUser {
-    /// Validates every field and reports all problems at once.
+    /// Validates every field and reports all problems at once; phone numbers must be in
+    /// international form.
     pub fn parse(input: &NewUserInput) -> Result<Self, DomainError> {
+        Self::parse_in(input, None)
+    }
+
+    /// [`NewUser::parse`], reading phone numbers in national form in `country` (the
+    /// account's [`crate::Account::phone_country`]).
+    pub fn parse_in(input: &NewUserInput, country: Option<&Country>) -> Result<Self, DomainError> {
         let mut p = Problems::new();
         let name = match &input.name {
             Some(n) => p.check(Name::parse("name", n)),
@@ -484,7 +492,8 @@ impl NewUser {
             }
         };
         let email = nonblank(&input.email).and_then(|e| p.check(Email::parse("email", e)));
-        let mobile = nonblank(&input.mobile).and_then(|m| p.check(E164::parse("mobile", m)));
+        let mobile =
+            nonblank(&input.mobile).and_then(|m| p.check(E164::parse_in("mobile", m, country)));
         if nonblank(&input.email).is_none() && nonblank(&input.mobile).is_none() {
             p.push(FieldError::new(
                 "email",
@@ -493,7 +502,7 @@ impl NewUser {
             ));
         }
         let alternate_mobile = nonblank(&input.alternate_mobile)
-            .and_then(|m| p.check(E164::parse("alternate_mobile", m)));
+            .and_then(|m| p.check(E164::parse_in("alternate_mobile", m, country)));
         let extension =
             nonblank(&input.extension).and_then(|e| p.check(Extension::parse("extension", e)));
         let time_zone =
@@ -624,8 +633,17 @@ pub struct UserPatch {
 }
 
 impl UserPatch {
-    /// Validates every present field and reports all problems at once.
+    /// Validates every present field and reports all problems at once; phone numbers must
+    /// be in international form.
     pub fn parse(input: &UserPatchInput) -> Result<Self, DomainError> {
+        Self::parse_in(input, None)
+    }
+
+    /// [`UserPatch::parse`], reading phone numbers in national form in `country`.
+    pub fn parse_in(
+        input: &UserPatchInput,
+        country: Option<&Country>,
+    ) -> Result<Self, DomainError> {
         let mut p = Problems::new();
         let opt = |p: &mut Problems,
                    v: &Option<Option<String>>,
@@ -648,9 +666,11 @@ impl UserPatch {
             Some(Some(s)) if s.trim().is_empty() => Some(None),
             Some(Some(s)) => p.check(Email::parse("email", s)).map(Some),
         };
-        let mobile = opt(&mut p, &input.mobile, &|s| E164::parse("mobile", s));
+        let mobile = opt(&mut p, &input.mobile, &|s| {
+            E164::parse_in("mobile", s, country)
+        });
         let alternate_mobile = opt(&mut p, &input.alternate_mobile, &|s| {
-            E164::parse("alternate_mobile", s)
+            E164::parse_in("alternate_mobile", s, country)
         });
         let extension = input
             .extension

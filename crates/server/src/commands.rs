@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 use switchboard_domain::routing::Exclusion;
 use switchboard_domain::{
-    AccountId, DepartmentId, Email, ExtensionRange, Fallback, MailStatus, Name, NewUser,
+    AccountId, Country, DepartmentId, Email, ExtensionRange, Fallback, MailStatus, Name, NewUser,
     NewUserInput, Plan, RoleRef, TimeZoneName, UserStatus,
 };
 use switchboard_service::users::UserQuery;
@@ -100,6 +100,10 @@ struct AccountCreate {
     /// Default time zone (IANA name).
     #[arg(long, default_value = "UTC")]
     time_zone: String,
+    /// Country (ISO 3166 code such as IN, US, FR) phone numbers in national form are read
+    /// in; without it, the time zone's country.
+    #[arg(long)]
+    country: Option<String>,
     /// Lowest extension.
     #[arg(long, default_value_t = 100)]
     extension_min: u32,
@@ -411,6 +415,11 @@ async fn account_create(sb: &Switchboard, a: AccountCreate) -> anyhow::Result<Ex
             "extension-min/--extension-max",
         )?,
         time_zone: field(TimeZoneName::parse("time_zone", &a.time_zone), "time-zone")?,
+        country: a
+            .country
+            .as_deref()
+            .map(|c| field(Country::parse("country", c), "country"))
+            .transpose()?,
         owner_name: field(Name::parse("owner_name", &a.owner_name), "owner-name")?,
         owner_email: field(Email::parse("owner_email", &a.owner_email), "owner-email")?,
     };
@@ -451,7 +460,13 @@ async fn users_add(sb: &Switchboard, a: UsersAdd) -> anyhow::Result<ExitCode> {
         voicemail: Some(a.voicemail),
         external_id: None,
     };
-    let new = NewUser::parse(&input).map_err(|e| anyhow!(explain(&e.into())))?;
+    let country = sb
+        .get_account(&ctx)
+        .await
+        .map_err(|e| anyhow!(explain(&e)))?
+        .phone_country();
+    let new =
+        NewUser::parse_in(&input, country.as_ref()).map_err(|e| anyhow!(explain(&e.into())))?;
     let added = sb
         .add_user(&ctx, new)
         .await

@@ -135,6 +135,7 @@ async fn fixture(backend: Backend) -> BenchResult<Option<Fixture>> {
                 seat_limit: 100,
                 extension_range: field(ExtensionRange::new(1000, 9999))?,
                 time_zone: field(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?,
+                country: None,
                 owner_name: field(Name::parse("name", "Olivia Owner"))?,
                 owner_email: field(Email::parse("email", "owner@bench.example.com"))?,
             },

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 use switchboard_domain::{
-    Account, AccountId, ActorKind, Availability, BuiltinRole, DomainError, Email, Extension,
-    ExtensionRange, Name, Plan, Role, RoleId, SsoSettings, TimeZoneName, Usage, User, UserId,
-    UserStatus, WeeklySchedule,
+    Account, AccountId, ActorKind, Availability, BuiltinRole, Country, DomainError, Email,
+    Extension, ExtensionRange, Name, Plan, Role, RoleId, SsoSettings, TimeZoneName, Usage, User,
+    UserId, UserStatus, WeeklySchedule,
 };
 use switchboard_store::{accounts as store, roles as role_store, users as user_store};
 
@@ -26,6 +26,8 @@ pub struct NewAccount {
     pub extension_range: ExtensionRange,
     /// Default time zone.
     pub time_zone: TimeZoneName,
+    /// The country national phone numbers are read in (none: the time zone's).
+    pub country: Option<Country>,
     /// The owner's name.
     pub owner_name: Name,
     /// The owner's email (their setup link goes there).
@@ -71,6 +73,8 @@ pub struct AccountPatch {
     pub extension_range: Option<ExtensionRange>,
     /// New default time zone.
     pub time_zone: Option<TimeZoneName>,
+    /// New country (`Some(None)`: none, the time zone's country is used).
+    pub country: Option<Option<Country>>,
     /// New SSO settings.
     pub sso: Option<SsoSettings>,
 }
@@ -83,6 +87,7 @@ fn account_view(a: &Account) -> serde_json::Value {
         "extension_min": a.extension_range.min,
         "extension_max": a.extension_range.max,
         "default_time_zone": a.default_time_zone.as_str(),
+        "country": a.country.as_ref().map(Country::as_str),
         "sso": a.sso,
         "owner_id": a.owner_id.to_string(),
     })
@@ -126,6 +131,7 @@ impl Switchboard {
             },
             extension_range: input.extension_range,
             default_time_zone: input.time_zone.clone(),
+            country: input.country.clone(),
             sso: SsoSettings::default(),
             owner_id,
             created_at: now,
@@ -280,6 +286,9 @@ impl Switchboard {
         }
         if let Some(tz) = patch.time_zone {
             a.default_time_zone = tz;
+        }
+        if let Some(country) = patch.country {
+            a.country = country;
         }
         if let Some(sso) = patch.sso {
             a.sso = sso;

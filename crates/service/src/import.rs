@@ -90,6 +90,7 @@ impl Switchboard {
         for d in departments::list_departments(&mut c.tx, c.account.id).await? {
             by_name.insert(d.name.to_string().to_lowercase(), d.id.to_string());
         }
+        let country = c.account.phone_country();
         let mut report = ImportReport {
             dry_run,
             rows: rows.len(),
@@ -122,7 +123,7 @@ impl Switchboard {
                     .collect()
             });
             errors.extend(problems);
-            let parsed = NewUser::parse(&input);
+            let parsed = NewUser::parse_in(&input, country.as_ref());
             if !errors.is_empty() {
                 if let Err(e) = &parsed {
                     errors.extend(row_errors(line, e));

@@ -1,8 +1,8 @@
 //! Accounts: creation, reading, the per-account write lock, and plan usage counts.
 
 use switchboard_domain::{
-    Account, AccountId, ExtensionRange, IdpField, Name, Plan, SsoSettings, TimeZoneName, Usage,
-    UserId,
+    Account, AccountId, Country, ExtensionRange, IdpField, Name, Plan, SsoSettings, TimeZoneName,
+    Usage, UserId,
 };
 
 use crate::audit::AuditHead;
@@ -17,6 +17,7 @@ struct AccountRow {
     extension_min: i64,
     extension_max: i64,
     default_time_zone: String,
+    country: Option<String>,
     sso_enabled: bool,
     sso_managed_fields: String,
     owner_id: Option<String>,
@@ -24,7 +25,7 @@ struct AccountRow {
 }
 
 const COLUMNS: &str = "id, name, plan, seat_limit, extension_min, extension_max, \
-     default_time_zone, sso_enabled, sso_managed_fields, owner_id, created_at";
+     default_time_zone, country, sso_enabled, sso_managed_fields, owner_id, created_at";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("account {what}"))
@@ -50,6 +51,7 @@ impl AccountRow {
             .map_err(|_| corrupt("range"))?,
             default_time_zone: TimeZoneName::parse("tz", &self.default_time_zone)
                 .map_err(|_| corrupt("time zone"))?,
+            country: self.country.map(Country::from_trusted),
             sso: SsoSettings {
                 enabled: self.sso_enabled,
                 managed_fields,
@@ -71,8 +73,8 @@ fn sso_fields_json(sso: &SsoSettings) -> String {
 /// Inserts an account; its owner is set with [`set_account_owner`] once the owner exists.
 pub async fn insert_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
     let sql = "INSERT INTO accounts (id, name, plan, seat_limit, extension_min, extension_max, \
-               default_time_zone, sso_enabled, sso_managed_fields, owner_id, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)";
+               default_time_zone, sso_enabled, sso_managed_fields, owner_id, created_at, \
+               country) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)";
     on!(tx, |c| sqlx::query(sql)
         .bind(a.id.to_string())
         .bind(a.name.as_str())
@@ -84,6 +86,7 @@ pub async fn insert_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
         .bind(a.sso.enabled)
         .bind(sso_fields_json(&a.sso))
         .bind(to_micros(a.created_at))
+        .bind(a.country.as_ref().map(Country::as_str))
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -103,12 +106,12 @@ pub async fn set_account_owner(tx: &mut Tx, account: AccountId, owner: UserId) -
     Ok(())
 }
 
-/// Updates plan, seats, extension range, default time zone and SSO settings. The range may
+/// Updates plan, seats, extension range, default time zone, country and SSO settings. The range may
 /// have moved, so the free-extension search forgets where it had got to.
 pub async fn update_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
     let sql = "UPDATE accounts SET name = $1, plan = $2, seat_limit = $3, extension_min = $4, \
                extension_max = $5, default_time_zone = $6, sso_enabled = $7, \
-               sso_managed_fields = $8, extension_floor = 0 WHERE id = $9";
+               sso_managed_fields = $8, country = $9, extension_floor = 0 WHERE id = $10";
     on!(tx, |c| sqlx::query(sql)
         .bind(a.name.as_str())
         .bind(a.plan.key())
@@ -118,6 +121,7 @@ pub async fn update_account(tx: &mut Tx, a: &Account) -> StoreResult<()> {
         .bind(a.default_time_zone.as_str())
         .bind(a.sso.enabled)
         .bind(sso_fields_json(&a.sso))
+        .bind(a.country.as_ref().map(Country::as_str))
         .bind(a.id.to_string())
         .execute(c)
         .await

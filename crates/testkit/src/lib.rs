@@ -146,6 +146,7 @@ impl TestApp {
                     seat_limit: seats,
                     extension_range: ExtensionRange::default(),
                     time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
+                    country: None,
                     owner_name: Name::parse("name", "Olivia Owner").unwrap(),
                     owner_email: Email::parse("email", &format!("owner@{slug}.example.com"))
                         .unwrap(),

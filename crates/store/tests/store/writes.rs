@@ -25,6 +25,7 @@ fn account(i: usize) -> Account {
         seat_limit: 0,
         extension_range: ExtensionRange::new(100, 999).unwrap(),
         default_time_zone: TimeZoneName::parse("time_zone", "UTC").unwrap(),
+        country: None,
         sso: SsoSettings::default(),
         owner_id: UserId::new(),
         created_at: jiff::Timestamp::now(),

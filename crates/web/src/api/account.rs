@@ -5,7 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
-    Account, ExtensionRange, IdpField, Name, Plan, Problems, SsoSettings, TimeZoneName, UserId,
+    Account, Country, ExtensionRange, IdpField, Name, Plan, Problems, SsoSettings, TimeZoneName,
+    UserId,
 };
 use switchboard_service::accounts::{AccountPatch, PlanUsage};
 use utoipa::ToSchema;
@@ -13,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::params::double_option;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -48,6 +50,13 @@ pub struct AccountOut {
     pub extension_max: u32,
     /// IANA time zone for users without their own.
     pub default_time_zone: String,
+    /// ISO 3166 country set for reading phone numbers written in national form (CSV
+    /// import, dashboard, SCIM), or `null`.
+    #[schema(example = "IN")]
+    pub country: Option<String>,
+    /// The country national phone numbers are read in: `country`, else the country of
+    /// `default_time_zone` when it belongs to one; `null`: national numbers are refused.
+    pub phone_country: Option<String>,
     /// Single sign-on settings.
     pub sso: SsoOut,
     /// The owner (always an Administrator).
@@ -79,6 +88,8 @@ impl AccountOut {
             extension_min: a.extension_range.min,
             extension_max: a.extension_range.max,
             default_time_zone: a.default_time_zone.as_str().to_owned(),
+            country: a.country.as_ref().map(|c| c.as_str().to_owned()),
+            phone_country: a.phone_country().map(|c| c.as_str().to_owned()),
             sso: SsoOut {
                 enabled: a.sso.enabled,
                 managed_fields: a
@@ -107,6 +118,11 @@ pub struct AccountPatchIn {
     pub extension_max: Option<u32>,
     /// IANA time zone.
     pub default_time_zone: Option<String>,
+    /// ISO 3166 country (two letters) national phone numbers are read in, or `null` to
+    /// use the time zone's country.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, pattern = "^[A-Za-z]{2}$", example = "IN")]
+    pub country: Option<Option<String>>,
     /// SSO settings (replaced whole).
     pub sso: Option<SsoOut>,
 }
@@ -149,6 +165,11 @@ fn parse_patch(input: AccountPatchIn, current: &Account) -> Result<AccountPatch,
     let time_zone = input
         .default_time_zone
         .and_then(|tz| p.check(TimeZoneName::parse("default_time_zone", &tz)));
+    let country = match input.country {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(c)) => p.check(Country::parse("country", &c)).map(Some),
+    };
     let sso = input.sso.and_then(|s| {
         let mut fields = Vec::new();
         for (i, f) in s.managed_fields.iter().enumerate() {
@@ -168,12 +189,13 @@ fn parse_patch(input: AccountPatchIn, current: &Account) -> Result<AccountPatch,
         seat_limit: None,
         extension_range,
         time_zone,
+        country,
         sso,
     })
 }
 
-/// Changes the account's name, extension range, default time zone or SSO settings
-/// (Administrators).
+/// Changes the account's name, extension range, default time zone, country or SSO
+/// settings (Administrators).
 #[utoipa::path(patch, path = "/account", tag = "account", request_body = AccountPatchIn,
     responses((status = 200, description = "The updated account", body = AccountOut)))]
 async fn update_account(

@@ -4,9 +4,19 @@
 
 use std::str::FromStr;
 
+use serde::{Deserialize, Deserializer};
 use switchboard_domain::E164;
 
 use crate::error::ApiError;
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
 
 /// The page size asked for: `default` when absent, refused outside `1..=max`.
 pub fn limit(value: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {

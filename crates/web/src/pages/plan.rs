@@ -1,13 +1,15 @@
 //! Plan & seats: the account's plan with the users and licensed seats in use against its
-//! limits, its extension range and default time zone (Administrators).
+//! limits, its extension range and default time zone, and the country phone numbers in
+//! national form are read in (Administrators).
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use switchboard_domain::Plan;
+use switchboard_domain::{Country, DomainError, Plan};
+use switchboard_service::accounts::AccountPatch;
 
-use super::shell::{Shell, Viewer, nav_allows};
+use super::shell::{Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with};
 use super::{failure, message};
 use crate::AppState;
 
@@ -21,6 +23,10 @@ struct PlanPage {
     extension_range: String,
     time_zone: String,
     sso: bool,
+    /// The country set (empty: none).
+    country: String,
+    /// What national phone numbers are read as, in a sentence.
+    phone_country: String,
 }
 
 pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Response {
@@ -56,6 +62,59 @@ pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Respo
             extension_range: format!("{}–{}", a.extension_range.min, a.extension_range.max),
             time_zone: a.default_time_zone.to_string(),
             sso: a.sso.enabled,
+            country: a
+                .country
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            phone_country: phone_sentence(a),
         },
     )
+}
+
+fn phone_sentence(a: &switchboard_domain::Account) -> String {
+    match (&a.country, a.phone_country()) {
+        (Some(c), _) => format!("Phone numbers written without + are read as numbers of {c}."),
+        (None, Some(c)) => format!(
+            "No country set: phone numbers written without + are read as numbers of {c}, \
+             the country of the time zone {}.",
+            a.default_time_zone
+        ),
+        (None, None) => format!(
+            "No country set, and the time zone {} belongs to no one country: phone numbers \
+             must be written in international form (+ and country code).",
+            a.default_time_zone
+        ),
+    }
+}
+
+/// Sets or clears the country (an empty field clears it).
+pub(super) async fn country_post(
+    State(state): State<AppState>,
+    v: Viewer,
+    f: FormData,
+) -> Response {
+    if !v.csrf_ok(&f) {
+        return csrf_refused();
+    }
+    let country = match f.opt("country") {
+        None => None,
+        Some(c) => match Country::parse("country", &c) {
+            Ok(c) => Some(c),
+            Err(e) => return redirect_with(&state, "/plan", &Flash::error(e.message)),
+        },
+    };
+    let patch = AccountPatch {
+        country: Some(country),
+        ..AccountPatch::default()
+    };
+    match state.sb.update_account(&v.ctx, patch).await {
+        Ok(a) => redirect_with(&state, "/plan", &Flash::ok(phone_sentence(&a))),
+        Err(e) => match e.domain() {
+            Some(d @ (DomainError::Forbidden(_) | DomainError::Validation(_))) => {
+                redirect_with(&state, "/plan", &Flash::error(d.to_string()))
+            }
+            _ => failure(&e),
+        },
+    }
 }

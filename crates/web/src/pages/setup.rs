@@ -178,6 +178,7 @@ fn parse_new_account(
                 seat_limit: seats,
                 extension_range: ExtensionRange::default(),
                 time_zone: tz,
+                country: None,
                 owner_name,
                 owner_email,
             })

@@ -93,7 +93,8 @@ impl A {
 
 fn multi_subs(value_desc: &'static str, types: &[&str]) -> Vec<Value> {
     vec![
-        a("value", "string", value_desc).json(&[]),
+        // An entry without a value says nothing: the value is what each one is for.
+        a("value", "string", value_desc).required().json(&[]),
         {
             let mut t = a("type", "string", "The kind of value.").json(&[]);
             t["canonicalValues"] = json!(types);
@@ -116,8 +117,9 @@ fn user_schema(base: &str) -> Value {
     let mut phones = a(
         "phoneNumbers",
         "complex",
-        "The mobile (type mobile) and the alternate mobile (type other or work), in E.164 \
-         form. Immutable because the mobile cannot be changed or removed once set (moving \
+        "The mobile (type mobile) and the alternate mobile (type other or work), returned \
+         in E.164 form; sent in international form, or national form read in the \
+         account's country. Immutable because the mobile cannot be changed or removed once set (moving \
          someone to a new number is Replace user); the alternate mobile may still be set, \
          changed or removed by PATCH or PUT.",
     )
@@ -125,7 +127,7 @@ fn user_schema(base: &str) -> Value {
     .mutability("immutable")
     .json(&[]);
     phones["subAttributes"] = json!(multi_subs(
-        "The number in E.164 form.",
+        "The number: E.164, or national in the account's country.",
         &["mobile", "other", "work"]
     ));
     json!({

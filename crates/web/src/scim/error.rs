@@ -113,9 +113,9 @@ fn of_domain(e: &DomainError) -> ScimError {
 /// The SCIM attribute a Switchboard field is sent as.
 fn scim_name(field: &str) -> &str {
     match field {
-        "email" => "userName/emails",
-        "mobile" => "phoneNumbers[type eq \"mobile\"]",
-        "alternate_mobile" => "phoneNumbers[type eq \"other\"]",
+        "email" => "emails[type eq \"work\"].value",
+        "mobile" => "phoneNumbers[type eq \"mobile\"].value",
+        "alternate_mobile" => "phoneNumbers[type eq \"work\"].value",
         "external_id" => "externalId",
         "panel_access" => "panelAccess",
         "name" => "displayName",

@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchboard_domain::{
-    IdpProfile, IdpUsername, NewUser, NewUserInput, Role, User, UserId, UserPatch, UserPatchInput,
+    Country, IdpProfile, IdpUsername, NewUser, NewUserInput, Role, User, UserId, UserPatch,
+    UserPatchInput,
 };
 use switchboard_service::Ctx;
 use switchboard_store::user_search::UserCond;
@@ -158,6 +159,23 @@ fn field(e: switchboard_domain::FieldError) -> ScimError {
     domain(e.into())
 }
 
+/// The account's country for phone numbers written in national form; read only when a
+/// number without `+` is sent.
+async fn phone_country(
+    state: &AppState,
+    ctx: &Ctx,
+    numbers: &[Option<&str>],
+) -> ScimResult<Option<Country>> {
+    let national = numbers
+        .iter()
+        .flatten()
+        .any(|n| !n.trim().is_empty() && !n.trim_start().starts_with('+'));
+    if !national {
+        return Ok(None);
+    }
+    Ok(state.sb.get_account(ctx).await?.phone_country())
+}
+
 /// `POST /Users`.
 pub async fn create(
     State(state): State<AppState>,
@@ -205,7 +223,13 @@ pub async fn create(
         time_zone: usable_time_zone(&f),
         ..NewUserInput::default()
     };
-    let mut new = NewUser::parse(&input).map_err(domain)?;
+    let country = phone_country(
+        &state,
+        &ctx,
+        &[input.mobile.as_deref(), input.alternate_mobile.as_deref()],
+    )
+    .await?;
+    let mut new = NewUser::parse_in(&input, country.as_ref()).map_err(domain)?;
     new.idp = IdpProfile {
         managed: true,
         username: Some(login),
@@ -397,7 +421,16 @@ async fn update(
     } else {
         before.idp.manager
     };
-    let mut patch = UserPatch::parse(&input).map_err(domain)?;
+    let country = phone_country(
+        state,
+        ctx,
+        &[
+            input.mobile.as_ref().and_then(Option::as_deref),
+            input.alternate_mobile.as_ref().and_then(Option::as_deref),
+        ],
+    )
+    .await?;
+    let mut patch = UserPatch::parse_in(&input, country.as_ref()).map_err(domain)?;
     patch.idp = profile(before, (old, new), put, manager)?;
     Ok(state
         .sb

@@ -88,6 +88,72 @@ async fn only_the_owner_transfers_ownership_and_only_to_an_active_administrator(
     assert_eq!(r.body["owner_id"], admin.to_string());
 }
 
+async fn the_country_for_national_numbers_is_set_cleared_or_taken_from_the_time_zone(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 3).await;
+    let api = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+    // The test account's time zone is Asia/Kolkata: India, with no country set.
+    let r = api.get("/api/v1/account").await;
+    assert_eq!(r.body["country"], json!(null), "{:?}", r.body);
+    assert_eq!(r.body["phone_country"], "IN");
+
+    let r = api
+        .patch("/api/v1/account", &json!({ "country": "fr" }))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        (r.body["country"].as_str(), r.body["phone_country"].as_str()),
+        (Some("FR"), Some("FR"))
+    );
+    for bad in [json!("XX"), json!("France"), json!(""), json!(33)] {
+        let r = api
+            .patch("/api/v1/account", &json!({ "country": bad }))
+            .await;
+        assert_eq!(r.status, 422, "{bad}: {:?}", r.body);
+        assert_eq!(
+            r.body["errors"][0]["field"], "country",
+            "{bad}: {:?}",
+            r.body
+        );
+    }
+    // Other settings leave the country alone; null clears it.
+    let r = api
+        .patch("/api/v1/account", &json!({ "default_time_zone": "UTC" }))
+        .await;
+    assert_eq!(r.body["phone_country"], "FR");
+    let r = api
+        .patch("/api/v1/account", &json!({ "country": null }))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        (r.body["country"].clone(), r.body["phone_country"].clone()),
+        (json!(null), json!(null))
+    );
+    let r = api
+        .patch(
+            "/api/v1/account",
+            &json!({ "default_time_zone": "America/Chicago" }),
+        )
+        .await;
+    assert_eq!(r.body["phone_country"], "US");
+
+    // The REST API keeps to E.164, as its document says.
+    let r = api
+        .post(
+            "/api/v1/users",
+            &json!({ "name": "Lee", "mobile": "425-555-0100" }),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "mobile");
+
+    // A token with a Manager's rights may not change it.
+    let manager = s.as_token(&s.token(&acct.owner_ctx, "Manager").await);
+    let r = manager
+        .patch("/api/v1/account", &json!({ "country": "DE" }))
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+}
+
 async fn another_accounts_token_never_sees_this_account(s: Server) {
     let a = s.account("Acme", Plan::Pro, 5).await;
     let b = s.account("Globex", Plan::Pro, 5).await;
@@ -108,5 +174,6 @@ crate::on_both!(
     the_account_shows_seats_and_users_used_against_the_plan,
     an_administrator_changes_settings_and_bad_values_are_named,
     only_the_owner_transfers_ownership_and_only_to_an_active_administrator,
+    the_country_for_national_numbers_is_set_cleared_or_taken_from_the_time_zone,
     another_accounts_token_never_sees_this_account,
 );

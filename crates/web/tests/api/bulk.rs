@@ -176,7 +176,47 @@ async fn exporting_needs_the_export_permission_and_every_export_is_audited(s: Se
     assert_eq!(events[0]["actor"]["kind"], "api_token", "{:?}", events[0]);
 }
 
+async fn an_import_reads_national_numbers_in_the_accounts_country(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 5).await;
+    let api = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+    // No country set; the time zone (Asia/Kolkata) says India.
+    let csv = "name,mobile,alternate_mobile\n\
+               Priya Sharma,098765 43210,+1 (425) 555-0100\n\
+               Rahul Verma,98123-45678,\n";
+    let (status, body) = post_csv(&api, "/api/v1/users/import", csv, "text/csv").await;
+    assert_eq!(status, 201, "{body}");
+    let r = api.get("/api/v1/users?q=Priya").await;
+    assert_eq!(
+        r.body["items"][0]["mobile"], "+919876543210",
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["items"][0]["alternate_mobile"], "+14255550100");
+
+    let r = api
+        .patch("/api/v1/account", &json!({ "country": "FR" }))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let csv = "name,mobile\nAmélie Martin,06 05 60 57 38\nBad Number,06 05\n";
+    let (status, body) = post_csv(&api, "/api/v1/users/import", csv, "text/csv").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "line[3].mobile", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("06 05"),
+        "{body}"
+    );
+    let csv = "name,mobile\nAmélie Martin,06 05 60 57 38\n";
+    let (status, body) = post_csv(&api, "/api/v1/users/import", csv, "text/csv").await;
+    assert_eq!(status, 201, "{body}");
+    let r = api.get("/api/v1/users?q=Am%C3%A9lie").await;
+    assert_eq!(r.body["items"][0]["mobile"], "+33605605738", "{:?}", r.body);
+}
+
 crate::on_both!(
+    an_import_reads_national_numbers_in_the_accounts_country,
     exporting_needs_the_export_permission_and_every_export_is_audited,
     an_administrator_imports_users_all_or_nothing_with_a_dry_run_first,
     an_export_lists_only_the_callers_account_and_basic_users_cannot_import,

@@ -241,6 +241,68 @@ async fn plan_and_seats_shows_what_is_in_use_to_administrators_only(s: Server) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+async fn the_country_is_set_on_the_plan_page_and_the_add_form_reads_national_numbers(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 3).await;
+    let (browser, csrf) = signed_in(&s, "owner@acme.example.com").await;
+    let (_, page) = browser.page("/plan").await;
+    assert!(
+        page.contains("read as numbers of IN, the country of the time zone Asia/Kolkata"),
+        "{page}"
+    );
+    let (status, _, page) = browser
+        .post_form(
+            "/plan/country",
+            &[("csrf_token", &csrf), ("country", "Atlantis")],
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("is not a two-letter ISO 3166 country code"),
+        "{page}"
+    );
+    let (_, _, page) = browser
+        .post_form(
+            "/plan/country",
+            &[("csrf_token", &csrf), ("country", "fr")],
+            &[],
+        )
+        .await;
+    assert!(
+        page.contains("Phone numbers written without + are read as numbers of FR."),
+        "{page}"
+    );
+    assert!(page.contains("value=\"FR\""), "{page}");
+
+    let (_, page) = browser.page("/users/new").await;
+    assert!(page.contains("as dialled in FR"), "{page}");
+    let (status, _, page) = browser
+        .post_form(
+            "/users",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Amélie Martin"),
+                ("mobile", "06 05 60 57 38"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let users = s
+        .app
+        .sb
+        .list_users(&acct.owner_ctx, &Default::default(), None, 100)
+        .await
+        .unwrap();
+    assert!(
+        users
+            .items
+            .iter()
+            .any(|u| u.mobile.as_ref().map(|m| m.as_str()) == Some("+33605605738")),
+        "{users:?}"
+    );
+}
+
 async fn a_manager_sees_an_administrator_of_their_department_read_only(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
     let ctx = &acct.owner_ctx;
@@ -294,4 +356,5 @@ crate::on_both!(
     resend_invite_deactivate_later_and_replace_say_what_they_did,
     fields_an_identity_provider_owns_are_read_only_and_say_why,
     plan_and_seats_shows_what_is_in_use_to_administrators_only,
+    the_country_is_set_on_the_plan_page_and_the_add_form_reads_national_numbers,
 );

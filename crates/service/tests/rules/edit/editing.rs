@@ -397,6 +397,7 @@ async fn demoting_the_only_active_administrator_is_refused(app: TestApp) {
                 seat_limit: 5,
                 extension_range: ExtensionRange::default(),
                 time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
+                country: None,
                 owner_name: Name::parse("name", "Olivia Owner").unwrap(),
                 owner_email: Email::parse("email", "owner@pending.example.com").unwrap(),
             },

@@ -123,6 +123,7 @@ pub async fn account_with_pending_owner(
                 seat_limit: seats,
                 extension_range: ExtensionRange::default(),
                 time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
+                country: None,
                 owner_name: name("Olivia Owner"),
                 owner_email: email("owner@pending.example.com"),
             },

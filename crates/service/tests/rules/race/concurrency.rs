@@ -119,6 +119,7 @@ async fn account_with_pending_owner(app: &TestApp, slug: &str) -> AccountId {
                 seat_limit: 20,
                 extension_range: ExtensionRange::default(),
                 time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
+                country: None,
                 owner_name: Name::parse("name", "Olivia Owner").unwrap(),
                 owner_email: Email::parse("email", &format!("owner@{slug}.example.com")).unwrap(),
             },

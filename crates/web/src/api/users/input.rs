@@ -1,20 +1,12 @@
 //! The wire form of requests, turned into the domain's validated inputs.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use switchboard_domain::{NewUser, NewUserInput, UserPatch, UserPatchInput};
 use utoipa::{IntoParams, ToSchema};
 
 use super::output::{CallHours, UserStatusOut};
+use crate::api::params::double_option;
 use crate::error::ApiError;
-
-/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
-}
 
 /// Refuses lists longer than the documented bounds, naming the field.
 fn check_sizes(

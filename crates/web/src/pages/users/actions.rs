@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use switchboard_domain::{Blocker, DomainError, E164, Email, Name, User, UserId, UserStatus};
+use switchboard_domain::{
+    Blocker, Country, DomainError, E164, Email, Name, User, UserId, UserStatus,
+};
 use switchboard_service::lifecycle::{ReplaceMode, Replacement};
 use switchboard_service::users::UserQuery;
 
@@ -227,9 +229,9 @@ pub(super) async fn replace_form(
     }
 }
 
-fn replacement(f: &FormData) -> Result<Replacement, DomainError> {
+fn replacement(f: &FormData, country: Option<&Country>) -> Result<Replacement, DomainError> {
     let mut p = switchboard_domain::Problems::new();
-    let mobile = p.check(E164::parse("mobile", &f.text("mobile")));
+    let mobile = p.check(E164::parse_in("mobile", &f.text("mobile"), country));
     let name = match f.opt("name") {
         Some(n) => p.check(Name::parse("name", &n)),
         None => None,
@@ -265,7 +267,7 @@ pub(super) async fn replace_post(
         Ok(u) => u,
         Err(e) => return refused(&state, &e),
     };
-    let r = match replacement(&f) {
+    let r = match replacement(&f, v.account.phone_country().as_ref()) {
         Ok(r) => r,
         Err(e) => return replace_page(&v, &old, Some(&f), Errors::of(&e)),
     };

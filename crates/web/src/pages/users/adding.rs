@@ -77,6 +77,7 @@ fn add_page(
             pending_email: None,
             idp_login: None,
             can_replace: false,
+            phone_hint: super::page::phone_hint(&v.account),
         },
     )
 }
@@ -117,7 +118,8 @@ pub(super) async fn add_post(State(state): State<AppState>, v: Viewer, f: FormDa
         problems.extend(e);
         Default::default()
     });
-    let parsed = NewUser::parse(&values.new_user_input(hours));
+    let country = v.account.phone_country();
+    let parsed = NewUser::parse_in(&values.new_user_input(hours), country.as_ref());
     let new = match parsed {
         Ok(n) if problems.is_empty() => n,
         Ok(_) => return add_refused(&state, &v, values, Errors::fields(problems)).await,

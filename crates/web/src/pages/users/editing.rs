@@ -102,6 +102,7 @@ fn edit_page(
                 .then(|| u.idp.username.as_ref().map(|l| l.to_string()))
                 .flatten(),
             can_replace: cx.dir.may_manage_lifecycle(v, u) && u.status != UserStatus::Inactive,
+            phone_hint: super::page::phone_hint(&v.account),
         },
     )
 }
@@ -240,7 +241,8 @@ pub(super) async fn edit_post(
     if is_empty(&input) && !cx.locks.read_only {
         return redirect_with(&state, &back, &Flash::ok("No changes to save."));
     }
-    let patch = match UserPatch::parse(&input) {
+    let country = v.account.phone_country();
+    let patch = match UserPatch::parse_in(&input, country.as_ref()) {
         Ok(p) => p,
         Err(e) => {
             return edit_page(

@@ -30,6 +30,18 @@ pub(super) struct UserFormPage {
     /// The identity provider's login of an IdP-managed user (SCIM `userName`).
     pub idp_login: Option<String>,
     pub can_replace: bool,
+    /// How phone numbers may be written, naming the account's country when it has one.
+    pub phone_hint: String,
+}
+
+/// How phone numbers may be written in the account's forms.
+pub(super) fn phone_hint(a: &switchboard_domain::Account) -> String {
+    match a.phone_country() {
+        Some(c) => {
+            format!("International (+919876543210) or as dialled in {c} (the account's country).")
+        }
+        None => "International format (E.164), such as +919876543210.".to_owned(),
+    }
 }
 
 impl UserFormPage {

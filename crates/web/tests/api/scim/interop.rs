@@ -400,7 +400,114 @@ async fn entra_user_operations_replay_with_the_bodies_microsoft_prints(s: Server
     );
 }
 
+/// Directories hold numbers as people write them: national (`0605605738`), punctuated
+/// (`425-555-0100`) or international with punctuation (`+1 (425) 555-0100`).
+async fn phone_numbers_in_national_and_punctuated_forms_are_read_in_the_accounts_country(
+    s: Server,
+) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let idp = s.scim(&acct).await;
+    let api = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+    let user = |login: &str, mobile: &str, work: &str| {
+        json!({
+            "schemas": [USER], "userName": login, "active": true,
+            "emails": [{ "type": "work", "value": format!("{login}@acme.example.com"), "primary": true }],
+            "phoneNumbers": [
+                { "type": "mobile", "value": mobile },
+                { "type": "work", "value": work }
+            ]
+        })
+    };
+    // No country set: the account's time zone, Asia/Kolkata, says India.
+    let r = post(
+        &idp,
+        "/Users",
+        &user("priya", "098765 43210", "+1 (425) 555-0100"),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let numbers = |b: &Value| {
+        let mut v: Vec<String> = b["phoneNumbers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["type"].as_str().unwrap(),
+                    p["value"].as_str().unwrap()
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        numbers(&r.body),
+        ["mobile +919876543210", "work +14255550100"]
+    );
+
+    let r = api
+        .patch("/api/v1/account", &json!({ "country": "FR" }))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = post(
+        &idp,
+        "/Users",
+        &user("amelie", "0605605738", "01 23 45 67 89"),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        numbers(&r.body),
+        ["mobile +33605605738", "work +33123456789"]
+    );
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // Sent again as the directory holds it on the next cycle, the same mobile is no change.
+    let r = patch(
+        &idp,
+        &format!("/Users/{id}"),
+        json!([{ "op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "06 05 60 57 38" }]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        numbers(&r.body),
+        ["mobile +33605605738", "work +33123456789"]
+    );
+
+    // Unreadable: invalidValue naming the attribute and the value.
+    let r = post(&idp, "/Users", &user("bad", "06 05", "+33123456789")).await;
+    assert_scim_error(&r, 400, Some("invalidValue"));
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("phoneNumbers[type eq \"mobile\"].value") && detail.contains("\"06 05\""),
+        "{detail}"
+    );
+    // With no country at all, national numbers are refused and the reason says why.
+    api.patch(
+        "/api/v1/account",
+        &json!({ "country": null, "default_time_zone": "UTC" }),
+    )
+    .await;
+    let r = post(&idp, "/Users", &user("lee", "425-555-0100", "+14255550101")).await;
+    assert_scim_error(&r, 400, Some("invalidValue"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("country"),
+        "{:?}",
+        r.body
+    );
+    let r = post(
+        &idp,
+        "/Users",
+        &user("lee", "+1 425-555-0100", "+14255550101"),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
 crate::on_both!(
+    phone_numbers_in_national_and_punctuated_forms_are_read_in_the_accounts_country,
     entra_user_operations_replay_with_the_bodies_microsoft_prints,
     an_entra_login_that_is_not_an_email_is_kept_and_found_every_cycle,
     a_upn_and_a_different_mail_stay_two_values_and_mail_goes_to_the_mailbox,
