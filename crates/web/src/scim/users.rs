@@ -320,7 +320,9 @@ fn changes(old: &Fields, new: &Fields, put: bool) -> (UserPatchInput, Option<boo
     if new.alternate_mobile != old.alternate_mobile {
         p.alternate_mobile = Some(new.alternate_mobile.clone());
     }
-    if new.external_id != old.external_id {
+    // externalId is the identity provider's own link to the user: a PUT that leaves it out
+    // (Okta's does) keeps it; PATCH remove clears it.
+    if new.external_id != old.external_id && !(put && new.external_id.is_none()) {
         p.external_id = Some(new.external_id.clone());
     }
     if new.extension.is_some() && new.extension != old.extension {

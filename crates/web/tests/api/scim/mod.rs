@@ -8,6 +8,7 @@ use crate::support::{Client, Reply};
 
 mod groups;
 mod interop;
+mod replay;
 mod users;
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
