@@ -27,6 +27,8 @@ struct PlanPage {
     country: String,
     /// What national phone numbers are read as, in a sentence.
     phone_country: String,
+    /// The country in force when none is set (the time zone's), as the field's placeholder.
+    derived: String,
 }
 
 pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Response {
@@ -68,6 +70,9 @@ pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Respo
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             phone_country: phone_sentence(a),
+            derived: switchboard_domain::Country::of_time_zone(&a.default_time_zone)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
         },
     )
 }
