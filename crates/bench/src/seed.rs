@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
+use switchboard_domain::CallRecord;
 use switchboard_domain::{
     AccountId, Availability, BuiltinRole, Department, DepartmentId, E164, Email, Extension,
     ExtensionRange, Fallback, IdpProfile, Name, NumberId, PhoneNumber, Plan, RoleId, RoleRef,
     RoutingMethod, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
 };
 use switchboard_service::{Ctx, Settings, Switchboard, SystemClock, accounts::NewAccount};
-use switchboard_store::{Db, calls::CallRecord};
+use switchboard_store::Db;
 
 /// First names of seeded users; the last one sorts last, which the deep-page workload uses.
 pub const FIRST_NAMES: [&str; 24] = [

@@ -145,3 +145,20 @@ pub fn verify_run(
     }
     Ok((expected_seq, prev_hash))
 }
+
+/// Filters for reading the log.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Only events by this actor id.
+    pub actor_id: Option<String>,
+    /// Only events about this target id.
+    pub target_id: Option<String>,
+    /// Only this action (e.g. `user.deleted`).
+    pub action: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<jiff::Timestamp>,
+    /// Only events before this time.
+    pub until: Option<jiff::Timestamp>,
+    /// Only events by this kind of actor.
+    pub actor_kind: Option<ActorKind>,
+}

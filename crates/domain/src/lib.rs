@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod calls;
 pub mod country;
 pub mod department;
 pub mod error;
@@ -14,21 +15,25 @@ pub mod resources;
 pub mod role;
 pub mod routing;
 pub mod schedule;
+pub mod search;
+pub mod tokens;
 pub mod user;
 pub mod values;
 
 pub use account::{Account, IdpField, Plan, SsoSettings, Usage};
-pub use audit::{ActorKind, AuditEvent, NewAuditEvent};
+pub use audit::{ActorKind, AuditEvent, AuditFilter, NewAuditEvent};
+pub use calls::CallRecord;
 pub use country::Country;
 pub use department::{Department, Fallback, RoutingMethod};
 pub use error::{Blocker, DomainError, FieldError, Problems};
 pub use ids::*;
-pub use mail::{MailStatus, NewMail};
+pub use mail::{MailStatus, NewMail, OutboxMail};
 pub use resources::{PhoneNumber, Workflow, WorkflowKind};
 pub use role::{
     BuiltinRole, EditRefusal, Permissions, Role, Scope, edit_scope, outranks_or_equals,
 };
 pub use schedule::WeeklySchedule;
+pub use tokens::ApiTokenRecord;
 pub use user::{
     Availability, IdpAttributes, IdpProfile, NewUser, NewUserInput, PhoneKind, RoleRef, User,
     UserPatch, UserPatchInput, UserStatus,

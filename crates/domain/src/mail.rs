@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, MailId};
 
 /// A mail about to be queued.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -89,4 +89,25 @@ mod tests {
         }
         assert_eq!(MailStatus::from_key("lost"), None);
     }
+}
+
+/// A queued, sent or failed mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMail {
+    /// Id.
+    pub id: MailId,
+    /// The mail.
+    pub mail: NewMail,
+    /// Queued at.
+    pub created_at: jiff::Timestamp,
+    /// Where it stands.
+    pub status: MailStatus,
+    /// Delivery attempts so far (claims, including one in progress).
+    pub attempts: i64,
+    /// When the next attempt is due (while pending).
+    pub next_attempt_at: jiff::Timestamp,
+    /// Delivered at.
+    pub sent_at: Option<jiff::Timestamp>,
+    /// The last delivery error.
+    pub last_error: Option<String>,
 }

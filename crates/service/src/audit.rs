@@ -1,10 +1,11 @@
 //! Reading the audit log and verifying its hash chain (R12).
 
 use serde::Serialize;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::audit::{BrokenLink, GENESIS_HASH, verify_run};
 use switchboard_domain::{AccountId, AuditEvent, DomainError, MailId};
 use switchboard_store::audit::{
-    AuditFilter, find_audit_anchor, find_audit_hash, list_audit_actions, list_audit_events,
+    find_audit_anchor, find_audit_hash, list_audit_actions, list_audit_events,
     list_audit_events_newest,
 };
 use switchboard_store::{Db, outbox};
@@ -282,7 +283,7 @@ impl Switchboard {
         ctx: &Ctx,
         cursor: Option<&str>,
         limit: u32,
-    ) -> Result<Page<outbox::OutboxMail>> {
+    ) -> Result<Page<switchboard_domain::OutboxMail>> {
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.is_admin, "read the sent mail")?;
         let before = cursor
@@ -306,7 +307,11 @@ impl Switchboard {
     }
 
     /// The account's mails (the outbox), newest first: for installs without SMTP.
-    pub async fn list_mail(&self, ctx: &Ctx, limit: u32) -> Result<Vec<outbox::OutboxMail>> {
+    pub async fn list_mail(
+        &self,
+        ctx: &Ctx,
+        limit: u32,
+    ) -> Result<Vec<switchboard_domain::OutboxMail>> {
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.is_admin, "read the sent mail")?;
         Ok(outbox::list_mail(&mut c.tx, c.account.id, limit.clamp(1, 1000)).await?)

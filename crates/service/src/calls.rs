@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 
-use switchboard_domain::{DepartmentId, DomainError, E164, FieldError, Scope, User, UserId};
+use switchboard_domain::{
+    CallRecord, DepartmentId, DomainError, E164, FieldError, Scope, User, UserId,
+};
 use switchboard_store::calls::{
-    CallCursor, CallFilter, CallRecord, CallVisibility, call_time, find_call_by_engine_id,
-    insert_call, list_calls_page, user_call_stats,
+    CallCursor, CallFilter, CallVisibility, call_time, find_call_by_engine_id, insert_call,
+    list_calls_page, user_call_stats,
 };
 use switchboard_store::users::UserFilter;
 use switchboard_store::{StoreError, UniqueKey, auth, departments, users};

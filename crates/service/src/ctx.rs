@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
+use switchboard_domain::ApiTokenRecord;
 use switchboard_domain::{
     AccountId, ActorKind, ApiTokenId, DepartmentId, DomainError, EditRefusal, Permissions, Scope,
     UserId, UserStatus, edit_scope, outranks_or_equals,
 };
-use switchboard_store::auth::ApiTokenRecord;
 use switchboard_store::{Tx, auth, departments, roles, users};
 
 use crate::error::{Error, Result, forbidden};

@@ -18,7 +18,34 @@ pub enum Error {
     Internal(String),
 }
 
+/// What went wrong below the rules, as an interface tells it (the store's own error types
+/// stay inside the service).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure<'a> {
+    /// A rule refused the request.
+    Refused(&'a DomainError),
+    /// The database is busy; retrying shortly works.
+    Busy,
+    /// The database cannot be reached (the reason, for the log); nothing was changed.
+    Unavailable(&'a str),
+    /// A text value holds a character the database cannot store.
+    InvalidText,
+    /// Anything else: internal, logged, never shown.
+    Internal,
+}
+
 impl Error {
+    /// What kind of failure this is, for choosing a status and a message.
+    pub fn failure(&self) -> Failure<'_> {
+        match self {
+            Self::Domain(d) => Failure::Refused(d),
+            Self::Store(StoreError::Busy) => Failure::Busy,
+            Self::Store(StoreError::Unavailable(why)) => Failure::Unavailable(why),
+            Self::Store(StoreError::InvalidText) => Failure::InvalidText,
+            _ => Failure::Internal,
+        }
+    }
+
     /// The domain error, if this is one.
     pub fn domain(&self) -> Option<&DomainError> {
         match self {

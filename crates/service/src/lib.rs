@@ -34,7 +34,7 @@ use switchboard_store::{Db, Tx, accounts as account_store, audit as audit_store,
 
 pub use clock::{Clock, SystemClock};
 pub use ctx::{Actor, Ctx, Principal};
-pub use error::{Error, Result};
+pub use error::{Error, Failure, Result};
 
 /// Settings the use cases need.
 #[derive(Clone, Debug)]

@@ -3,9 +3,10 @@
 //! user under R7–R9 and, when owned resources block the delete, deactivates instead (R10)
 //! and records why in the audit log.
 
+use switchboard_domain::search::{DepartmentCond, UserCond, UserSort};
 use switchboard_domain::{Blocker, Department, DomainError, User, UserId, UserStatus};
-use switchboard_store::department_search::{self, DepartmentCond};
-use switchboard_store::user_search::{self, UserCond, UserSort};
+use switchboard_store::department_search;
+use switchboard_store::user_search;
 
 use crate::error::{Error, Result};
 use crate::lifecycle::load;

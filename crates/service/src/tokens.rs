@@ -1,8 +1,9 @@
 //! API and SCIM tokens: random secrets shown once, stored as hashes, named, revocable,
 //! bounded by a role (API) and by their user's current rights.
 
+use switchboard_domain::ApiTokenRecord;
 use switchboard_domain::{ApiTokenId, DomainError, Role, RoleRef, UserId};
-use switchboard_store::auth::{self, ApiTokenRecord};
+use switchboard_store::auth;
 use switchboard_store::roles;
 
 use crate::ctx::Principal;

@@ -1,5 +1,6 @@
 //! The audit log: append-only, hash-chained per account (R12).
 
+use switchboard_domain::AuditFilter;
 use switchboard_domain::audit::{GENESIS_HASH, chain_hash};
 use switchboard_domain::{AccountId, ActorKind, AuditEvent, NewAuditEvent};
 
@@ -209,23 +210,6 @@ pub async fn find_audit_hash(
     .fetch_optional(c)
     .await)?;
     Ok(row.map(|(h,)| h))
-}
-
-/// Filters for reading the log.
-#[derive(Clone, Debug, Default)]
-pub struct AuditFilter {
-    /// Only events by this actor id.
-    pub actor_id: Option<String>,
-    /// Only events about this target id.
-    pub target_id: Option<String>,
-    /// Only this action (e.g. `user.deleted`).
-    pub action: Option<String>,
-    /// Only events at or after this time.
-    pub since: Option<jiff::Timestamp>,
-    /// Only events before this time.
-    pub until: Option<jiff::Timestamp>,
-    /// Only events by this kind of actor.
-    pub actor_kind: Option<ActorKind>,
 }
 
 /// Events in `seq` order after `after_seq`, up to `limit`.

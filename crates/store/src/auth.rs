@@ -1,37 +1,10 @@
 //! Credentials: dashboard sessions and API tokens (stored as hashes). Deactivating or
 //! deleting a user revokes both at once (R9, R10).
 
-use switchboard_domain::{AccountId, ApiTokenId, RoleId, UserId};
+use switchboard_domain::ApiTokenRecord;
+use switchboard_domain::{AccountId, ApiTokenId, UserId};
 
 use crate::db::{StoreResult, Tx, from_micros, on, parse_id, to_micros};
-
-/// A stored API token (never the secret itself).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiTokenRecord {
-    /// Id.
-    pub id: ApiTokenId,
-    /// Account.
-    pub account_id: AccountId,
-    /// The user it acts for, if any.
-    pub user_id: Option<UserId>,
-    /// A name to recognise it by.
-    pub name: String,
-    /// `api` or `scim`.
-    pub kind: String,
-    /// The role bounding what it may do (API tokens).
-    pub role_id: Option<RoleId>,
-    /// What an API token may be used for: `api` (the REST API within its role) and/or
-    /// `calls:ingest` (reporting finished calls).
-    pub scopes: Vec<String>,
-    /// Created.
-    pub created_at: jiff::Timestamp,
-    /// Last used.
-    pub last_used_at: Option<jiff::Timestamp>,
-    /// Revoked.
-    pub revoked_at: Option<jiff::Timestamp>,
-    /// When it stops working, if it was given an end.
-    pub expires_at: Option<jiff::Timestamp>,
-}
 
 #[derive(sqlx::FromRow)]
 struct ApiTokenRow {

@@ -1,24 +1,12 @@
 //! Searching departments by a condition tree (what a SCIM Group filter becomes), with
 //! totals and offset paging, matched in the database like user searches.
 
+use switchboard_domain::search::{DepartmentCond, DepartmentField};
 use switchboard_domain::{AccountId, Department};
 
 use crate::db::{Arg, StoreResult, Tx, bind_args, on};
 use crate::departments::find_department;
-use crate::user_search::{Cond, Field, Sql};
-
-/// A searchable column of a department.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DepartmentField {
-    /// The department id.
-    Id,
-    /// The identity provider's id.
-    ExternalId,
-    /// The name.
-    Name,
-    /// The id of one of its members: a condition on it holds when it holds for any member.
-    MemberId,
-}
+use crate::user_search::{Field, Sql};
 
 impl Field for DepartmentField {
     fn column(self) -> &'static str {
@@ -44,9 +32,6 @@ impl Field for DepartmentField {
         }
     }
 }
-
-/// A condition over departments.
-pub type DepartmentCond = Cond<DepartmentField>;
 
 /// The departments of the account matching `cond`, by name: how many match in all, and
 /// the page of `limit` departments after skipping `offset`.

@@ -7,30 +7,10 @@
 //! single writer's `BEGIN IMMEDIATE`. Only the holder of the token records the outcome;
 //! a worker that dies mid-send leaves a lease that runs out, and the row is claimed again.
 
+use switchboard_domain::OutboxMail;
 use switchboard_domain::{AccountId, MailId, MailStatus, NewMail};
 
 use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
-
-/// A queued, sent or failed mail.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutboxMail {
-    /// Id.
-    pub id: MailId,
-    /// The mail.
-    pub mail: NewMail,
-    /// Queued at.
-    pub created_at: jiff::Timestamp,
-    /// Where it stands.
-    pub status: MailStatus,
-    /// Delivery attempts so far (claims, including one in progress).
-    pub attempts: i64,
-    /// When the next attempt is due (while pending).
-    pub next_attempt_at: jiff::Timestamp,
-    /// Delivered at.
-    pub sent_at: Option<jiff::Timestamp>,
-    /// The last delivery error.
-    pub last_error: Option<String>,
-}
 
 const COLUMNS: &str = "id, account_id, kind, to_addr, subject, body, created_at, status, \
                        attempts, next_attempt_at, sent_at, last_error";

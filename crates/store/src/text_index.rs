@@ -6,7 +6,7 @@
 //! directly.
 
 use crate::db::{StoreResult, Tx, on};
-use crate::user_search::{Cond, MatchOp, MatchValue, UserCond, UserField};
+use switchboard_domain::search::{Cond, MatchOp, MatchValue, UserCond, UserField};
 
 /// Fewest characters the index can look up (it stores three-character sequences).
 const MIN_CHARS: usize = 3;

@@ -8,8 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use switchboard_domain::{DomainError, FieldError};
-use switchboard_service::Error as ServiceError;
-use switchboard_store::StoreError;
+use switchboard_service::{Error as ServiceError, Failure};
 use utoipa::ToSchema;
 
 /// The request id header, set on every response and quoted in internal errors.
@@ -222,9 +221,9 @@ impl From<FieldError> for ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Domain(d) => d.into(),
-            ServiceError::Store(StoreError::Busy) => {
+        match e.failure() {
+            Failure::Refused(d) => d.clone().into(),
+            Failure::Busy => {
                 let mut e = Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "busy",
@@ -233,11 +232,11 @@ impl From<ServiceError> for ApiError {
                 e.retry_after = Some(1);
                 e
             }
-            ServiceError::Store(StoreError::InvalidText) => match e.as_domain() {
+            Failure::InvalidText => match e.as_domain() {
                 Some(d) => d.into(),
                 None => Self::internal(&e),
             },
-            ServiceError::Store(StoreError::Unavailable(why)) => {
+            Failure::Unavailable(why) => {
                 tracing::warn!(error = %why, "database unreachable");
                 let mut e = Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -247,7 +246,7 @@ impl From<ServiceError> for ApiError {
                 e.retry_after = Some(RETRY_UNAVAILABLE_SECS);
                 e
             }
-            other => Self::internal(&other),
+            Failure::Internal => Self::internal(&e),
         }
     }
 }

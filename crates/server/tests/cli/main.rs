@@ -1,6 +1,7 @@
 //! The `switchboard` command line, run as a user would, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod arrows;
 mod connections;
 mod mail;
 mod serve;

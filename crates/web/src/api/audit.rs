@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{ActorKind, AuditEvent};
-use switchboard_store::audit::AuditFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

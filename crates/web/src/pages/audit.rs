@@ -10,9 +10,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::civil::Date;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{ActorKind, AuditEvent};
 use switchboard_service::users::UserQuery;
-use switchboard_store::audit::AuditFilter;
 
 use super::shell::{FormData, Shell, Viewer, nav_allows};
 use super::{failure, message};

@@ -11,10 +11,10 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
+use switchboard_domain::ApiTokenRecord;
 use switchboard_domain::{ApiTokenId, BuiltinRole, DomainError, Role, RoleRef};
 use switchboard_service::Error as ServiceError;
 use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST};
-use switchboard_store::auth::ApiTokenRecord;
 
 use super::shell::{
     Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with, sentence,

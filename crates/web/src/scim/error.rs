@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use switchboard_domain::DomainError;
 use switchboard_scim::FilterError;
-use switchboard_service::Error as ServiceError;
-use switchboard_store::StoreError;
+use switchboard_service::{Error as ServiceError, Failure};
 
 /// The SCIM Error message schema.
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -125,19 +124,19 @@ fn scim_name(field: &str) -> &str {
 
 impl From<ServiceError> for ScimError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Domain(d) => of_domain(&d),
-            ServiceError::Store(StoreError::Busy) => Self::new(
+        match e.failure() {
+            Failure::Refused(d) => of_domain(d),
+            Failure::Busy => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 None,
                 "the database is busy; retry shortly",
             ),
-            ServiceError::Store(StoreError::InvalidText) => Self::new(
+            Failure::InvalidText => Self::new(
                 StatusCode::BAD_REQUEST,
                 Some("invalidValue"),
                 "a text value contains a control character that cannot be stored",
             ),
-            ServiceError::Store(StoreError::Unavailable(why)) => {
+            Failure::Unavailable(why) => {
                 tracing::warn!(error = %why, "database unreachable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -145,8 +144,8 @@ impl From<ServiceError> for ScimError {
                     "the database cannot be reached right now; nothing was changed, retry shortly",
                 )
             }
-            other => {
-                tracing::error!(error = %other, "internal error");
+            Failure::Internal => {
+                tracing::error!(error = %e, "internal error");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     None,

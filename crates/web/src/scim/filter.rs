@@ -2,11 +2,9 @@
 //! into SQL, and `sortBy` into a sort order. Attributes that cannot be searched answer
 //! `invalidFilter` naming what can.
 
+use switchboard_domain::search::{Cond, MatchOp, MatchValue, UserCond, UserField, UserSort};
+use switchboard_domain::search::{DepartmentCond, DepartmentField};
 use switchboard_scim::{AttrPath, CompValue, CompareOp, Filter};
-use switchboard_store::department_search::{DepartmentCond, DepartmentField};
-use switchboard_store::user_search::{
-    Cond, Field, MatchOp, MatchValue, UserCond, UserField, UserSort,
-};
 
 use super::discovery::{EXT_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use super::error::ScimError;
@@ -50,7 +48,7 @@ fn match_op(op: CompareOp) -> MatchOp {
     }
 }
 
-fn text_cond<F: Field>(
+fn text_cond<F: Copy>(
     path: &AttrPath,
     field: F,
     op: CompareOp,
@@ -78,7 +76,7 @@ fn text_cond<F: Field>(
     }
 }
 
-fn null_cond<F: Field>(path: &AttrPath, field: F, op: CompareOp) -> Result<Cond<F>, ScimError> {
+fn null_cond<F: Copy>(path: &AttrPath, field: F, op: CompareOp) -> Result<Cond<F>, ScimError> {
     match op {
         CompareOp::Eq => Ok(Cond::Not(Box::new(Cond::Present(field)))),
         CompareOp::Ne => Ok(Cond::Present(field)),

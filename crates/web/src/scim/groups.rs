@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use switchboard_domain::search::Cond;
 use switchboard_domain::{Department, DepartmentId, Name, User, UserId};
 use switchboard_service::Ctx;
 use switchboard_service::departments::{DepartmentPatch, NewDepartment};
-use switchboard_store::user_search::Cond;
 
 use super::discovery::GROUP_SCHEMA;
 use super::error::{ScimError, ScimResult};

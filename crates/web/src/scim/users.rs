@@ -8,12 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use switchboard_domain::search::UserCond;
 use switchboard_domain::{
     Country, IdpProfile, IdpUsername, NewUser, NewUserInput, Role, User, UserId, UserPatch,
     UserPatchInput,
 };
 use switchboard_service::Ctx;
-use switchboard_store::user_search::UserCond;
 
 use super::error::{ScimError, ScimResult};
 use super::query::Params;

@@ -5,9 +5,9 @@
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{Plan, SsoSettings};
 use switchboard_service::accounts::AccountPatch;
-use switchboard_store::audit::AuditFilter;
 
 use crate::dashboard::signed_in;
 use crate::support::{Client, Server};

@@ -459,7 +459,7 @@ async fn a_new_user_gets_the_defaults(app: TestApp) {
         .sb
         .list_audit_events(
             &acct.owner_ctx,
-            &switchboard_store::audit::AuditFilter {
+            &switchboard_domain::AuditFilter {
                 action: Some("user.created".to_owned()),
                 target_id: Some(u.id.to_string()),
                 ..Default::default()

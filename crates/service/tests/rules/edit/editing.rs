@@ -2,13 +2,13 @@
 //! demotion, merge semantics, version preconditions and tenant isolation.
 
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{
     Email, ExtensionRange, IdpField, Name, Plan, SsoSettings, TimeZoneName, UserStatus,
 };
 use switchboard_service::Ctx;
 use switchboard_service::accounts::{AccountPatch, NewAccount};
 use switchboard_service::users::UserQuery;
-use switchboard_store::audit::AuditFilter;
 use switchboard_testkit::{TestApp, both_backends, new_user};
 
 use crate::edit::{department, domain_refusal, mails_to, patch, refusal, role_id, token_in};

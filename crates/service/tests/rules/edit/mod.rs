@@ -11,13 +11,13 @@ mod permissions;
 mod searching;
 mod usage;
 
+use switchboard_domain::OutboxMail;
 use switchboard_domain::{
     DepartmentId, DomainError, Fallback, FieldError, Name, NewUser, NewUserInput, RoleId,
     RoutingMethod, UserId, UserPatch, UserPatchInput, WeeklySchedule,
 };
 use switchboard_service::departments::NewDepartment;
 use switchboard_service::{Ctx, Error};
-use switchboard_store::outbox::OutboxMail;
 use switchboard_testkit::TestApp;
 
 /// The refusal of a use case, panicking when it succeeded.

@@ -330,7 +330,7 @@ async fn the_audit_chain_verifies_after_many_changes_and_pinpoints_an_altered_ev
         .sb
         .list_audit_events(
             &acct.system,
-            &switchboard_store::audit::AuditFilter::default(),
+            &switchboard_domain::AuditFilter::default(),
             1000,
             1000,
         )

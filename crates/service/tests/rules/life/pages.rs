@@ -4,9 +4,9 @@
 
 use jiff::SignedDuration;
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{Plan, RoleRef};
 use switchboard_service::Ctx;
-use switchboard_store::audit::AuditFilter;
 use switchboard_testkit::{TestApp, both_backends};
 
 use crate::life::support::{code, events, token_works};

@@ -1,6 +1,7 @@
 //! Small helpers shared by the modules of this suite.
 
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{
     AccountId, AuditEvent, E164, Email, ExtensionRange, Fallback, Name, Plan, RoutingMethod,
     TimeZoneName, UserId, UserPatch, UserPatchInput, WeeklySchedule,
@@ -8,7 +9,6 @@ use switchboard_domain::{
 use switchboard_service::accounts::NewAccount;
 use switchboard_service::departments::NewDepartment;
 use switchboard_service::{Ctx, Error};
-use switchboard_store::audit::AuditFilter;
 use switchboard_testkit::TestApp;
 
 /// The stable code of a refusal, panicking on success.

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use switchboard_domain::OutboxMail;
 use switchboard_domain::{MailStatus, NewMail, Plan};
 use switchboard_service::Switchboard;
 use switchboard_service::mail::DeliveryPolicy;
-use switchboard_store::outbox::{self, OutboxMail};
+use switchboard_store::outbox;
 use switchboard_testkit::{TestAccount, TestApp, both_backends};
 
 use super::{FakeTransport, another_process, invited, mailer, secs};

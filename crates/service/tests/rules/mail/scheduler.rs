@@ -3,11 +3,11 @@
 //! processes at once.
 
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{Plan, UserStatus};
 use switchboard_service::Ctx;
 use switchboard_service::invites::InviteState;
 use switchboard_service::scheduler::SchedulerReport;
-use switchboard_store::audit::AuditFilter;
 use switchboard_testkit::{TestApp, both_backends};
 
 use super::{another_process, invited, secs};

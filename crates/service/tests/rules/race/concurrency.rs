@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use futures::FutureExt;
 use futures::future::{BoxFuture, join_all};
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::{
     AccountId, DomainError, Email, ExtensionRange, Name, Plan, RoleRef, TimeZoneName, User, UserId,
     UserPatch, UserPatchInput, UserStatus,
@@ -17,7 +18,6 @@ use switchboard_domain::{
 use switchboard_service::accounts::NewAccount;
 use switchboard_service::users::{AddedUser, UserQuery};
 use switchboard_service::{Ctx, Error, Switchboard};
-use switchboard_store::audit::AuditFilter;
 use switchboard_testkit::{TestApp, both_backends, new_user};
 
 /// How many times each race is run, each time on a fresh account.

@@ -4,8 +4,8 @@
 
 use reqwest::Method;
 use serde_json::json;
+use switchboard_domain::AuditFilter;
 use switchboard_domain::Plan;
-use switchboard_store::audit::AuditFilter;
 
 use super::{EXT, PATCH, USER, assert_scim_error, create, get, new_user, patch, post};
 use crate::support::{Reply, Server};
