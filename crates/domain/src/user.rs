@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::account::{Account, IdpField};
 use crate::country::Country;
 use crate::error::{DomainError, FieldError, Problems};
 use crate::ids::{AccountId, DepartmentId, RoleId, UserId};
@@ -176,6 +177,16 @@ impl User {
     /// or given an external id.
     pub fn is_idp_managed(&self) -> bool {
         self.idp.managed || self.external_id.is_some()
+    }
+
+    /// R6: the fields of this user only the identity provider may change (outside SCIM):
+    /// the account's managed fields, when an identity provider manages the user.
+    pub fn idp_owned_fields(&self, account: &Account) -> Vec<IdpField> {
+        if self.is_idp_managed() {
+            account.sso.managed_fields.clone()
+        } else {
+            Vec::new()
+        }
     }
 
     /// The before/after view recorded in audit events.

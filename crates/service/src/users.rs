@@ -762,8 +762,9 @@ impl Switchboard {
         let mut u = before.clone();
 
         // R6: fields the identity provider owns are read-only outside SCIM.
-        if u.is_idp_managed() && !scim {
-            let managed = |f: IdpField| c.account.sso.managed_fields.contains(&f);
+        let owned = u.idp_owned_fields(&c.account);
+        if !owned.is_empty() && !scim {
+            let managed = |f: IdpField| owned.contains(&f);
             let changes = [
                 (
                     IdpField::Name,

@@ -219,6 +219,25 @@ async fn fields_an_identity_provider_owns_are_read_only_and_say_why(s: Server) {
     let u = s.app.sb.get_user(ctx, id).await.unwrap();
     assert_eq!(u.name.as_str(), "Priya Sharma");
     assert_eq!(u.extension.to_string(), "321");
+
+    // Provisioned over SCIM without an externalId: managed all the same, and the form says
+    // so rather than offering fields the service would refuse.
+    let idp = s.scim(&acct).await;
+    let scim_user = crate::scim::create(
+        &idp,
+        &json!({
+            "schemas": [crate::scim::USER], "userName": "lee@contoso.onmicrosoft.com",
+            "emails": [{ "value": "lee@acme.example.com", "type": "work" }],
+            "name": { "givenName": "Lee", "familyName": "Chen" },
+        }),
+    )
+    .await;
+    let (_, page) = browser.page(&format!("/users/{scim_user}/edit")).await;
+    assert!(page.contains("managed by your identity provider"), "{page}");
+    assert!(
+        page.contains("name=\"name\" type=\"text\" value=\"Lee Chen\" disabled"),
+        "{page}"
+    );
 }
 
 async fn plan_and_seats_shows_what_is_in_use_to_administrators_only(s: Server) {

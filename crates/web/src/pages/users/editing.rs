@@ -9,7 +9,7 @@ use switchboard_domain::{
 };
 use switchboard_service::Error as ServiceError;
 
-use super::form::{Errors, Locks, SHOWN, Values, department_choices, idp_fields};
+use super::form::{Errors, Locks, SHOWN, Values, department_choices};
 use super::page::{UserFormPage, role_choices};
 use super::{Choice, Directory, UserPath, refused, status_label};
 use crate::AppState;
@@ -34,7 +34,7 @@ async fn edit_context(
         read_only: !dir.may_edit(v, &user),
         self_service: v.perms().edit_users == Scope::Own,
         mobile: user.mobile.is_some(),
-        idp: idp_fields(&v.account, &user),
+        idp: user.idp_owned_fields(&v.account),
     };
     let pending_email = state.sb.pending_email(&v.ctx, id).await?;
     Ok(EditContext {

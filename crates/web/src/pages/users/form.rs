@@ -188,15 +188,6 @@ impl Locks {
     }
 }
 
-/// Locks for editing `u` in `account`: IdP-owned fields are read-only when an identity
-/// provider manages the user.
-pub(super) fn idp_fields(account: &Account, u: &User) -> Vec<IdpField> {
-    if u.external_id.is_none() {
-        return Vec::new();
-    }
-    account.sso.managed_fields.clone()
-}
-
 /// Field errors by field, and what belongs to no field.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Errors {
