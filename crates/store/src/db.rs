@@ -133,26 +133,69 @@ impl From<sqlx::Error> for StoreError {
 /// Result alias for the store.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-fn unique_key(text: &str) -> UniqueKey {
-    if text.contains("idp_username_key") {
-        UniqueKey::IdpUsername
-    } else if text.contains("email_key") {
-        UniqueKey::Email
-    } else if text.contains("mobile") {
-        UniqueKey::Mobile
-    } else if text.contains("extension") {
-        UniqueKey::Extension
-    } else if text.contains("external_id") {
-        UniqueKey::ExternalId
-    } else if text.contains("name_key") {
-        UniqueKey::Name
-    } else if text.contains("numbers") && text.contains("number") {
-        UniqueKey::Number
-    } else if text.contains("engine") {
-        UniqueKey::EngineCallId
-    } else {
-        UniqueKey::Other
-    }
+/// Each uniqueness rule the store reports: PostgreSQL's index name, and the columns SQLite
+/// names in its message ("UNIQUE constraint failed: users.account_id, users.email_key").
+const UNIQUE_RULES: &[(&str, &str, UniqueKey)] = &[
+    (
+        "users_account_email_key_uq",
+        "users.account_id, users.email_key",
+        UniqueKey::Email,
+    ),
+    (
+        "users_account_mobile_uq",
+        "users.account_id, users.mobile",
+        UniqueKey::Mobile,
+    ),
+    (
+        "users_account_extension_uq",
+        "users.account_id, users.extension",
+        UniqueKey::Extension,
+    ),
+    (
+        "users_account_external_id_uq",
+        "users.account_id, users.external_id",
+        UniqueKey::ExternalId,
+    ),
+    (
+        "users_account_idp_username_key_uq",
+        "users.account_id, users.idp_username_key",
+        UniqueKey::IdpUsername,
+    ),
+    (
+        "roles_account_name_key_uq",
+        "roles.account_id, roles.name_key",
+        UniqueKey::Name,
+    ),
+    (
+        "departments_account_name_key_uq",
+        "departments.account_id, departments.name_key",
+        UniqueKey::Name,
+    ),
+    (
+        "departments_account_external_id_uq",
+        "departments.account_id, departments.external_id",
+        UniqueKey::ExternalId,
+    ),
+    (
+        "numbers_account_number_uq",
+        "numbers.account_id, numbers.number",
+        UniqueKey::Number,
+    ),
+    (
+        "call_records_engine_uq",
+        "call_records.account_id, call_records.engine_call_id",
+        UniqueKey::EngineCallId,
+    ),
+];
+
+/// The rule a unique violation broke, by exact constraint name (PostgreSQL) or exact
+/// column list (SQLite); `Other` for the rest (ids, token hashes).
+fn unique_key(constraint: Option<&str>, message: &str) -> UniqueKey {
+    let columns = message.strip_prefix("UNIQUE constraint failed: ");
+    UNIQUE_RULES
+        .iter()
+        .find(|(name, cols, _)| constraint == Some(*name) || columns == Some(*cols))
+        .map_or(UniqueKey::Other, |(_, _, key)| *key)
 }
 
 /// Whether a database error code means "busy, try again": SQLITE_BUSY (5), SQLITE_LOCKED
@@ -182,17 +225,13 @@ fn is_unreachable(e: &sqlx::Error) -> bool {
 }
 
 /// The one translation of database errors. PostgreSQL names the violated index; SQLite
-/// names the table and columns in its message — both carry the column names used above.
+/// names the table and columns in its message: both are matched exactly ([`UNIQUE_RULES`]).
 fn translate(e: sqlx::Error) -> StoreError {
     use sqlx::error::ErrorKind;
     if let sqlx::Error::Database(db) = &e {
         match db.kind() {
             ErrorKind::UniqueViolation => {
-                let text = db
-                    .constraint()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| db.message().to_owned());
-                return StoreError::Unique(unique_key(&text));
+                return StoreError::Unique(unique_key(db.constraint(), db.message()));
             }
             ErrorKind::ForeignKeyViolation => return StoreError::ForeignKey,
             ErrorKind::CheckViolation => return StoreError::Check,
@@ -598,4 +637,71 @@ pub async fn drop_postgres_database(admin_url: &str, name: &str) -> StoreResult<
         .await?;
     conn.close().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every migration, concatenated, for one backend.
+    fn migrations(backend: &str) -> String {
+        let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_reported_uniqueness_rule_is_an_index_of_both_schemas() {
+        for backend in ["sqlite", "postgres"] {
+            let sql = migrations(backend);
+            for (name, cols, _) in UNIQUE_RULES {
+                let (table, _) = cols.split_once('.').unwrap();
+                let columns: Vec<&str> = cols
+                    .split(", ")
+                    .map(|c| c.split_once('.').unwrap().1)
+                    .collect();
+                let index = format!(
+                    "CREATE UNIQUE INDEX {name} ON {table} ({})",
+                    columns.join(", ")
+                );
+                assert!(sql.contains(&index), "{backend}: {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_violation_is_told_by_its_exact_name_or_columns() {
+        let pg = |n| unique_key(Some(n), "duplicate key value violates unique constraint");
+        let lite = |m| unique_key(None, m);
+        assert_eq!(pg("users_account_email_key_uq"), UniqueKey::Email);
+        assert_eq!(
+            pg("users_account_idp_username_key_uq"),
+            UniqueKey::IdpUsername
+        );
+        assert_eq!(pg("api_tokens_token_hash_uq"), UniqueKey::Other);
+        assert_eq!(
+            lite("UNIQUE constraint failed: users.account_id, users.mobile"),
+            UniqueKey::Mobile
+        );
+        assert_eq!(
+            lite("UNIQUE constraint failed: departments.account_id, departments.external_id"),
+            UniqueKey::ExternalId
+        );
+        // A longer column list that merely contains a known one is not that rule.
+        assert_eq!(
+            lite("UNIQUE constraint failed: users.account_id, users.mobile, users.extension"),
+            UniqueKey::Other
+        );
+        assert_eq!(
+            lite("UNIQUE constraint failed: sessions.token_hash"),
+            UniqueKey::Other
+        );
+    }
 }

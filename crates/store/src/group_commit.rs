@@ -13,6 +13,7 @@
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
@@ -57,8 +58,9 @@ impl GroupCommit {
     /// and the one that checkpoints the log through `readers`.
     pub fn start(writer: SqlitePool, readers: SqlitePool) -> Self {
         let (requests, rx) = mpsc::unbounded_channel();
-        tokio::spawn(checkpoint_log(readers));
-        tokio::spawn(run_groups(writer.clone(), rx));
+        let written = Arc::new(AtomicBool::new(false));
+        tokio::spawn(checkpoint_log(readers, written.clone()));
+        tokio::spawn(run_groups(writer.clone(), rx, written));
         Self { requests, writer }
     }
 
@@ -174,7 +176,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// commit does not stop to do it (SQLite's own checkpoint, run by whichever commit fills
 /// the log, stays as a backstop: `wal_autocheckpoint` in `db`). A passive checkpoint waits
 /// for nobody: it copies what no reader still needs while writers go on.
-async fn checkpoint_log(pool: SqlitePool) {
+/// `written` says a group committed since the last pass; an idle database is left alone.
+async fn checkpoint_log(pool: SqlitePool, written: Arc<AtomicBool>) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -182,20 +185,34 @@ async fn checkpoint_log(pool: SqlitePool) {
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
+        if !written.swap(false, Ordering::AcqRel) {
+            continue;
+        }
+        // (busy, frames in the log, frames copied): a reader still holding frames leaves
+        // some behind, so the next pass tries again.
+        match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
             .await
         {
-            if pool.is_closed() {
-                return;
+            Ok((_, log, copied)) if copied < log => written.store(true, Ordering::Release),
+            Ok(_) => {}
+            Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
+                written.store(true, Ordering::Release);
+                tracing::warn!(error = %e, "checkpointing the write-ahead log failed; commits will");
             }
-            tracing::warn!(error = %e, "checkpointing the write-ahead log failed; commits will");
         }
     }
 }
 
 /// Runs groups until every handle to the queue is gone.
-async fn run_groups(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Request>) {
+async fn run_groups(
+    pool: SqlitePool,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    written: Arc<AtomicBool>,
+) {
     while let Some(first) = requests.recv().await {
         let mut conn = match pool.acquire().await {
             Ok(c) => c,
@@ -208,16 +225,19 @@ async fn run_groups(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Requ
             let _ = first.send(Err(e.into()));
             continue;
         }
-        run_group(conn, first, &mut requests).await;
+        if run_group(conn, first, &mut requests).await {
+            written.store(true, Ordering::Release);
+        }
     }
 }
 
-/// One shared transaction: turns in order until nobody waits, then one commit.
+/// One shared transaction: turns in order until nobody waits, then one commit. Returns
+/// whether it committed.
 async fn run_group(
     conn: PoolConnection<Sqlite>,
     first: Request,
     requests: &mut mpsc::UnboundedReceiver<Request>,
-) {
+) -> bool {
     let started = Instant::now();
     let mut conn = Some(conn);
     let mut durable: Vec<oneshot::Sender<Durable>> = Vec::new();
@@ -302,7 +322,9 @@ async fn run_group(
         c.close_on_drop();
     }
     drop(conn);
+    let committed = result.is_ok();
     for d in durable {
         let _ = d.send(result.clone());
     }
+    committed
 }
