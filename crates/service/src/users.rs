@@ -432,11 +432,11 @@ impl Switchboard {
                 Ok(added)
             }
             Err(Error::Store(StoreError::Unique(k))) => {
-                // SQLite: the holder may be a user added earlier in this turn's group, not
-                // yet committed, so it is read inside the turn (a failed statement leaves
-                // the transaction usable). PostgreSQL has aborted the transaction, and the
-                // holder committed before the index refused, so a fresh read finds it.
-                let within = matches!(c.tx, Tx::Sqlite(_)).then_some(&mut c.tx);
+                // The holder may be a user added earlier in this shared write turn, not yet
+                // committed: read it inside the turn where the transaction survives the
+                // failed statement. Where it does not, the holder committed before the
+                // index refused, so a fresh read finds it.
+                let within = c.tx.readable_after_error().then_some(&mut c.tx);
                 let e = self
                     .explain_unique(
                         within,

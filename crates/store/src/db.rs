@@ -430,6 +430,12 @@ impl Tx {
         }
     }
 
+    /// Whether the transaction can still be read after one of its statements failed:
+    /// SQLite undoes just that statement; PostgreSQL aborts the whole transaction.
+    pub fn readable_after_error(&self) -> bool {
+        self.backend() == Backend::Sqlite
+    }
+
     /// Commits; a write returns once it is durable.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
