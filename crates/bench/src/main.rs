@@ -5,6 +5,7 @@
 
 mod load;
 mod process;
+mod provision;
 mod report;
 mod seed;
 mod workloads;
@@ -80,6 +81,10 @@ struct Args {
     /// (seeding only when there is none). Its users include what earlier runs created.
     #[arg(long)]
     reuse: bool,
+    /// Also provision this many users over SCIM as Microsoft Entra ID does (lookup, create;
+    /// lookup, PATCH; disable), with --create-concurrency requests in flight (0: skip).
+    #[arg(long, default_value_t = 0)]
+    provision: usize,
     /// Only these workloads (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Workload>,
@@ -210,6 +215,21 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                 &mut report,
             )
             .await;
+            if args.provision > 0 {
+                eprintln!(
+                    "provisioning {} users over SCIM on {backend}",
+                    args.provision
+                );
+                let phases = provision::run(
+                    target.client.clone(),
+                    &target.scim,
+                    &target.scim_token,
+                    args.provision,
+                    args.create_concurrency,
+                )
+                .await;
+                report.add_provisioning(&setup, phases);
+            }
             report.add_server(&setup, seeded.took, server.peak_memory_mib());
             server.stop();
             drop_database(&args, backend, &url, db_name.as_deref()).await;

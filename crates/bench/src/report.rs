@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::load::Sample;
+use crate::provision::Phase;
 use crate::workloads::Workload;
 
 /// One run of one workload.
@@ -70,6 +71,7 @@ pub struct Report {
     figures: BTreeMap<(Setup, usize), Vec<Figures>>,
     servers: BTreeMap<Setup, ServerFacts>,
     peer_seeding: BTreeMap<usize, (usize, Figures)>,
+    provisioning: BTreeMap<Setup, Vec<Phase>>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -131,6 +133,7 @@ impl Report {
             figures: BTreeMap::new(),
             servers: BTreeMap::new(),
             peer_seeding: BTreeMap::new(),
+            provisioning: BTreeMap::new(),
         }
     }
 
@@ -158,12 +161,57 @@ impl Report {
         self.peer_seeding.insert(size, (users, f));
     }
 
-    /// Failed requests in all.
+    /// Records a provisioning run on `setup`.
+    pub fn add_provisioning(&mut self, setup: &Setup, phases: Vec<Phase>) {
+        self.provisioning.insert(setup.clone(), phases);
+    }
+
+    /// Failed requests in all (a provisioned user that did not complete counts as one).
     pub fn errors(&self) -> usize {
+        let provisioning: usize = self
+            .provisioning
+            .values()
+            .flat_map(|v| v.iter().map(Phase::failed))
+            .sum();
         self.figures
             .values()
             .flat_map(|v| v.iter().map(|f| f.errors))
-            .sum()
+            .sum::<usize>()
+            + provisioning
+    }
+
+    fn provisioning_markdown(&self, out: &mut String) {
+        if self.provisioning.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n### SCIM provisioning as Microsoft Entra ID does it\n\n\
+             Into an account that already holds the seeded users; {} requests in flight. \
+             A user's step is its lookup by `userName` and its write, timed together.\n",
+            self.create_concurrency.0
+        );
+        let _ = writeln!(
+            out,
+            "| system | phase | users | seconds | users/s | p50 / p99 (ms) | failed |\n\
+             |---|---|---:|---:|---:|---:|---:|"
+        );
+        for (setup, phases) in &self.provisioning {
+            for p in phases {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {:.1} | {:.0} | {} / {} | {} |",
+                    setup.system,
+                    p.name,
+                    p.users,
+                    p.sample.elapsed.as_secs_f64(),
+                    p.sample.throughput(),
+                    ms(p.sample.quantile_ms(0.5)),
+                    ms(p.sample.quantile_ms(0.99)),
+                    p.failed()
+                );
+            }
+        }
     }
 
     fn med(&self, setup: &Setup, w: Workload) -> Option<(f64, f64, f64)> {
@@ -310,6 +358,7 @@ impl Report {
                 );
             }
         }
+        self.provisioning_markdown(&mut out);
         let _ = writeln!(out, "\n### Seeding and server memory\n");
         let _ = writeln!(
             out,
