@@ -141,6 +141,95 @@ fn attributes_json(a: &IdpAttributes) -> Option<String> {
         .flatten()
 }
 
+/// A value written to a user column.
+enum Val<'a> {
+    Str(Option<&'a str>),
+    Owned(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+}
+
+/// Binds [`Val`]s to a query, in order.
+macro_rules! bind_vals {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for (_, v) in $vals {
+            q = match v {
+                Val::Str(s) => q.bind(s),
+                Val::Owned(s) => q.bind(s),
+                Val::Int(i) => q.bind(i),
+                Val::Bool(b) => q.bind(b),
+            };
+        }
+        q
+    }};
+}
+
+/// Every column a user is written to, with its value: the insert and the update are both
+/// made from this one list, so a new column is added here once.
+fn written(u: &User) -> [(&'static str, Val<'_>); 33] {
+    let s = |v: &'static str| Val::Str(Some(v));
+    [
+        ("id", Val::Owned(Some(u.id.to_string()))),
+        ("account_id", Val::Owned(Some(u.account_id.to_string()))),
+        ("name", Val::Str(Some(u.name.as_str()))),
+        ("email", Val::Str(u.email.as_ref().map(Email::as_str))),
+        ("mobile", Val::Str(u.mobile.as_ref().map(E164::as_str))),
+        (
+            "alternate_mobile",
+            Val::Str(u.alternate_mobile.as_ref().map(E164::as_str)),
+        ),
+        ("extension", Val::Int(Some(i64::from(u.extension.value())))),
+        ("role_id", Val::Owned(Some(u.role_id.to_string()))),
+        ("panel_access", Val::Bool(Some(u.panel_access))),
+        ("receive_calls", Val::Bool(Some(u.receive_calls))),
+        ("call_hours", Val::Owned(Some(u.call_hours.to_json()))),
+        ("time_zone", Val::Str(Some(u.time_zone.as_str()))),
+        ("availability", s(u.availability.key())),
+        ("voicemail", Val::Bool(Some(u.voicemail))),
+        ("status", s(u.status.key())),
+        ("external_id", Val::Str(u.external_id.as_deref())),
+        ("has_signed_in", Val::Bool(Some(u.has_signed_in))),
+        ("deactivate_at", Val::Int(u.deactivate_at.map(to_micros))),
+        ("version", Val::Int(Some(u.version))),
+        ("created_at", Val::Int(Some(to_micros(u.created_at)))),
+        ("updated_at", Val::Int(Some(to_micros(u.updated_at)))),
+        ("idp_managed", Val::Bool(Some(u.idp.managed))),
+        ("given_name", Val::Str(u.idp.given_name.as_deref())),
+        ("family_name", Val::Str(u.idp.family_name.as_deref())),
+        (
+            "primary_phone",
+            Val::Str(u.idp.primary_phone.map(PhoneKind::key)),
+        ),
+        ("email_primary", Val::Bool(u.idp.email_primary)),
+        ("alternate_work", Val::Bool(Some(u.idp.alternate_work))),
+        (
+            "idp_username",
+            Val::Str(u.idp.username.as_ref().map(IdpUsername::as_str)),
+        ),
+        (
+            "idp_attributes",
+            Val::Owned(attributes_json(&u.idp.attributes)),
+        ),
+        (
+            "manager_id",
+            Val::Owned(u.idp.manager.map(|m| m.to_string())),
+        ),
+        ("email_key", Val::Owned(u.email.as_ref().map(Email::key))),
+        (
+            "idp_username_key",
+            Val::Owned(u.idp.username.as_ref().map(IdpUsername::key)),
+        ),
+        (
+            "login_key",
+            Val::Owned(Some(u.login_key().unwrap_or_default())),
+        ),
+    ]
+}
+
+/// Columns an update leaves alone.
+const NEVER_UPDATED: [&str; 3] = ["id", "account_id", "created_at"];
+
 /// Inserts a user and their tags.
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
     insert_users(tx, std::slice::from_ref(u)).await?;
@@ -151,7 +240,6 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
 /// Inserts new users in one statement, without their tags (for users who have none, or
 /// whose tags the caller writes). A uniqueness violation refuses all of them.
 pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
-    const PER_ROW: usize = 33;
     if users.is_empty() {
         return Ok(());
     }
@@ -170,13 +258,15 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
         }
         Tx::Postgres(_) => None,
     };
+    let rows: Vec<_> = users.iter().map(written).collect();
+    let columns: Vec<&str> = rows[0].iter().map(|(c, _)| *c).collect();
     let (rank_column, per_row) = match ranks {
-        Some(_) => (", search_rank", PER_ROW + 1),
-        None => ("", PER_ROW),
+        Some(_) => (", search_rank", columns.len() + 1),
+        None => ("", columns.len()),
     };
     let sql = format!(
-        "INSERT INTO users ({COLUMNS}, email_key, idp_username_key, login_key{rank_column}) \
-         VALUES {}",
+        "INSERT INTO users ({}{rank_column}) VALUES {}",
+        columns.join(", "),
         value_rows(tx.backend(), users.len(), per_row)
     );
     // Rows go in rank order: SQLite's text index writes its pending entries out whenever
@@ -188,41 +278,8 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     on!(tx, |c| {
         let mut q = sqlx::query(&sql);
         for i in &order {
-            let (i, u) = (*i, &users[*i]);
-            q = q
-                .bind(u.id.to_string())
-                .bind(u.account_id.to_string())
-                .bind(u.name.as_str())
-                .bind(u.email.as_ref().map(Email::as_str))
-                .bind(u.mobile.as_ref().map(E164::as_str))
-                .bind(u.alternate_mobile.as_ref().map(E164::as_str))
-                .bind(i64::from(u.extension.value()))
-                .bind(u.role_id.to_string())
-                .bind(u.panel_access)
-                .bind(u.receive_calls)
-                .bind(u.call_hours.to_json())
-                .bind(u.time_zone.as_str())
-                .bind(u.availability.key())
-                .bind(u.voicemail)
-                .bind(u.status.key())
-                .bind(u.external_id.as_deref())
-                .bind(u.has_signed_in)
-                .bind(u.deactivate_at.map(to_micros))
-                .bind(u.version)
-                .bind(to_micros(u.created_at))
-                .bind(to_micros(u.updated_at))
-                .bind(u.idp.managed)
-                .bind(u.idp.given_name.as_deref())
-                .bind(u.idp.family_name.as_deref())
-                .bind(u.idp.primary_phone.map(PhoneKind::key))
-                .bind(u.idp.email_primary)
-                .bind(u.idp.alternate_work)
-                .bind(u.idp.username.as_ref().map(IdpUsername::as_str))
-                .bind(attributes_json(&u.idp.attributes))
-                .bind(u.idp.manager.map(|m| m.to_string()))
-                .bind(u.email.as_ref().map(Email::key))
-                .bind(u.idp.username.as_ref().map(IdpUsername::key))
-                .bind(u.login_key().unwrap_or_default());
+            let i = *i;
+            q = bind_vals!(q, &rows[i]);
             if let Some(rank) = ranks.as_ref().and_then(|r| r.get(i)) {
                 q = q.bind(*rank);
             }
@@ -235,46 +292,25 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
 /// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
 /// whether the row was written (false = changed by someone else or gone).
 pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
-    let sql = "UPDATE users SET name = $1, email = $2, email_key = $3, mobile = $4, \
-               alternate_mobile = $5, extension = $6, role_id = $7, panel_access = $8, \
-               receive_calls = $9, call_hours = $10, time_zone = $11, availability = $12, \
-               voicemail = $13, status = $14, external_id = $15, has_signed_in = $16, \
-               deactivate_at = $17, version = $18, updated_at = $19, idp_managed = $20, \
-               given_name = $21, family_name = $22, primary_phone = $23, email_primary = $24, \
-               alternate_work = $25, idp_username = $26, idp_username_key = $27, \
-               idp_attributes = $28, manager_id = $29, login_key = $30 \
-               WHERE account_id = $31 AND id = $32 AND version = $33";
-    let done = on!(tx, |c| sqlx::query(sql)
-        .bind(u.name.as_str())
-        .bind(u.email.as_ref().map(Email::as_str))
-        .bind(u.email.as_ref().map(Email::key))
-        .bind(u.mobile.as_ref().map(E164::as_str))
-        .bind(u.alternate_mobile.as_ref().map(E164::as_str))
-        .bind(i64::from(u.extension.value()))
-        .bind(u.role_id.to_string())
-        .bind(u.panel_access)
-        .bind(u.receive_calls)
-        .bind(u.call_hours.to_json())
-        .bind(u.time_zone.as_str())
-        .bind(u.availability.key())
-        .bind(u.voicemail)
-        .bind(u.status.key())
-        .bind(u.external_id.as_deref())
-        .bind(u.has_signed_in)
-        .bind(u.deactivate_at.map(to_micros))
-        .bind(u.version)
-        .bind(to_micros(u.updated_at))
-        .bind(u.idp.managed)
-        .bind(u.idp.given_name.as_deref())
-        .bind(u.idp.family_name.as_deref())
-        .bind(u.idp.primary_phone.map(PhoneKind::key))
-        .bind(u.idp.email_primary)
-        .bind(u.idp.alternate_work)
-        .bind(u.idp.username.as_ref().map(IdpUsername::as_str))
-        .bind(u.idp.username.as_ref().map(IdpUsername::key))
-        .bind(attributes_json(&u.idp.attributes))
-        .bind(u.idp.manager.map(|m| m.to_string()))
-        .bind(u.login_key().unwrap_or_default())
+    let backend = tx.backend();
+    let values: Vec<_> = written(u)
+        .into_iter()
+        .filter(|(c, _)| !NEVER_UPDATED.contains(c))
+        .collect();
+    let set: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| format!("{c} = {}", placeholder(backend, i + 1)))
+        .collect();
+    let n = values.len();
+    let sql = format!(
+        "UPDATE users SET {} WHERE account_id = {} AND id = {} AND version = {}",
+        set.join(", "),
+        placeholder(backend, n + 1),
+        placeholder(backend, n + 2),
+        placeholder(backend, n + 3)
+    );
+    let done = on!(tx, |c| bind_vals!(sqlx::query(&sql), values)
         .bind(u.account_id.to_string())
         .bind(u.id.to_string())
         .bind(u.version - 1)
