@@ -10,6 +10,7 @@ pub mod calls;
 pub mod clock;
 pub mod ctx;
 pub mod departments;
+pub mod editable;
 pub mod error;
 pub mod import;
 pub mod invites;

@@ -343,6 +343,12 @@ async fn fields_owned_by_the_identity_provider_are_read_only_outside_scim(app: T
     let u = app.sb.get_user(&acct.owner_ctx, managed).await.unwrap();
     assert_eq!(u.name.as_str(), "Priya Sharma");
     assert_eq!(u.time_zone.as_str(), "Asia/Kolkata");
+    // The answer front ends render says the same before anyone tries.
+    let e = app.sb.editable(&acct.owner_ctx, managed).await.unwrap();
+    assert_eq!(e.refused, None);
+    assert!(!e.can("name") && !e.can("email") && !e.can("mobile"));
+    assert!(e.can("extension") && e.can("time_zone") && e.can("alternate_mobile"));
+    assert!(e.may_manage_lifecycle);
 
     // Other fields stay editable, and sending the managed values back unchanged is fine.
     let u = app
@@ -383,6 +389,23 @@ async fn fields_owned_by_the_identity_provider_are_read_only_outside_scim(app: T
         .await
         .unwrap();
     assert_eq!(r.name.as_str(), "Ravi K.");
+    let e = app.sb.editable(&acct.owner_ctx, local).await.unwrap();
+    assert!(e.can("name") && e.can("email") && !e.can("mobile"));
+
+    // A Basic user changes only their own profile's fields, and nobody else's.
+    let basic = app
+        .user(
+            &acct.owner_ctx,
+            json!({"name": "Bea Basic", "email": "bea@acme.example.com"}),
+        )
+        .await;
+    let bea = Ctx::user(acct.id, basic, "test");
+    let own = app.sb.editable(&bea, basic).await.unwrap();
+    assert!(own.own_profile_only && own.refused.is_none());
+    assert!(own.can("name") && own.can("availability") && !own.can("extension"));
+    assert!(!own.may_manage_lifecycle);
+    let other = app.sb.editable(&bea, local).await.unwrap();
+    assert!(other.refused.is_some() && !other.can("name"));
 }
 
 async fn demoting_the_only_active_administrator_is_refused(app: TestApp) {

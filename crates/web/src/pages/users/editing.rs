@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use switchboard_domain::{
-    DomainError, FieldError, Scope, User, UserPatch, UserPatchInput, UserStatus, WeeklySchedule,
+    DomainError, FieldError, User, UserPatch, UserPatchInput, UserStatus, WeeklySchedule,
 };
 use switchboard_service::Error as ServiceError;
 
@@ -20,6 +20,7 @@ struct EditContext {
     user: User,
     dir: Directory,
     locks: Locks,
+    may_manage_lifecycle: bool,
     pending_email: Option<String>,
 }
 
@@ -28,19 +29,23 @@ async fn edit_context(
     v: &Viewer,
     id: switchboard_domain::UserId,
 ) -> Result<EditContext, ServiceError> {
-    let user = state.sb.get_user(&v.ctx, id).await?;
+    // What may change, and why not the rest, is the service's answer.
+    let editable = state.sb.editable(&v.ctx, id).await?;
     let dir = Directory::load(state, v).await?;
     let locks = Locks {
-        read_only: !dir.may_edit(v, &user),
-        self_service: v.perms().edit_users == Scope::Own,
-        mobile: user.mobile.is_some(),
-        idp: user.idp_owned_fields(&v.account),
+        read_only: editable.refused.is_some(),
+        self_service: editable.own_profile_only,
+        mobile: editable.mobile_fixed,
+        idp: editable.idp_owned.clone(),
     };
+    let may_manage_lifecycle = editable.may_manage_lifecycle;
+    let user = editable.user;
     let pending_email = state.sb.pending_email(&v.ctx, id).await?;
     Ok(EditContext {
         user,
         dir,
         locks,
+        may_manage_lifecycle,
         pending_email,
     })
 }
@@ -101,7 +106,7 @@ fn edit_page(
                 .is_idp_managed()
                 .then(|| u.idp.username.as_ref().map(|l| l.to_string()))
                 .flatten(),
-            can_replace: cx.dir.may_manage_lifecycle(v, u) && u.status != UserStatus::Inactive,
+            can_replace: cx.may_manage_lifecycle && u.status != UserStatus::Inactive,
             phone_hint: super::page::phone_hint(&v.account),
         },
     )

@@ -141,7 +141,8 @@ impl Values {
     }
 }
 
-/// Which fields the viewer may change on this form, and why others are read-only.
+/// Which fields the viewer may change on this form, and why others are read-only: the
+/// parts of the service's answer (`Switchboard::editable`); empty on the add form.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Locks {
     /// Nothing can be changed (viewing someone the viewer may not edit).
@@ -155,18 +156,15 @@ pub(super) struct Locks {
 }
 
 impl Locks {
-    /// Whether `field` can be changed on this form.
+    /// Whether `field` can be changed on this form: the service's rule.
     pub(super) fn can(&self, field: &str) -> bool {
-        if self.read_only {
-            return false;
-        }
-        if self.self_service && !matches!(field, "name" | "time_zone" | "availability") {
-            return false;
-        }
-        if field == "mobile" && self.mobile {
-            return false;
-        }
-        !self.idp.iter().any(|f| f.key() == field)
+        switchboard_service::editable::may_change(
+            field,
+            self.read_only,
+            self.self_service,
+            self.mobile,
+            &self.idp,
+        )
     }
 
     /// The fields the identity provider owns, by label, for the note on the form.
