@@ -221,7 +221,7 @@ impl Switchboard {
         user.status = UserStatus::Active;
         user.version += 1;
         user.updated_at = now;
-        user_store::update_user(&mut tx, &user).await?;
+        user_store::update_user(&mut tx, &user, user_store::Touches::ROW_ONLY).await?;
         let (b, a) = crate::diff(&before, &user.audit_view());
         let mut c = Change {
             tx,
@@ -365,7 +365,7 @@ impl Switchboard {
         user.email = Some(new_email);
         user.version += 1;
         user.updated_at = now;
-        user_store::update_user(&mut tx, &user).await?;
+        user_store::update_user(&mut tx, &user, user_store::Touches::ROW_ONLY).await?;
         let (b, a) = crate::diff(&before, &user.audit_view());
         let mut c = Change {
             tx,

@@ -118,7 +118,7 @@ fn owner_guard(c: &Change, id: UserId, what: &str) -> Result<()> {
 async fn write(c: &mut Change, u: &mut User) -> Result<()> {
     u.version += 1;
     u.updated_at = c.now;
-    if !store::update_user(&mut c.tx, u).await? {
+    if !store::update_user(&mut c.tx, u, store::Touches::ROW_ONLY).await? {
         return refuse(DomainError::PreconditionFailed);
     }
     Ok(())

@@ -178,7 +178,7 @@ impl Switchboard {
         u.deactivate_at = None;
         u.version += 1;
         u.updated_at = now;
-        users::update_user(&mut tx, &u).await?;
+        users::update_user(&mut tx, &u, users::Touches::ROW_ONLY).await?;
         let mut c = Change {
             tx,
             account,

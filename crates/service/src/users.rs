@@ -1002,7 +1002,7 @@ impl Switchboard {
         if before_view != after_view {
             u.version = before.version + 1;
             u.updated_at = c.now;
-            if !store::update_user(&mut c.tx, &u).await? {
+            if !store::update_user(&mut c.tx, &u, store::Touches::between(&before, &u)).await? {
                 return refuse(DomainError::PreconditionFailed);
             }
             if let Some(deps) = &patch.departments
@@ -1053,7 +1053,7 @@ impl Switchboard {
         u.availability = availability;
         u.version = before.version + 1;
         u.updated_at = c.now;
-        if !store::update_user(&mut c.tx, &u).await? {
+        if !store::update_user(&mut c.tx, &u, store::Touches::ROW_ONLY).await? {
             return refuse(DomainError::PreconditionFailed);
         }
         c.audit(

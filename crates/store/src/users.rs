@@ -289,9 +289,35 @@ pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     Ok(())
 }
 
+/// What an update changes besides the user's row: their place in list order (a new name)
+/// and their tags, each a write of its own, skipped when unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Touches {
+    /// The name changed.
+    pub name: bool,
+    /// The tags changed.
+    pub tags: bool,
+}
+
+impl Touches {
+    /// Neither the name nor the tags.
+    pub const ROW_ONLY: Self = Self {
+        name: false,
+        tags: false,
+    };
+
+    /// What differs between `before` and `after`.
+    pub fn between(before: &User, after: &User) -> Self {
+        Self {
+            name: before.name != after.name,
+            tags: before.tags != after.tags,
+        }
+    }
+}
+
 /// Writes every field of `u` if the stored version is still `u.version - 1`. Returns
 /// whether the row was written (false = changed by someone else or gone).
-pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
+pub async fn update_user(tx: &mut Tx, u: &User, touches: Touches) -> StoreResult<bool> {
     let backend = tx.backend();
     let values: Vec<_> = written(u)
         .into_iter()
@@ -320,11 +346,15 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> StoreResult<bool> {
     if done == 0 {
         return Ok(false);
     }
-    if let Tx::Sqlite(t) = tx {
+    if touches.name
+        && let Tx::Sqlite(t) = tx
+    {
         // A new name may move the user in list order.
         search_order::reposition(t, &u.account_id.to_string(), &u.id.to_string()).await?;
     }
-    replace_user_tags(tx, u.account_id, u.id, &u.tags).await?;
+    if touches.tags {
+        replace_user_tags(tx, u.account_id, u.id, &u.tags).await?;
+    }
     Ok(true)
 }
 
