@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod import;
 pub mod mail;
+pub mod phone;
 pub mod resources;
 pub mod role;
 pub mod routing;
@@ -28,6 +29,7 @@ pub use department::{Department, Fallback, RoutingMethod};
 pub use error::{Blocker, DomainError, FieldError, Problems};
 pub use ids::*;
 pub use mail::{MailStatus, NewMail, OutboxMail};
+pub use phone::E164;
 pub use resources::{PhoneNumber, Workflow, WorkflowKind};
 pub use role::{
     BuiltinRole, EditRefusal, Permissions, Role, Scope, edit_scope, outranks_or_equals,
@@ -39,6 +41,6 @@ pub use user::{
     UserPatch, UserPatchInput, UserStatus,
 };
 pub use values::{
-    E164, Email, Extension, ExtensionRange, IdpUsername, Name, Tag, TimeZoneName, check_no_control,
+    Email, Extension, ExtensionRange, IdpUsername, Name, Tag, TimeZoneName, check_no_control,
     has_control,
 };

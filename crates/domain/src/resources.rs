@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 use crate::ids::{AccountId, NumberId, UserId, WorkflowId};
-use crate::values::{E164, Name};
+use crate::phone::E164;
+use crate::values::Name;
 
 /// A phone number the account rents.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,8 +9,9 @@ use crate::account::{Account, IdpField};
 use crate::country::Country;
 use crate::error::{DomainError, FieldError, Problems};
 use crate::ids::{AccountId, DepartmentId, RoleId, UserId};
+use crate::phone::E164;
 use crate::schedule::{SlotText, WeeklySchedule};
-use crate::values::{E164, Email, Extension, IdpUsername, Name, Tag, TimeZoneName};
+use crate::values::{Email, Extension, IdpUsername, Name, Tag, TimeZoneName};
 
 /// Where a user is in their life cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
