@@ -292,6 +292,9 @@ pub struct UserOut {
     pub status: UserStatusOut,
     /// Set when an identity provider (SCIM) manages the user.
     pub external_id: Option<String>,
+    /// The user's login at the identity provider (SCIM `userName`, e.g. an Entra UPN), as
+    /// it was sent; read-only here.
+    pub idp_username: Option<String>,
     /// A scheduled deactivation (RFC 3339), if any.
     #[schema(format = DateTime)]
     pub deactivate_at: Option<String>,
@@ -390,6 +393,7 @@ impl Lookups {
             voicemail: u.voicemail,
             status: u.status.into(),
             external_id: u.external_id.clone(),
+            idp_username: u.idp.username.as_ref().map(|l| l.as_str().to_owned()),
             deactivate_at: u.deactivate_at.map(|t| t.to_string()),
             has_signed_in: u.has_signed_in,
             pending_email: None,

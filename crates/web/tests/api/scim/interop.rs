@@ -294,6 +294,10 @@ async fn entra_user_operations_replay_with_the_bodies_microsoft_prints(s: Server
     let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
     let u = owner.get(&format!("/api/v1/users/{id}")).await;
     assert_eq!(u.body["time_zone"], "America/Los_Angeles", "{:?}", u.body);
+    assert_eq!(
+        u.body["idp_username"], body["userName"],
+        "the REST API shows the login"
+    );
 
     // Update User [Multi-valued properties].
     let r = patch(
