@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod account;
+pub mod adding;
 pub mod audit;
 pub mod calls;
 pub mod country;
@@ -32,7 +33,7 @@ pub use mail::{MailStatus, NewMail, OutboxMail};
 pub use phone::E164;
 pub use resources::{PhoneNumber, Workflow, WorkflowKind};
 pub use role::{
-    BuiltinRole, EditRefusal, Permissions, Role, Scope, edit_scope, outranks_or_equals,
+    BuiltinRole, EditRefusal, Permissions, Role, Scope, edit_scope, may_grant, outranks_or_equals,
 };
 pub use schedule::WeeklySchedule;
 pub use tokens::ApiTokenRecord;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{DomainError, FieldError};
 use crate::ids::{AccountId, RoleId};
 use crate::values::Name;
 
@@ -250,6 +250,23 @@ impl EditRefusal {
 /// password).
 pub fn outranks_or_equals(actor: &Permissions, actor_is_admin: bool, target: &Permissions) -> bool {
     actor_is_admin || target.is_within(actor)
+}
+
+/// R1: whether an actor holding `actor` (an Administrator when `actor_is_admin`) may give
+/// the role `role_name`, which holds `granted`; nobody hands out rights they lack.
+pub fn may_grant(
+    actor: &Permissions,
+    actor_is_admin: bool,
+    granted: &Permissions,
+    role_name: &str,
+) -> Result<(), DomainError> {
+    if actor_is_admin || granted.is_within(actor) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(format!(
+            "you cannot give the {role_name} role: it has rights your role does not"
+        )))
+    }
 }
 
 /// R1 and R15 for editing: how far the actor may edit the target user, or why not.

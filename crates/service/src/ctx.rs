@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use switchboard_domain::ApiTokenRecord;
 use switchboard_domain::{
-    AccountId, ActorKind, ApiTokenId, DepartmentId, DomainError, EditRefusal, Permissions, Scope,
-    UserId, UserStatus, edit_scope, outranks_or_equals,
+    AccountId, ActorKind, ApiTokenId, DepartmentId, EditRefusal, Permissions, Scope, UserId,
+    UserStatus, edit_scope, may_grant, outranks_or_equals,
 };
 use switchboard_store::{Tx, auth, departments, roles, users};
 
@@ -324,12 +324,6 @@ impl Principal {
 
     /// Refuses handing out a role with more rights than the principal holds.
     pub fn check_can_grant(&self, perms: &Permissions, role_name: &str) -> Result<()> {
-        if self.is_admin || perms.is_within(&self.perms) {
-            Ok(())
-        } else {
-            Err(Error::Domain(DomainError::Forbidden(format!(
-                "you cannot give the {role_name} role: it has rights your role does not"
-            ))))
-        }
+        Ok(may_grant(&self.perms, self.is_admin, perms, role_name)?)
     }
 }

@@ -14,8 +14,8 @@ use switchboard_store::{departments, roles, users as store};
 
 pub use switchboard_domain::import::{COLUMNS, MAX_ROWS, READ_ONLY_COLUMNS, RowError};
 
+use crate::adding::{Add, AddedUser, LookedUp};
 use crate::error::{Error, Result, forbidden};
-use crate::users::{AddedUser, LookedUp};
 use crate::{Ctx, Switchboard, Target};
 
 /// What an import did, or would do.
@@ -97,6 +97,7 @@ impl Switchboard {
             added: Vec::new(),
             errors: Vec::new(),
         };
+        let (mut lines, mut adds) = (Vec::new(), Vec::new());
         for ImportRow {
             line,
             mut input,
@@ -138,12 +139,25 @@ impl Switchboard {
                     continue;
                 }
             };
-            match self.add_user_in(&mut c, new, LookedUp::default()).await {
+            lines.push(line);
+            adds.push(Add {
+                who: c.who.clone(),
+                source: c.source.clone(),
+                new,
+            });
+        }
+        let answers = self
+            .add_in_turn(&mut c, &adds, &LookedUp::default())
+            .await?;
+        for (line, answer) in lines.into_iter().zip(answers) {
+            match answer {
                 Ok(added) => report.added.push((line, added)),
                 Err(Error::Domain(e)) => report.errors.extend(row_errors(line, &e)),
                 Err(other) => return Err(other),
             }
         }
+        // By line, each line's problems in the order they were found.
+        report.errors.sort_by_key(|e| e.line);
         if report.committed() {
             c.commit().await?;
         }

@@ -4,7 +4,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod accounts;
-mod adding;
+pub mod adding;
 pub mod audit;
 pub mod calls;
 pub mod clock;
@@ -172,25 +172,45 @@ impl Change {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) -> Result<()> {
-        let event = NewAuditEvent {
+        let (who, source) = (self.who.clone(), self.source.clone());
+        let event = self.event_by(&who, &source, action, target, before, after);
+        self.record(&[event]).await
+    }
+
+    /// An audit event of this change made by `who` from `source` (in a shared write turn,
+    /// each add is made by its own requester).
+    pub(crate) fn event_by(
+        &self,
+        who: &Principal,
+        source: &str,
+        action: &str,
+        target: Target<'_>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> NewAuditEvent {
+        NewAuditEvent {
             account_id: self.account.id,
             at: self.now,
-            actor_kind: self.who.kind,
-            actor_id: self.who.id.clone(),
-            actor_name: self.who.name.clone(),
+            actor_kind: who.kind,
+            actor_id: who.id.clone(),
+            actor_name: who.name.clone(),
             action: action.to_owned(),
             target_type: target.kind.to_owned(),
             target_id: target.id,
             target_name: target.name,
-            source: self.source.clone(),
+            source: source.to_owned(),
             before: before.map(|v| v.to_string()),
             after: after.map(|v| v.to_string()),
-        };
+        }
+    }
+
+    /// Appends `events` to the account's audit chain in this change's transaction (R12).
+    pub(crate) async fn record(&mut self, events: &[NewAuditEvent]) -> Result<()> {
         let appended =
-            audit_store::append_audit_event(&mut self.tx, &event, self.audit_head.take()).await?;
-        self.audit_head = Some(AuditHead::After {
-            seq: appended.seq,
-            hash: appended.hash,
+            audit_store::append_audit_events(&mut self.tx, events, self.audit_head.take()).await?;
+        self.audit_head = appended.last().map(|e| AuditHead::After {
+            seq: e.seq,
+            hash: e.hash.clone(),
         });
         Ok(())
     }

@@ -1,33 +1,21 @@
-//! Adding, reading, listing and editing users (R1–R7, R11, R13).
+//! Reading, listing and editing users (R1, R4–R7, R11, R13); adding is in `adding`.
 
 use std::collections::HashMap;
 
+use switchboard_domain::adding::Holders;
+use switchboard_domain::user::{Edit, EditFacts, Editor};
 use switchboard_domain::{
-    Account, AccountId, Availability, BuiltinRole, DepartmentId, DomainError, E164, Email,
-    Extension, FieldError, IdpField, IdpProfile, NewUser, Role, RoleId, RoleRef, Scope, User,
-    UserId, UserPatch, UserStatus, audit::ActorKind,
+    Account, AccountId, Availability, DepartmentId, DomainError, E164, Email, Extension,
+    FieldError, Role, RoleRef, Scope, Usage, User, UserId, UserPatch, UserStatus, audit::ActorKind,
 };
 use switchboard_store::users::{UserCursor, UserFilter};
 use switchboard_store::{
-    StoreError, Tx, UniqueKey, accounts, departments, invites, roles, users as store,
+    StoreError, Tx, UniqueKey, accounts, auth, departments, invites, roles, users as store,
 };
 
-use crate::adding::may_share_turn;
-use crate::error::{Error, Result, forbidden, not_found, refuse};
+pub use crate::adding::AddedUser;
+use crate::error::{Error, Result, not_found, refuse};
 use crate::{Change, Ctx, Switchboard, Target};
-
-/// A user just added, with the invite link when one was sent.
-#[derive(Clone, Debug)]
-pub struct AddedUser {
-    /// The user.
-    pub user: User,
-    /// The invite link (Panel Access users, when the account does not use SSO).
-    pub invite_link: Option<String>,
-    /// The name of the user's role.
-    pub role_name: String,
-    /// The user's departments (id, name), by name.
-    pub departments: Vec<(DepartmentId, String)>,
-}
 
 /// One page of a list, with the cursor of the next page.
 #[derive(Clone, Debug)]
@@ -100,7 +88,7 @@ fn decode_cursor(s: &str) -> Result<UserCursor> {
 }
 
 /// R2 for an email and a mobile: held by no other user of the account.
-async fn check_contacts_free(
+pub(crate) async fn check_contacts_free(
     tx: &mut Tx,
     account: AccountId,
     me: Option<UserId>,
@@ -127,73 +115,6 @@ async fn check_contacts_free(
     Ok(())
 }
 
-/// The record of a user being added: `new` as given, with the account's defaults, the
-/// role and extension chosen, and (R6) managed by the identity provider when provisioning
-/// adds it.
-pub(crate) fn new_user_record(
-    new: NewUser,
-    account: &Account,
-    role: RoleId,
-    extension: Extension,
-    by: ActorKind,
-    now: jiff::Timestamp,
-) -> User {
-    User {
-        id: UserId::new(),
-        account_id: account.id,
-        name: new.name,
-        email: new.email,
-        mobile: new.mobile,
-        alternate_mobile: new.alternate_mobile,
-        extension,
-        role_id: role,
-        panel_access: new.panel_access,
-        receive_calls: new.receive_calls,
-        call_hours: new.call_hours,
-        time_zone: new
-            .time_zone
-            .unwrap_or_else(|| account.default_time_zone.clone()),
-        availability: Availability::Available,
-        voicemail: new.voicemail,
-        status: UserStatus::when_enabled(new.panel_access, false),
-        external_id: new.external_id,
-        // R6: whatever provisioning creates, the identity provider manages.
-        idp: IdpProfile {
-            managed: new.idp.managed || by == ActorKind::Scim,
-            ..new.idp
-        },
-        // As they read back.
-        tags: {
-            let mut tags = new.tags;
-            tags.sort();
-            tags
-        },
-        has_signed_in: false,
-        deactivate_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// What the audit log records of a user added (with the departments it was put in).
-pub(crate) fn created_view(user: &User, departments: &[DepartmentId]) -> serde_json::Value {
-    let mut after = user.audit_view();
-    after["departments"] = serde_json::json!(departments);
-    after
-}
-
-/// What adding a user looked up on a reader before its write turn.
-#[derive(Default)]
-pub(crate) struct LookedUp {
-    /// The account's Basic role, for a user given no role (a built-in role is never
-    /// deleted, so it cannot go stale).
-    basic_role: Option<Role>,
-    /// Whether the email and mobile were found free (a user who took one since is refused
-    /// by the unique indexes, and the conflict explained as if found here).
-    contacts_free: bool,
-}
-
 /// Resolves a role reference within the account.
 pub(crate) async fn resolve_role(tx: &mut Tx, account: AccountId, r: &RoleRef) -> Result<Role> {
     let found = match r {
@@ -215,7 +136,7 @@ pub(crate) async fn resolve_role(tx: &mut Tx, account: AccountId, r: &RoleRef) -
 
 /// Whether a user counts for R7: an active Administrator who can sign in.
 pub(crate) fn is_active_admin(u: &User, role: &Role) -> bool {
-    role.is_administrator() && u.status == UserStatus::Active && u.panel_access
+    u.is_active_admin(role)
 }
 
 /// R7: refuses when `before` is an active Administrator who would stop being one and no
@@ -238,7 +159,7 @@ pub(crate) async fn ensure_admin_remains(
 
 /// Checks that each of `deps` is a department of the account; returns them (id, name) by
 /// name.
-async fn check_departments(
+pub(crate) async fn check_departments(
     tx: &mut Tx,
     account: AccountId,
     deps: &[DepartmentId],
@@ -410,172 +331,6 @@ impl Switchboard {
             .collect())
     }
 
-    /// Adds a user (R1, R2, R3, R11, R13). Panel Access users start as `pending_invite`
-    /// and get an invite; others start `active` as call-only users.
-    pub async fn add_user(&self, ctx: &Ctx, mut new: NewUser) -> Result<AddedUser> {
-        if let Some(who) = ctx.known_principal()
-            && may_share_turn(&new, who)
-        {
-            match self.add_in_shared_turn(ctx, who, new).await {
-                Ok(done) => return done,
-                // Made alone, with every check in its own turn.
-                Err(back) => new = back,
-            }
-        }
-        let ahead = self.look_up_ahead(ctx, &new).await?;
-        let mut c = self.begin(ctx).await?;
-        let account = c.account.id;
-        let (email, mobile, extension) = (new.email.clone(), new.mobile.clone(), new.extension);
-        match self.add_user_in(&mut c, new, ahead).await {
-            Ok(added) => {
-                c.commit().await?;
-                Ok(added)
-            }
-            Err(Error::Store(StoreError::Unique(k))) => {
-                // The holder may be a user added earlier in this shared write turn, not yet
-                // committed: read it inside the turn where the transaction survives the
-                // failed statement. Where it does not, the holder committed before the
-                // index refused, so a fresh read finds it.
-                let within = c.tx.readable_after_error().then_some(&mut c.tx);
-                let e = self
-                    .explain_unique(
-                        within,
-                        account,
-                        k,
-                        email.as_ref(),
-                        mobile.as_ref(),
-                        extension,
-                    )
-                    .await;
-                drop(c);
-                Err(e)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The lookups of adding a user that need no lock, made on a reader before the write
-    /// turn so that the turn, which writers take one at a time, does only what must be
-    /// serialized. Only for an actor whose rights came with the request and who may add
-    /// users anywhere, so a refusal here reveals nothing the actor could not see.
-    async fn look_up_ahead(&self, ctx: &Ctx, new: &NewUser) -> Result<LookedUp> {
-        let Some(who) = ctx.known_principal() else {
-            return Ok(LookedUp::default());
-        };
-        if who.perms.edit_users != Scope::All || (new.panel_access && new.email.is_none()) {
-            return Ok(LookedUp::default());
-        }
-        let mut tx = self.db().read_latest().await?;
-        check_contacts_free(
-            &mut tx,
-            ctx.account_id,
-            None,
-            new.email.as_ref(),
-            new.mobile.as_ref(),
-        )
-        .await?;
-        let basic_role = match new.role {
-            Some(_) => None,
-            None => roles::find_builtin_role(&mut tx, ctx.account_id, BuiltinRole::Basic).await?,
-        };
-        Ok(LookedUp {
-            basic_role,
-            contacts_free: true,
-        })
-    }
-
-    /// Adds a user inside the caller's transaction (under the account lock): every check of
-    /// [`Self::add_user`] not already made `ahead`, the insert, memberships, the audit
-    /// event and the invite. A uniqueness violation the checks missed comes back as
-    /// `Error::Store`.
-    pub(crate) async fn add_user_in(
-        &self,
-        c: &mut Change,
-        new: NewUser,
-        ahead: LookedUp,
-    ) -> Result<AddedUser> {
-        match c.who.perms.edit_users {
-            Scope::All => {}
-            Scope::Departments => {
-                let managed = c.who.managed_departments(&mut c.tx, c.account.id).await?;
-                if new.departments.is_empty()
-                    || new.departments.iter().any(|d| !managed.contains(d))
-                {
-                    return Err(forbidden(
-                        "you can add users only to departments you manage; choose at least one",
-                    ));
-                }
-            }
-            _ => return Err(forbidden("your role does not allow adding users")),
-        }
-        if new.panel_access && new.email.is_none() {
-            return refuse(DomainError::field(
-                "email",
-                "required",
-                "Panel Access users need an email address for their invite",
-            ));
-        }
-        let role = match (&new.role, ahead.basic_role) {
-            (Some(r), _) => resolve_role(&mut c.tx, c.account.id, r).await?,
-            (None, Some(basic)) => basic,
-            (None, None) => roles::find_builtin_role(&mut c.tx, c.account.id, BuiltinRole::Basic)
-                .await?
-                .ok_or_else(|| Error::Internal("account without Basic role".to_owned()))?,
-        };
-        c.who
-            .check_can_grant(&role.permissions, role.name.as_str())?;
-        let departments = check_departments(&mut c.tx, c.account.id, &new.departments).await?;
-        if ahead.contacts_free {
-            Self::check_extension_free(c, None, new.extension).await?;
-        } else {
-            Self::check_identifiers(
-                c,
-                None,
-                new.email.as_ref(),
-                new.mobile.as_ref(),
-                new.extension,
-            )
-            .await?;
-        }
-        let usage = c.usage().await?;
-        c.account.check_room_for(usage, new.panel_access)?;
-        let extension = match new.extension {
-            Some(x) => x,
-            None => Self::next_extension(c).await?,
-        };
-        let departments_added = new.departments.clone();
-        let user = new_user_record(new, &c.account, role.id, extension, c.who.kind, c.now);
-        store::insert_user(&mut c.tx, &user).await?;
-        if !departments_added.is_empty() {
-            departments::set_user_memberships(
-                &mut c.tx,
-                c.account.id,
-                user.id,
-                &departments_added,
-                c.now,
-            )
-            .await?;
-        }
-        c.audit(
-            "user.created",
-            user_target(&user),
-            None,
-            Some(created_view(&user, &departments_added)),
-        )
-        .await?;
-        let invite_link = if user.panel_access {
-            self.issue_invite(c, &user).await?
-        } else {
-            None
-        };
-        Ok(AddedUser {
-            user,
-            invite_link,
-            role_name: role.name.to_string(),
-            departments,
-        })
-    }
-
     /// Reads a user of the account.
     pub async fn get_user(&self, ctx: &Ctx, id: UserId) -> Result<User> {
         let mut c = self.begin_read(ctx).await?;
@@ -733,8 +488,9 @@ impl Switchboard {
         }
     }
 
-    /// [`Self::edit_user`] inside the caller's change. A uniqueness violation the
-    /// pre-checks missed comes back as `Error::Store`.
+    /// [`Self::edit_user`] inside the caller's change: reads what the edit needs, lets
+    /// [`User::apply`] decide, and writes what it decided. A uniqueness violation the
+    /// checks missed comes back as `Error::Store`.
     pub(crate) async fn edit_user_in(
         &self,
         c: &mut Change,
@@ -749,272 +505,57 @@ impl Switchboard {
             return refuse(DomainError::PreconditionFailed);
         }
         let scope = c.who.check_can_edit(&mut c.tx, c.account.id, id).await?;
-        if scope == Scope::Own {
-            patch.only_self_service_fields()?;
-            // The mobile may be sent back unchanged, but not set or changed (R1).
-            if patch.mobile.as_ref().is_some_and(|m| *m != before.mobile) {
-                return Err(forbidden(
-                    "you may change only your name, password, availability and time zone, not mobile",
-                ));
-            }
-        }
-        let scim = c.who.kind == ActorKind::Scim;
-        let mut u = before.clone();
+        let read = EditLookups::read(c, &before, patch, scope).await?;
+        let editor = Editor {
+            scim: c.who.kind == ActorKind::Scim,
+            is_admin: c.who.is_admin,
+            perms: &c.who.perms,
+            scope,
+            managed: &read.managed,
+        };
+        let edit = before.apply(patch, editor, read.facts(&c.account))?;
+        let current = read.memberships.map(|(current, _)| current);
+        self.write_edit(c, &before, edit, current).await
+    }
 
-        // R6: fields the identity provider owns are read-only outside SCIM.
-        let owned = u.idp_owned_fields(&c.account);
-        if !owned.is_empty() && !scim {
-            let managed = |f: IdpField| owned.contains(&f);
-            let changes = [
-                (
-                    IdpField::Name,
-                    patch.name.as_ref().is_some_and(|n| *n != u.name),
-                ),
-                (
-                    IdpField::Email,
-                    patch.email.as_ref().is_some_and(|e| {
-                        e.as_ref().map(Email::key) != u.email.as_ref().map(Email::key)
-                    }),
-                ),
-                (
-                    IdpField::AlternateMobile,
-                    patch
-                        .alternate_mobile
-                        .as_ref()
-                        .is_some_and(|m| *m != u.alternate_mobile),
-                ),
-                (
-                    IdpField::TimeZone,
-                    patch.time_zone.as_ref().is_some_and(|t| *t != u.time_zone),
-                ),
-            ];
-            if let Some((f, _)) = changes.iter().find(|(f, changed)| *changed && managed(*f)) {
-                return refuse(DomainError::FieldManagedByIdp {
-                    field: f.key().to_owned(),
-                });
-            }
-        }
-
-        // R4: the mobile is immutable once set.
-        if let Some(m) = &patch.mobile {
-            match (&u.mobile, m) {
-                (Some(cur), Some(new)) if cur == new => {}
-                (None, None) => {}
-                (None, Some(new)) => {
-                    Self::check_identifiers(c, Some(id), None, Some(new), None).await?;
-                    u.mobile = Some(new.clone());
-                }
-                _ => return refuse(DomainError::MobileImmutable),
-            }
-        }
-        if let Some(n) = &patch.name {
-            u.name = n.clone();
-        }
-        if let Some(m) = &patch.alternate_mobile {
-            u.alternate_mobile = m.clone();
-        }
-        if let Some(t) = &patch.time_zone {
-            u.time_zone = t.clone();
-        }
-        if let Some(a) = patch.availability {
-            u.availability = a;
-        }
-        if let Some(v) = patch.receive_calls {
-            u.receive_calls = v;
-        }
-        if let Some(v) = &patch.call_hours {
-            u.call_hours = v.clone();
-        }
-        if let Some(v) = patch.voicemail {
-            u.voicemail = v;
-        }
-        if let Some(t) = &patch.tags {
-            u.tags = t.clone();
-        }
-        if let Some(x) = &patch.external_id {
-            if !scim && !c.who.is_admin {
-                return Err(forbidden("only administrators can change the external id"));
-            }
-            u.external_id = x.clone();
-        }
-        if let Some(p) = &patch.idp {
-            if !scim {
-                return Err(forbidden(
-                    "only the identity provider changes what it keeps about a user",
-                ));
-            }
-            u.idp = p.clone();
-        }
-        if scim {
-            // A user the identity provider updates is one it manages from now on (R6).
-            u.idp.managed = true;
-        }
-        if let Some(x) = patch.extension
-            && x != u.extension
-        {
-            Self::check_identifiers(c, Some(id), None, None, Some(x)).await?;
-            u.extension = x;
-        }
-
-        // Role (R7: never leave the account without an active Administrator).
-        let before_role = roles::find_role(&mut c.tx, c.account.id, before.role_id)
-            .await?
-            .ok_or_else(|| Error::Internal("user without role".to_owned()))?;
-        let mut role = before_role.clone();
-        if let Some(r) = &patch.role {
-            role = resolve_role(&mut c.tx, c.account.id, r).await?;
-            if role.id != before_role.id {
-                c.who
-                    .check_can_grant(&role.permissions, role.name.as_str())?;
-                if !c.who.is_admin && before_role.is_administrator() {
-                    return Err(forbidden(
-                        "only administrators can change an Administrator's role",
-                    ));
-                }
-                if c.account.owner_id == id && !role.is_administrator() {
-                    return refuse(DomainError::OwnerProtected(
-                        "the owner is always an Administrator; transfer ownership first".to_owned(),
-                    ));
-                }
-                u.role_id = role.id;
-            }
-        }
-
-        // Email (R5): verified before it takes effect, except for people who have not
-        // signed in yet (their invite goes to the corrected address) and for SCIM.
-        let mut email_requested = None;
-        let mut reinvite = false;
-        if let Some(e) = &patch.email {
-            let changed = e.as_ref().map(Email::key) != u.email.as_ref().map(Email::key);
-            match e {
-                None if changed => {
-                    if u.panel_access || patch.panel_access == Some(true) {
-                        return refuse(DomainError::field(
-                            "email",
-                            "required",
-                            "Panel Access users need an email address",
-                        ));
-                    }
-                    if u.mobile.is_none() {
-                        return refuse(DomainError::field(
-                            "email",
-                            "required",
-                            "an email or a mobile number is required",
-                        ));
-                    }
-                    u.email = None;
-                }
-                Some(new) if changed => {
-                    Self::check_identifiers(c, Some(id), Some(new), None, None).await?;
-                    if scim || !u.has_signed_in || u.email.is_none() {
-                        u.email = Some(new.clone());
-                        reinvite = u.status == UserStatus::PendingInvite;
-                    } else {
-                        email_requested = Some(new.clone());
-                    }
-                }
-                // Same address, maybe different case: take the new spelling.
-                Some(new) => u.email = Some(new.clone()),
-                None => {}
-            }
-        }
-
-        // Panel Access (R3, R11).
-        if let Some(pa) = patch.panel_access
-            && pa != u.panel_access
-        {
-            if c.account.owner_id == id && !pa {
-                return refuse(DomainError::OwnerProtected(
-                    "the owner needs Panel Access; transfer ownership first".to_owned(),
-                ));
-            }
-            if pa {
-                if u.email.is_none() {
-                    return refuse(DomainError::field(
-                        "email",
-                        "required",
-                        "Panel Access users need an email address for their invite",
-                    ));
-                }
-                if u.status != UserStatus::Inactive {
-                    let usage = accounts::count_usage(&mut c.tx, c.account.id).await?;
-                    c.account.check_seat_for_existing(usage)?;
-                    if !u.has_signed_in {
-                        u.status = UserStatus::PendingInvite;
-                        reinvite = true;
-                    }
-                }
-            } else {
-                if u.status == UserStatus::PendingInvite {
-                    u.status = UserStatus::Active;
-                }
-                invites::revoke_user_invites(&mut c.tx, c.account.id, id, c.now).await?;
-                switchboard_store::auth::revoke_user_credentials(
-                    &mut c.tx,
-                    c.account.id,
-                    id,
-                    c.now,
-                )
-                .await?;
-            }
-            u.panel_access = pa;
-        }
-        if is_active_admin(&before, &before_role) && !is_active_admin(&u, &role) {
-            ensure_admin_remains(c, &before, &before_role).await?;
-        }
-
-        // Departments (a Manager may only move people in and out of their own).
-        let current: Vec<DepartmentId> =
-            departments::list_user_memberships(&mut c.tx, c.account.id, id)
-                .await?
-                .into_iter()
-                .map(|(d, _)| d)
-                .collect();
-        let mut deps_changed = false;
-        if let Some(deps) = &patch.departments {
-            check_departments(&mut c.tx, c.account.id, deps).await?;
-            let mut added_or_removed: Vec<DepartmentId> = deps
-                .iter()
-                .filter(|d| !current.contains(d))
-                .copied()
-                .collect();
-            added_or_removed.extend(current.iter().filter(|d| !deps.contains(d)));
-            if scope == Scope::Departments && !c.who.is_admin {
-                let managed = c.who.managed_departments(&mut c.tx, c.account.id).await?;
-                if added_or_removed.iter().any(|d| !managed.contains(d)) {
-                    return Err(forbidden(
-                        "you can move users only in and out of departments you manage",
-                    ));
-                }
-            }
-            deps_changed = !added_or_removed.is_empty();
-        }
-
+    /// Writes what an edit decided: the user, their departments, the revocations, the
+    /// audit event, the verification link of a new email (R5) and a new invite.
+    async fn write_edit(
+        &self,
+        c: &mut Change,
+        before: &User,
+        edit: Edit,
+        current: Option<Vec<DepartmentId>>,
+    ) -> Result<User> {
+        let mut u = edit.user;
         let mut before_view = before.audit_view();
         let mut after_view = u.audit_view();
-        if deps_changed {
-            before_view["departments"] = serde_json::json!(current);
-            after_view["departments"] = serde_json::json!(patch.departments);
+        if let Some(deps) = &edit.departments {
+            before_view["departments"] = serde_json::json!(current.unwrap_or_default());
+            after_view["departments"] = serde_json::json!(deps);
         }
-        if before_view == after_view && email_requested.is_none() {
-            return Ok(before);
+        if before_view == after_view && edit.email_requested.is_none() {
+            return Ok(before.clone());
         }
+        let (account, id) = (c.account.id, u.id);
         if before_view != after_view {
             u.version = before.version + 1;
             u.updated_at = c.now;
-            if !store::update_user(&mut c.tx, &u, store::Touches::between(&before, &u)).await? {
+            if !store::update_user(&mut c.tx, &u, store::Touches::between(before, &u)).await? {
                 return refuse(DomainError::PreconditionFailed);
             }
-            if let Some(deps) = &patch.departments
-                && deps_changed
-            {
-                departments::set_user_memberships(&mut c.tx, c.account.id, id, deps, c.now).await?;
+            if let Some(deps) = &edit.departments {
+                departments::set_user_memberships(&mut c.tx, account, id, deps, c.now).await?;
+            }
+            if edit.revoke_access {
+                invites::revoke_user_invites(&mut c.tx, account, id, c.now).await?;
+                auth::revoke_user_credentials(&mut c.tx, account, id, c.now).await?;
             }
             let (b, a) = crate::diff(&before_view, &after_view);
             c.audit("user.updated", user_target(&u), Some(b), Some(a))
                 .await?;
         }
-        if let Some(new) = &email_requested {
+        if let Some(new) = &edit.email_requested {
             self.request_email_change(c, &u, new).await?;
             c.audit(
                 "user.email_change_requested",
@@ -1024,10 +565,128 @@ impl Switchboard {
             )
             .await?;
         }
-        if reinvite {
+        if edit.reinvite {
             self.issue_invite(c, &u).await?;
         }
         Ok(u)
+    }
+}
+
+/// What an edit reads before [`User::apply`] decides it: each part only when the patch
+/// asks for it ([`User::edit_needs`]).
+struct EditLookups {
+    role: Role,
+    new_role: Option<std::result::Result<Role, DomainError>>,
+    holders: Holders,
+    usage: Option<Usage>,
+    active_admins: Option<u32>,
+    memberships: Option<(Vec<DepartmentId>, std::result::Result<(), DomainError>)>,
+    managed: Vec<DepartmentId>,
+}
+
+impl EditLookups {
+    async fn read(c: &mut Change, before: &User, patch: &UserPatch, scope: Scope) -> Result<Self> {
+        let account = c.account.id;
+        let role = roles::find_role(&mut c.tx, account, before.role_id)
+            .await?
+            .ok_or_else(|| Error::Internal("user without role".to_owned()))?;
+        let new_role = match &patch.role {
+            Some(r) => Some(refusal(resolve_role(&mut c.tx, account, r).await)?),
+            None => None,
+        };
+        let holders = edit_holders(&mut c.tx, account, before, patch).await?;
+        let needs = before.edit_needs(patch, &role);
+        let usage = match needs.usage {
+            true => Some(accounts::count_usage(&mut c.tx, account).await?),
+            false => None,
+        };
+        let active_admins = match needs.active_admins {
+            true => {
+                let n = store::count_active_with_role(&mut c.tx, account, role.id).await?;
+                Some(u32::try_from(n).unwrap_or(u32::MAX))
+            }
+            false => None,
+        };
+        let memberships = match (&patch.departments, needs.memberships) {
+            (Some(asked), true) => {
+                let current = departments::list_user_memberships(&mut c.tx, account, before.id)
+                    .await?
+                    .into_iter()
+                    .map(|(d, _)| d)
+                    .collect();
+                let found = refusal(check_departments(&mut c.tx, account, asked).await)?;
+                Some((current, found.map(|_| ())))
+            }
+            _ => None,
+        };
+        let managed = match (scope, c.who.is_admin, &patch.departments) {
+            (Scope::Departments, false, Some(_)) => {
+                c.who.managed_departments(&mut c.tx, account).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            role,
+            new_role,
+            holders,
+            usage,
+            active_admins,
+            memberships,
+            managed,
+        })
+    }
+
+    fn facts<'a>(&'a self, account: &'a Account) -> EditFacts<'a> {
+        EditFacts {
+            account,
+            role: &self.role,
+            new_role: self.new_role.as_ref().map(|r| r.as_ref()),
+            holders: &self.holders,
+            usage: self.usage,
+            active_admins: self.active_admins,
+            memberships: self
+                .memberships
+                .as_ref()
+                .map(|(current, found)| (current.as_slice(), found.as_ref().map(|_| ()))),
+        }
+    }
+}
+
+/// Who else holds the email, mobile and extension `patch` gives `user` (R13).
+async fn edit_holders(
+    tx: &mut Tx,
+    account: AccountId,
+    user: &User,
+    patch: &UserPatch,
+) -> Result<Holders> {
+    let mut holders = Holders::default();
+    let other = |h: Option<User>| h.filter(|h| h.id != user.id);
+    if let Some(Some(e)) = &patch.email
+        && user.email.as_ref().map(Email::key) != Some(e.key())
+        && let Some(h) = other(store::find_user_by_email(tx, account, e).await?)
+    {
+        holders.hold_email(e.key(), h.name.to_string());
+    }
+    if let (None, Some(Some(m))) = (&user.mobile, &patch.mobile)
+        && let Some(h) = other(store::find_user_by_mobile(tx, account, m).await?)
+    {
+        holders.hold_mobile(m.as_str().to_owned(), h.name.to_string());
+    }
+    if let Some(x) = patch.extension.filter(|x| *x != user.extension)
+        && let Some(h) = other(store::find_user_by_extension(tx, account, x).await?)
+    {
+        holders.hold_extension(x.value(), h.name.to_string());
+    }
+    Ok(holders)
+}
+
+/// Keeps a refusal (a role or department that does not exist) for the rules to report in
+/// their order; anything else fails the edit.
+pub(crate) fn refusal<T>(r: Result<T>) -> Result<std::result::Result<T, DomainError>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(Error::Domain(d)) => Ok(Err(d)),
+        Err(e) => Err(e),
     }
 }
 

@@ -232,14 +232,21 @@ const NEVER_UPDATED: [&str; 3] = ["id", "account_id", "created_at"];
 
 /// Inserts a user and their tags.
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
-    insert_users(tx, std::slice::from_ref(u)).await?;
-    // A new user has no tags yet: nothing to clear.
-    insert_user_tags(tx, u.account_id, u.id, &u.tags).await
+    insert_users(tx, std::slice::from_ref(u)).await
 }
 
-/// Inserts new users in one statement, without their tags (for users who have none, or
-/// whose tags the caller writes). A uniqueness violation refuses all of them.
+/// Inserts new users in one statement, then the tags of those who have some. A uniqueness
+/// violation refuses all of them.
 pub async fn insert_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
+    insert_user_rows(tx, users).await?;
+    for u in users.iter().filter(|u| !u.tags.is_empty()) {
+        // A new user has no tags yet: nothing to clear.
+        insert_user_tags(tx, u.account_id, u.id, &u.tags).await?;
+    }
+    Ok(())
+}
+
+async fn insert_user_rows(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     if users.is_empty() {
         return Ok(());
     }
