@@ -290,6 +290,29 @@ impl Principal {
         .map_err(|r| forbidden(r.message()))
     }
 
+    /// What this principal may do to `target` (R1, R15), whose role holds `target_perms`;
+    /// `manages_target`: the target is in a department this principal manages.
+    pub fn rights_over(
+        &self,
+        target: UserId,
+        manages_target: bool,
+        target_perms: &Permissions,
+    ) -> crate::users::Rights {
+        let is_self = self.is_self(target);
+        crate::users::Rights {
+            edit: edit_scope(
+                &self.perms,
+                self.is_admin,
+                is_self,
+                manages_target,
+                target_perms,
+            )
+            .is_ok(),
+            manage_lifecycle: self.perms.delete_users
+                && outranks_or_equals(&self.perms, self.is_admin, target_perms),
+        }
+    }
+
     /// R15 for every other write on a user (deactivate, delete, replace, tokens made for
     /// them): refuses when the user's role holds a permission this principal's lacks.
     pub async fn check_outranks(

@@ -6,7 +6,8 @@ use switchboard_domain::adding::Holders;
 use switchboard_domain::user::{Edit, EditFacts, Editor};
 use switchboard_domain::{
     Account, AccountId, Availability, DepartmentId, DomainError, E164, Email, Extension,
-    FieldError, Role, RoleRef, Scope, Usage, User, UserId, UserPatch, UserStatus, audit::ActorKind,
+    FieldError, Permissions, Role, RoleRef, Scope, Usage, User, UserId, UserPatch, UserStatus,
+    audit::ActorKind,
 };
 use switchboard_store::users::{UserCursor, UserFilter};
 use switchboard_store::{
@@ -35,6 +36,18 @@ pub struct UserListView {
     pub roles: Vec<switchboard_domain::Role>,
     /// The departments (id, name) of each listed user; users in none are absent.
     pub departments: HashMap<UserId, Vec<(DepartmentId, String)>>,
+    /// What the actor may do to each listed user.
+    pub rights: HashMap<UserId, Rights>,
+}
+
+/// What an actor may do to a user (R1, R15), answered by the rules the edit and the
+/// lifecycle operations check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// May edit some of the user's fields.
+    pub edit: bool,
+    /// May deactivate, activate, replace or delete the user.
+    pub manage_lifecycle: bool,
 }
 
 /// List filters as given by an interface.
@@ -394,10 +407,29 @@ impl Switchboard {
         let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
         let ids: Vec<UserId> = page.items.iter().map(|u| u.id).collect();
         let departments = departments_of_users(&mut c.tx, c.account.id, &ids).await?;
+        let managed = match c.who.perms.edit_users {
+            Scope::Departments => c.who.managed_departments(&mut c.tx, c.account.id).await?,
+            _ => Vec::new(),
+        };
+        let rights = page
+            .items
+            .iter()
+            .map(|u| {
+                let manages = departments
+                    .get(&u.id)
+                    .is_some_and(|ds| ds.iter().any(|(d, _)| managed.contains(d)));
+                let perms = roles
+                    .iter()
+                    .find(|r| r.id == u.role_id)
+                    .map_or(Permissions::NONE, |r| r.permissions);
+                (u.id, c.who.rights_over(u.id, manages, &perms))
+            })
+            .collect();
         Ok(UserListView {
             page,
             roles,
             departments,
+            rights,
         })
     }
 

@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use switchboard_domain::{DepartmentId, Scope, User, UserStatus};
-use switchboard_service::users::UserQuery;
+use switchboard_service::users::{UserListView, UserQuery};
 
 use super::{Choice, Directory, status_label};
 use crate::AppState;
@@ -64,23 +64,33 @@ struct Row {
 }
 
 impl Row {
-    fn new(v: &Viewer, dir: &Directory, u: &User) -> Self {
-        let can_edit = dir.may_edit(v, u);
+    fn new(v: &Viewer, view: &UserListView, u: &User) -> Self {
+        let rights = view.rights.get(&u.id).copied().unwrap_or_default();
+        let role = view.roles.iter().find(|r| r.id == u.role_id);
+        let departments = view
+            .departments
+            .get(&u.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         Self {
             id: u.id.to_string(),
             name: u.name.to_string(),
             email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
             mobile: u.mobile.as_ref().map(|m| m.to_string()).unwrap_or_default(),
             extension: u.extension.to_string(),
-            role: dir.role_name(u.role_id),
-            departments: dir.departments_of(u.id).join(", "),
+            role: role.map(|r| r.name.to_string()).unwrap_or_default(),
+            departments: departments
+                .iter()
+                .map(|(_, name)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             status: u.status.key(),
             status_label: status_label(u.status),
             panel_access: u.panel_access,
             scheduled: u.deactivate_at.map(|t| v.when(t)),
             is_self: v.is_self(u.id),
-            can_edit,
-            can_lifecycle: dir.may_manage_lifecycle(v, u),
+            can_edit: rights.edit,
+            can_lifecycle: rights.manage_lifecycle,
         }
     }
 }
@@ -169,20 +179,21 @@ pub(in crate::pages) async fn users_page(
         panel_access: filters.panel,
         tag: None,
     };
-    let page = match state
+    let view = match state
         .sb
-        .list_users(&v.ctx, &query, cursor.as_deref(), PAGE_SIZE)
+        .list_users_view(&v.ctx, &query, cursor.as_deref(), PAGE_SIZE)
         .await
     {
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
+    let page = &view.page;
     let dir = match Directory::load(&state, &v).await {
         Ok(d) => d,
         Err(e) => return failure(&e),
     };
     let list = Results {
-        rows: page.items.iter().map(|u| Row::new(&v, &dir, u)).collect(),
+        rows: page.items.iter().map(|u| Row::new(&v, &view, u)).collect(),
         next: page.next_cursor.as_deref().map(|c| filters.href(Some(c))),
         first: cursor.as_ref().map(|_| filters.href(None)),
         filtered: filters.is_set(),

@@ -15,10 +15,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
-use switchboard_domain::{
-    BuiltinRole, Department, Permissions, Role, User, UserId, UserStatus, edit_scope,
-    outranks_or_equals,
-};
+use switchboard_domain::{BuiltinRole, Department, Role, UserId, UserStatus};
 use switchboard_service::Error as ServiceError;
 
 use super::message;
@@ -90,56 +87,6 @@ impl Directory {
         let mut departments = state.sb.list_departments(&v.ctx).await?;
         departments.sort_by_key(|d| d.name.to_string().to_lowercase());
         Ok(Self { roles, departments })
-    }
-
-    pub(super) fn role_name(&self, role: switchboard_domain::RoleId) -> String {
-        self.roles
-            .iter()
-            .find(|r| r.id == role)
-            .map(|r| r.name.to_string())
-            .unwrap_or_default()
-    }
-
-    /// The names of the departments `user` belongs to.
-    pub(super) fn departments_of(&self, user: UserId) -> Vec<String> {
-        self.departments
-            .iter()
-            .filter(|d| d.members.contains(&user))
-            .map(|d| d.name.to_string())
-            .collect()
-    }
-
-    /// Whether the viewer may edit `u` — the service's rule (R1, R15) asked with what the
-    /// page has loaded. Only decides what the pages offer; the service decides.
-    pub(super) fn may_edit(&self, v: &Viewer, u: &User) -> bool {
-        edit_scope(
-            v.perms(),
-            v.is_admin(),
-            v.is_self(u.id),
-            self.managed_by(v.user.id, u.id),
-            &self.role_permissions(u),
-        )
-        .is_ok()
-    }
-
-    /// Whether the viewer may deactivate, activate, replace or delete `u` (R1, R15).
-    pub(super) fn may_manage_lifecycle(&self, v: &Viewer, u: &User) -> bool {
-        v.perms().delete_users
-            && outranks_or_equals(v.perms(), v.is_admin(), &self.role_permissions(u))
-    }
-
-    fn role_permissions(&self, u: &User) -> Permissions {
-        self.roles
-            .iter()
-            .find(|r| r.id == u.role_id)
-            .map_or(Permissions::NONE, |r| r.permissions)
-    }
-
-    /// Whether `user` is a member of a department `manager` manages.
-    pub(super) fn managed_by(&self, manager: UserId, user: UserId) -> bool {
-        self.departments
-            .iter()
-            .any(|d| d.managers.contains(&manager) && d.members.contains(&user))
     }
 }
 
