@@ -2,14 +2,13 @@
 //! database errors are translated into typed conflicts.
 
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, SqlitePool, Transaction};
 
-use crate::group_commit::{GroupCommit, Turn};
+pub use crate::postgres::{create_postgres_database, drop_postgres_database};
+pub use crate::sqlite::SqliteTx;
+use crate::sqlite::group_commit::GroupCommit;
+use crate::sqlite::{json_rows, rows_from_json};
 
 /// Which database a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,39 +34,6 @@ pub enum Tx {
     Sqlite(SqliteTx),
     /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
-}
-
-/// An SQLite transaction: a reader's own, or a writer's turn in a group commit.
-pub enum SqliteTx {
-    /// A reading transaction on a connection of its own.
-    Read(Transaction<'static, Sqlite>),
-    /// A connection outside any transaction: each statement reads the latest commit (see
-    /// [`Db::read_latest`]).
-    Latest(PoolConnection<Sqlite>),
-    /// A writer's turn (a savepoint in the group's shared transaction).
-    Write(Turn),
-}
-
-impl std::ops::Deref for SqliteTx {
-    type Target = SqliteConnection;
-
-    fn deref(&self) -> &SqliteConnection {
-        match self {
-            Self::Read(t) => t,
-            Self::Latest(c) => c,
-            Self::Write(t) => t,
-        }
-    }
-}
-
-impl std::ops::DerefMut for SqliteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        match self {
-            Self::Read(t) => t,
-            Self::Latest(c) => c,
-            Self::Write(t) => t,
-        }
-    }
 }
 
 /// Which uniqueness rule a write broke.
@@ -251,17 +217,6 @@ fn translate(e: sqlx::Error) -> StoreError {
     StoreError::Other(e)
 }
 
-/// How long a request waits for a PostgreSQL connection.
-const POSTGRES_ACQUIRE: Duration = Duration::from_secs(3);
-
-/// The writer connection's page cache, in KiB as SQLite's `cache_size` takes it (negative).
-const WRITER_CACHE_KIB: i64 = -65_536;
-
-/// How much of a SQLite database file is read through a memory map: all of it, up to 64 GiB
-/// (the bundled SQLite is built to allow that, `.cargo/config.toml`; its own default cap is
-/// 2 GiB, which a database of a million users outgrows).
-const MMAP_BYTES: u64 = 64 << 30;
-
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -281,58 +236,9 @@ impl Db {
     /// selects SQLite (created if missing, in WAL mode with durable commits).
     pub async fn connect(url: &str) -> StoreResult<Self> {
         match Backend::of_url(url) {
-            Backend::Postgres => {
-                let opts = PgConnectOptions::from_str(url)?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(32)
-                    // While the server is unreachable a request waits this long for a
-                    // connection, then is answered 503 rather than held.
-                    .acquire_timeout(POSTGRES_ACQUIRE)
-                    .connect_with(opts)
-                    .await?;
-                Ok(Self::Postgres(pool))
-            }
+            Backend::Postgres => Ok(Self::Postgres(crate::postgres::connect(url).await?)),
             Backend::Sqlite => {
-                let path = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))
-                    .unwrap_or(url);
-                let opts = SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-                    // Multi-row writes come in every batch size up to a turn's worth; each
-                    // size is its own prepared statement, kept rather than parsed again.
-                    .statement_cache_capacity(512)
-                    // Reads go through a memory map of the file rather than a system call
-                    // and a copy per page: the pages are the operating system's page cache
-                    // either way.
-                    .pragma("mmap_size", MMAP_BYTES.to_string())
-                    // The log is copied back in the background (`group_commit`); a commit
-                    // does it itself only if the log passes 64 MiB.
-                    .pragma("wal_autocheckpoint", "16384");
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(60))
-                    // A connection to a local file does not go stale: no round trip to
-                    // check it before each use.
-                    .test_before_acquire(false)
-                    .connect_with(opts.clone())
-                    .await?;
-                // Writes run on a connection of their own. Only it changes the database,
-                // so the pages it keeps stay valid from one shared commit to the next (a
-                // connection that sees another's commit drops every page it kept), and it
-                // keeps more of them: the upper levels of every index a write touches.
-                let writer = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(Duration::from_secs(60))
-                    .test_before_acquire(false)
-                    .connect_with(opts.pragma("cache_size", WRITER_CACHE_KIB.to_string()))
-                    .await?;
-                let group = GroupCommit::start(writer, pool.clone());
+                let (pool, group) = crate::sqlite::connect(url).await?;
                 Ok(Self::Sqlite(pool, group))
             }
         }
@@ -390,7 +296,7 @@ impl Db {
     /// A transaction for writing. On SQLite writers take turns, first come first served,
     /// inside a shared transaction that holds the write lock (`BEGIN IMMEDIATE`), so
     /// read-then-write rules cannot interleave, and commit in groups (see
-    /// [`crate::group_commit`]); on PostgreSQL the service additionally locks the account
+    /// [`crate::sqlite::group_commit`]); on PostgreSQL the service additionally locks the account
     /// row ([`crate::accounts::lock_account`]).
     pub async fn write(&self) -> StoreResult<Tx> {
         Ok(match self {
@@ -512,40 +418,6 @@ where
     }
 }
 
-/// A SQLite expression folding the rows of `sql` (whose result columns include `columns`)
-/// into one JSON array, in the order of `sql` ([`fetch_rows`]).
-pub(crate) fn json_rows(sql: &str, columns: &[&str]) -> String {
-    let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', p.{c}")).collect();
-    format!(
-        "(SELECT json_group_array(json_object({})) FROM ({sql}) AS p)",
-        pairs.join(", ")
-    )
-}
-
-/// Decodes rows folded by [`json_rows`].
-pub(crate) fn rows_from_json<T: serde::de::DeserializeOwned>(json: &str) -> StoreResult<Vec<T>> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Reads a stored flag from a row folded into JSON ([`fetch_rows`]): SQLite keeps flags
-/// as 0 and 1.
-pub(crate) fn json_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    json_opt_flag(d)?.ok_or_else(|| serde::de::Error::custom("a flag is missing"))
-}
-
-/// [`json_flag`] for a flag that may be empty.
-pub(crate) fn json_opt_flag<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<bool>, D::Error> {
-    use serde::Deserialize;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::Bool(b) => Ok(Some(b)),
-        serde_json::Value::Number(n) => Ok(Some(n.as_i64() != Some(0))),
-        other => Err(serde::de::Error::custom(format!("not a flag: {other}"))),
-    }
-}
-
 /// Runs the same query code on whichever connection the transaction holds. The body is
 /// compiled once per backend, so one text of SQL (with `$1` placeholders, which both
 /// databases accept) serves both.
@@ -603,46 +475,6 @@ pub fn from_micros(us: i64) -> StoreResult<jiff::Timestamp> {
 pub fn parse_id<T: FromStr>(s: &str) -> StoreResult<T> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
-}
-
-/// Database names are spliced into SQL, so only letters, digits and `_` are taken.
-fn check_database_name(name: &str) -> StoreResult<()> {
-    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        Ok(())
-    } else {
-        Err(StoreError::Corrupt(format!("bad database name {name:?}")))
-    }
-}
-
-/// Creates an empty PostgreSQL database through an administrative connection URL and
-/// returns the URL of the new database (for tests and first-time setup).
-pub async fn create_postgres_database(admin_url: &str, name: &str) -> StoreResult<String> {
-    use sqlx::Connection;
-    check_database_name(name)?;
-    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    let base = admin_url.split('?').next().unwrap_or(admin_url);
-    let without_db = match base.rfind('/') {
-        Some(i) if i > "postgres://".len() => &base[..i],
-        _ => base,
-    };
-    Ok(format!("{without_db}/{name}"))
-}
-
-/// Drops a PostgreSQL database made by [`create_postgres_database`] (for tests and
-/// benchmarks), disconnecting anyone still on it.
-pub async fn drop_postgres_database(admin_url: &str, name: &str) -> StoreResult<()> {
-    use sqlx::Connection;
-    check_database_name(name)?;
-    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
 }
 
 #[cfg(test)]

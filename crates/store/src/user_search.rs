@@ -5,8 +5,8 @@
 use switchboard_domain::search::{Cond, MatchOp, MatchValue, UserCond, UserField, UserSort};
 use switchboard_domain::{AccountId, User};
 
-use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, json_rows, on, rows_from_json};
-use crate::text_index;
+use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, on};
+use crate::sqlite::{json_rows, rows_from_json, text_index};
 use crate::users::{UserRow, column_names, rows_into_users, u_columns};
 
 /// A column a condition can test.

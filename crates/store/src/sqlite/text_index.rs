@@ -95,6 +95,23 @@ pub(crate) fn candidates(param: &str, also: Option<&str>) -> String {
     )
 }
 
+/// What a page read from the index in list order reads from: the index's matches for the
+/// query `m` (a placeholder) within the ranks of the account's users (past the cursor
+/// `past`, when given), as `m.r`, joined to their users `u`.
+pub(crate) fn walk_in_list_order(m: &str, past: Option<&str>) -> String {
+    // The account's users (past the cursor) hold the ranks from its first to its last.
+    let first = format!(
+        "(SELECT search_rank FROM users WHERE account_id = $1 {} ORDER BY name, id LIMIT 1)",
+        past.map(|t| format!("AND {t}")).unwrap_or_default()
+    );
+    let last = "(SELECT search_rank FROM users WHERE account_id = $1 \
+                ORDER BY name DESC, id DESC LIMIT 1)";
+    format!(
+        "(SELECT rowid AS r FROM user_search_text WHERE user_search_text MATCH {m} \
+         AND rowid >= {first} AND rowid <= {last} ORDER BY rowid) AS m CROSS JOIN users u"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,207 @@
+//! The users list: filters, the (name, id) cursor and one page of users in list order.
+
+use switchboard_domain::{AccountId, DepartmentId, RoleId, User, UserId, UserStatus};
+
+use crate::db::{Arg, StoreResult, Tx, fetch_rows};
+use crate::sqlite::text_index;
+
+use super::{UserRow, column_names, rows_into_users, u_columns};
+
+/// Filters for the users list. Every filter is optional; results are ordered by name, id.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Matches name, email, mobile (substring, case-insensitive) or extension (exact).
+    pub text: Option<String>,
+    /// Only this role.
+    pub role: Option<RoleId>,
+    /// Only this status.
+    pub status: Option<UserStatus>,
+    /// Only members of this department.
+    pub department: Option<DepartmentId>,
+    /// Only users with (or without) Panel Access.
+    pub panel_access: Option<bool>,
+    /// Only users carrying this tag.
+    pub tag: Option<String>,
+    /// Only users among these ids (a Manager's scope).
+    pub within: Option<Vec<UserId>>,
+}
+
+/// Where a page starts: after this (name, id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCursor {
+    /// Name of the last user of the previous page.
+    pub name: String,
+    /// Id of the last user of the previous page.
+    pub id: String,
+}
+
+fn like_pattern(s: &str) -> String {
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Below this many trigram-index candidates (across the database) a text search starts
+/// from the index; above it, from the users in name order.
+const SELECTIVE_CANDIDATES: i64 = 1000;
+
+/// A query's conditions and their arguments, each numbered as it is added.
+struct Built {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Built {
+    /// Adds an argument; returns its placeholder.
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+}
+
+/// One page of users matching the filter, ordered by name then id.
+pub async fn list_users_page(
+    tx: &mut Tx,
+    account: AccountId,
+    filter: &UserFilter,
+    after: Option<&UserCursor>,
+    limit: u32,
+) -> StoreResult<Vec<User>> {
+    if filter.within.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    let mut q = Built {
+        clauses: vec!["u.account_id = $1".to_owned()],
+        args: vec![Arg::Text(account.to_string())],
+    };
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    // The trigram index query, when the page is read from the index in list order.
+    let in_index_order = match text {
+        Some(text) => text_clause(tx, &mut q, filter, text).await?,
+        None => None,
+    };
+    let mut from = filter_clauses(&mut q, filter);
+    let past_cursor = after.map(|cursor| cursor_clause(&mut q, cursor));
+    let mut order = "u.name, u.id";
+    let index_walk;
+    if let Some(m) = &in_index_order {
+        index_walk = text_index::walk_in_list_order(m, past_cursor.as_deref());
+        from = &index_walk;
+        q.clauses.push("u.search_rank = m.r".to_owned());
+        order = "m.r";
+    }
+    let lim = q.arg(Arg::Int(i64::from(limit)));
+    let cols = u_columns();
+    let sql = format!(
+        "SELECT {cols} FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
+        q.clauses.join(" AND ")
+    );
+    let rows: Vec<UserRow> = fetch_rows(tx, &sql, &column_names(), &q.args).await?;
+    rows_into_users(tx, account, rows).await
+}
+
+/// The condition of a text search over name, email, mobile and extension. On SQLite,
+/// returns the trigram index query when the page is to be read from the index in list
+/// order (its rowid is the user's rank in it), so its matches are read in that order
+/// until the page is full. A term that may name an extension also matches its holder,
+/// whom the index does not know: a term few users contain starts from the index's
+/// candidates plus the holder; a common one (digits: many mobiles contain them) walks the
+/// users in name order. A department or a Manager's scope already bounds the walk.
+async fn text_clause(
+    tx: &mut Tx,
+    q: &mut Built,
+    filter: &UserFilter,
+    text: &str,
+) -> StoreResult<Option<String>> {
+    let p = q.arg(Arg::Text(like_pattern(text)));
+    let mut clause = format!(
+        "(LOWER(u.name) LIKE {p} ESCAPE '\\' OR u.email_key LIKE {p} ESCAPE '\\' \
+         OR u.mobile LIKE {p} ESCAPE '\\'"
+    );
+    let ext = text.parse::<i64>().ok().map(|x| q.arg(Arg::Int(x)));
+    if let Some(e) = &ext {
+        clause.push_str(&format!(" OR u.extension = {e}"));
+    }
+    clause.push(')');
+    q.clauses.push(clause);
+    let Some(query) = text_index::terms(text).filter(|_| {
+        matches!(tx, Tx::Sqlite(_)) && filter.department.is_none() && filter.within.is_none()
+    }) else {
+        return Ok(None);
+    };
+    if ext.is_none() {
+        return Ok(Some(q.arg(Arg::Text(query))));
+    }
+    if text_index::is_selective(tx, &query, SELECTIVE_CANDIDATES).await? {
+        let m = q.arg(Arg::Text(query));
+        let holder = ext.as_ref().map(|e| {
+            format!("SELECT search_rank FROM users WHERE account_id = $1 AND extension = {e}")
+        });
+        q.clauses[0] = "+u.account_id = $1".to_owned();
+        q.clauses
+            .push(text_index::candidates(&m, holder.as_deref()));
+    }
+    Ok(None)
+}
+
+/// The conditions of the role, status, Panel Access, department, tag and scope filters;
+/// returns what the query reads from.
+fn filter_clauses(q: &mut Built, filter: &UserFilter) -> &'static str {
+    if let Some(role) = filter.role {
+        let p = q.arg(Arg::Text(role.to_string()));
+        q.clauses.push(format!("u.role_id = {p}"));
+    }
+    if let Some(status) = filter.status {
+        let p = q.arg(Arg::Text(status.key().to_owned()));
+        q.clauses.push(format!("u.status = {p}"));
+    }
+    if let Some(pa) = filter.panel_access {
+        let p = q.arg(Arg::Bool(pa));
+        q.clauses.push(format!("u.panel_access = {p}"));
+    }
+    // With a department, its members drive the query (CROSS JOIN keeps that order on
+    // SQLite) and are sorted by name: the cost follows the department, not the account.
+    let mut from = "users u";
+    if let Some(dep) = filter.department {
+        let p = q.arg(Arg::Text(dep.to_string()));
+        from = "department_members dm CROSS JOIN users u";
+        q.clauses.push(format!(
+            "dm.account_id = $1 AND dm.department_id = {p} AND u.account_id = dm.account_id \
+             AND u.id = dm.user_id"
+        ));
+    }
+    if let Some(tag) = filter.tag.as_deref() {
+        let p = q.arg(Arg::Text(tag.to_owned()));
+        q.clauses.push(format!(
+            "EXISTS (SELECT 1 FROM user_tags t WHERE t.account_id = u.account_id \
+             AND t.user_id = u.id AND t.tag = {p})"
+        ));
+    }
+    if let Some(within) = &filter.within {
+        let ps: Vec<String> = within
+            .iter()
+            .map(|id| q.arg(Arg::Text(id.to_string())))
+            .collect();
+        q.clauses.push(format!("u.id IN ({})", ps.join(", ")));
+    }
+    from
+}
+
+/// The condition of users past `cursor` in list order; returns it without the table
+/// alias, for the index walk's bounds.
+fn cursor_clause(q: &mut Built, cursor: &UserCursor) -> String {
+    let n = q.arg(Arg::Text(cursor.name.clone()));
+    let i = q.arg(Arg::Text(cursor.id.clone()));
+    // The first condition alone bounds the index range (users_account_name_idx); an OR
+    // of the two would read the account's users from the start.
+    let past = |t: &str| format!("{t}name >= {n} AND ({t}name > {n} OR {t}id > {i})");
+    q.clauses.push(past("u."));
+    past("")
+}
