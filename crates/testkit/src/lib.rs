@@ -3,6 +3,8 @@
 //! run on both databases with [`both_backends!`].
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod fields;
+
 use std::sync::{Arc, Mutex};
 
 use switchboard_domain::{

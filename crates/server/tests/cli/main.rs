@@ -3,6 +3,7 @@
 
 mod arrows;
 mod connections;
+mod fields;
 mod mail;
 mod serve;
 

@@ -3,6 +3,7 @@
 
 mod actions;
 mod crud;
+mod fields;
 mod isolation;
 mod permissions;
 mod rank;
