@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use switchboard_domain::import::{ImportRow, read_import};
-use switchboard_domain::{DomainError, NewUser, Scope, Tag, User};
+use switchboard_domain::{Country, DomainError, NewUser, Scope, Tag, User};
 use switchboard_store::users::UserFilter;
 use switchboard_store::{departments, roles, users as store};
 
@@ -98,53 +98,19 @@ impl Switchboard {
             errors: Vec::new(),
         };
         let (mut lines, mut adds) = (Vec::new(), Vec::new());
-        for ImportRow {
-            line,
-            mut input,
-            problems,
-        } in rows
-        {
-            let mut errors = Vec::new();
-            input.departments = input.departments.map(|names| {
-                names
-                    .into_iter()
-                    .filter_map(|n| match by_name.get(&n.to_lowercase()) {
-                        Some(id) => Some(id.clone()),
-                        None if n.parse::<switchboard_domain::DepartmentId>().is_ok() => Some(n),
-                        None => {
-                            errors.push(RowError {
-                                line,
-                                field: "departments".to_owned(),
-                                code: "not_found".to_owned(),
-                                message: format!("there is no department {n:?} in this account"),
-                            });
-                            None
-                        }
-                    })
-                    .collect()
-            });
-            errors.extend(problems);
-            let parsed = NewUser::parse_in(&input, country.as_ref());
-            if !errors.is_empty() {
-                if let Err(e) = &parsed {
-                    errors.extend(row_errors(line, e));
+        for row in rows {
+            let line = row.line;
+            match row_to_add(row, &by_name, country.as_ref()) {
+                Ok(new) => {
+                    lines.push(line);
+                    adds.push(Add {
+                        who: c.who.clone(),
+                        source: c.source.clone(),
+                        new,
+                    });
                 }
-                report.errors.extend(errors);
-                continue;
+                Err(errors) => report.errors.extend(errors),
             }
-            let new = match parsed {
-                Ok(new) => new,
-                Err(e) => {
-                    report.errors.extend(row_errors(line, &e));
-                    continue;
-                }
-            };
-            lines.push(line);
-            adds.push(Add {
-                who: c.who.clone(),
-                source: c.source.clone(),
-                new,
-            });
         }
         let answers = self
             .add_in_turn(&mut c, &adds, &LookedUp::default())
@@ -199,27 +165,7 @@ impl Switchboard {
                 id: last.id.to_string(),
             });
             for u in &page {
-                let yes = |b: bool| if b { "true" } else { "false" }.to_owned();
-                let opt = |v: Option<String>| v.unwrap_or_default();
-                let mut deps = memberships.get(&u.id).cloned().unwrap_or_default();
-                deps.sort_by_key(|d| d.to_lowercase());
-                let record = [
-                    u.id.to_string(),
-                    u.name.to_string(),
-                    opt(u.email.as_ref().map(ToString::to_string)),
-                    opt(u.mobile.as_ref().map(ToString::to_string)),
-                    opt(u.alternate_mobile.as_ref().map(ToString::to_string)),
-                    u.extension.to_string(),
-                    role_names.get(&u.role_id).cloned().unwrap_or_default(),
-                    yes(u.panel_access),
-                    yes(u.receive_calls),
-                    u.time_zone.to_string(),
-                    deps.join(";"),
-                    u.tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(";"),
-                    yes(u.voicemail),
-                    u.status.key().to_owned(),
-                    u.created_at.to_string(),
-                ];
+                let record = export_record(u, &role_names, &memberships);
                 out.write_record(&record).map_err(csv_failure)?;
                 rows += 1;
             }
@@ -232,8 +178,13 @@ impl Switchboard {
             .into_inner()
             .map_err(|e| Error::Internal(e.to_string()))?;
         let csv = String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))?;
-        // Recorded after the snapshot was read, in a change of its own, so that a long
-        // export never holds the account's write lock; no CSV leaves unrecorded.
+        self.record_export(ctx, rows).await?;
+        Ok(csv)
+    }
+
+    /// Records an export after its snapshot was read, in a change of its own, so that a
+    /// long export never holds the account's write lock; no CSV leaves unrecorded.
+    async fn record_export(&self, ctx: &Ctx, rows: u64) -> Result<()> {
         let mut c = self.begin(ctx).await?;
         c.who.require(c.who.perms.export, "export users")?;
         c.audit(
@@ -247,9 +198,79 @@ impl Switchboard {
             Some(serde_json::json!({ "format": "csv", "rows": rows })),
         )
         .await?;
-        c.commit().await?;
-        Ok(csv)
+        c.commit().await
     }
+}
+
+/// One import row as an add: its departments named by name (or id) resolved in the
+/// account, then every field validated; all its problems when it cannot be.
+fn row_to_add(
+    row: ImportRow,
+    by_name: &HashMap<String, String>,
+    country: Option<&Country>,
+) -> std::result::Result<NewUser, Vec<RowError>> {
+    let ImportRow {
+        line,
+        mut input,
+        problems,
+    } = row;
+    let mut errors = Vec::new();
+    input.departments = input.departments.map(|names| {
+        names
+            .into_iter()
+            .filter_map(|n| match by_name.get(&n.to_lowercase()) {
+                Some(id) => Some(id.clone()),
+                None if n.parse::<switchboard_domain::DepartmentId>().is_ok() => Some(n),
+                None => {
+                    errors.push(RowError {
+                        line,
+                        field: "departments".to_owned(),
+                        code: "not_found".to_owned(),
+                        message: format!("there is no department {n:?} in this account"),
+                    });
+                    None
+                }
+            })
+            .collect()
+    });
+    errors.extend(problems);
+    match NewUser::parse_in(&input, country) {
+        Ok(new) if errors.is_empty() => Ok(new),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.extend(row_errors(line, &e));
+            Err(errors)
+        }
+    }
+}
+
+/// A user as an export row: `id`, the import columns, `status`, `created_at`.
+fn export_record(
+    u: &User,
+    role_names: &HashMap<switchboard_domain::RoleId, String>,
+    memberships: &HashMap<switchboard_domain::UserId, Vec<String>>,
+) -> [String; 15] {
+    let yes = |b: bool| if b { "true" } else { "false" }.to_owned();
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let mut deps = memberships.get(&u.id).cloned().unwrap_or_default();
+    deps.sort_by_key(|d| d.to_lowercase());
+    [
+        u.id.to_string(),
+        u.name.to_string(),
+        opt(u.email.as_ref().map(ToString::to_string)),
+        opt(u.mobile.as_ref().map(ToString::to_string)),
+        opt(u.alternate_mobile.as_ref().map(ToString::to_string)),
+        u.extension.to_string(),
+        role_names.get(&u.role_id).cloned().unwrap_or_default(),
+        yes(u.panel_access),
+        yes(u.receive_calls),
+        u.time_zone.to_string(),
+        deps.join(";"),
+        u.tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(";"),
+        yes(u.voicemail),
+        u.status.key().to_owned(),
+        u.created_at.to_string(),
+    ]
 }
 
 fn csv_failure(e: csv::Error) -> Error {

@@ -401,54 +401,14 @@ impl Switchboard {
         };
         let before_old = old.audit_view();
         let original = old.clone();
-        old.extension = parking;
-        if old.email.is_some() && old.mobile.is_some() {
-            old.email = None;
-        } else if r.mode == ReplaceMode::Delete && old.email.is_some() {
-            // The old profile is deleted below, in this transaction: park its email (it has
-            // no mobile, and a user needs one of the two) so the new user can take it.
-            old.email = Some(Email::parse(
-                "email",
-                &format!("{}@replaced.invalid", old.id.as_uuid().simple()),
-            )?);
-        } else if old.email.is_some() && r.email.is_none() && r.mode == ReplaceMode::Deactivate {
-            return refuse(DomainError::field(
-                "email",
-                "required",
-                "the old user has no mobile, so they keep their email; give the new user another email",
-            ));
-        }
+        park(&mut old, &r, parking)?;
         write(&mut c, &mut old).await?;
 
-        let new = User {
-            id: UserId::new(),
-            account_id: c.account.id,
-            name: r.name.clone().unwrap_or_else(|| old.name.clone()),
-            email,
-            mobile: Some(r.mobile.clone()),
-            alternate_mobile: old.alternate_mobile.clone(),
-            extension,
-            role_id: old.role_id,
-            panel_access: old.panel_access,
-            receive_calls: old.receive_calls,
-            call_hours: old.call_hours.clone(),
-            time_zone: old.time_zone.clone(),
-            availability: old.availability,
-            voicemail: old.voicemail,
-            status: UserStatus::when_enabled(old.panel_access, old.has_signed_in),
-            external_id: None,
-            idp: Default::default(),
-            tags: old.tags.clone(),
-            has_signed_in: old.has_signed_in,
-            deactivate_at: None,
-            version: 1,
-            created_at: c.now,
-            updated_at: c.now,
-        };
-        if let Err(e) = store::insert_user(&mut c.tx, &new).await {
+        let new = successor(&old, &r, email, extension, c.now);
+        if let Err(e) = self.hand_over(&mut c, id, &new, password).await {
             drop(c);
             return Err(match e {
-                StoreError::Unique(k) => {
+                Error::Store(StoreError::Unique(k)) => {
                     self.explain_unique(
                         None,
                         new.account_id,
@@ -459,31 +419,8 @@ impl Switchboard {
                     )
                     .await
                 }
-                other => other.into(),
+                other => other,
             });
-        }
-        if let Some(h) = &password {
-            store::set_user_password(&mut c.tx, c.account.id, new.id, h).await?;
-        }
-        departments::copy_memberships(&mut c.tx, c.account.id, id, new.id, c.now).await?;
-        c.audit(
-            "user.created",
-            user_target(&new),
-            None,
-            Some(serde_json::json!({ "replaces": id.to_string(), "user": new.audit_view() })),
-        )
-        .await?;
-        Self::reassign_in(&mut c, id, new.id).await?;
-        if c.account.owner_id == id {
-            accounts::set_account_owner(&mut c.tx, c.account.id, new.id).await?;
-            c.account.owner_id = new.id;
-            c.audit(
-                "account.ownership_transferred",
-                user_target(&new),
-                Some(serde_json::json!({ "owner_id": id.to_string() })),
-                Some(serde_json::json!({ "owner_id": new.id.to_string() })),
-            )
-            .await?;
         }
         match r.mode {
             ReplaceMode::Deactivate => {
@@ -500,5 +437,101 @@ impl Switchboard {
         }
         c.commit().await?;
         Ok(new)
+    }
+
+    /// Hands a replaced user's place to `new`: inserts them with the old password, the
+    /// memberships in the same positions, the owned resources and the ownership. A
+    /// uniqueness violation comes back as `Error::Store`.
+    async fn hand_over(
+        &self,
+        c: &mut Change,
+        id: UserId,
+        new: &User,
+        password: Option<String>,
+    ) -> Result<()> {
+        store::insert_user(&mut c.tx, new).await?;
+        if let Some(h) = &password {
+            store::set_user_password(&mut c.tx, c.account.id, new.id, h).await?;
+        }
+        departments::copy_memberships(&mut c.tx, c.account.id, id, new.id, c.now).await?;
+        c.audit(
+            "user.created",
+            user_target(new),
+            None,
+            Some(serde_json::json!({ "replaces": id.to_string(), "user": new.audit_view() })),
+        )
+        .await?;
+        Self::reassign_in(c, id, new.id).await?;
+        if c.account.owner_id == id {
+            accounts::set_account_owner(&mut c.tx, c.account.id, new.id).await?;
+            c.account.owner_id = new.id;
+            c.audit(
+                "account.ownership_transferred",
+                user_target(new),
+                Some(serde_json::json!({ "owner_id": id.to_string() })),
+                Some(serde_json::json!({ "owner_id": new.id.to_string() })),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves the old user out of the way of their successor (R14): onto `parking`, without the
+/// email the new user takes.
+fn park(old: &mut User, r: &Replacement, parking: Extension) -> Result<()> {
+    old.extension = parking;
+    if old.email.is_some() && old.mobile.is_some() {
+        old.email = None;
+    } else if r.mode == ReplaceMode::Delete && old.email.is_some() {
+        // The old profile is deleted below, in this transaction: park its email (it has
+        // no mobile, and a user needs one of the two) so the new user can take it.
+        old.email = Some(Email::parse(
+            "email",
+            &format!("{}@replaced.invalid", old.id.as_uuid().simple()),
+        )?);
+    } else if old.email.is_some() && r.email.is_none() && r.mode == ReplaceMode::Deactivate {
+        return refuse(DomainError::field(
+            "email",
+            "required",
+            "the old user has no mobile, so they keep their email; give the new user another email",
+        ));
+    }
+    Ok(())
+}
+
+/// The user who replaces `old` (R14): the new mobile (and name, email when given), and
+/// the old user's role, extension, settings and tags.
+fn successor(
+    old: &User,
+    r: &Replacement,
+    email: Option<Email>,
+    extension: Extension,
+    now: jiff::Timestamp,
+) -> User {
+    User {
+        id: UserId::new(),
+        account_id: old.account_id,
+        name: r.name.clone().unwrap_or_else(|| old.name.clone()),
+        email,
+        mobile: Some(r.mobile.clone()),
+        alternate_mobile: old.alternate_mobile.clone(),
+        extension,
+        role_id: old.role_id,
+        panel_access: old.panel_access,
+        receive_calls: old.receive_calls,
+        call_hours: old.call_hours.clone(),
+        time_zone: old.time_zone.clone(),
+        availability: old.availability,
+        voicemail: old.voicemail,
+        status: UserStatus::when_enabled(old.panel_access, old.has_signed_in),
+        external_id: None,
+        idp: Default::default(),
+        tags: old.tags.clone(),
+        has_signed_in: old.has_signed_in,
+        deactivate_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
     }
 }

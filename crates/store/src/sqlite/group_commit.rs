@@ -298,6 +298,16 @@ async fn run_group(
         tokio::task::yield_now().await;
         next = requests.try_recv().ok();
     }
+    finish_group(conn, failure, durable).await
+}
+
+/// Ends a group: commits when every turn went well (else rolls back), and tells every
+/// turn's writer how the commit went. Returns whether it committed.
+async fn finish_group(
+    mut conn: Option<PoolConnection<Sqlite>>,
+    failure: Option<sqlx::Error>,
+    durable: Vec<oneshot::Sender<Durable>>,
+) -> bool {
     let result = match (conn.as_mut(), failure) {
         (Some(c), None) => match exec(c, "COMMIT").await {
             Ok(()) => Ok(()),

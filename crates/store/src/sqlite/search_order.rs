@@ -151,9 +151,25 @@ async fn spread(
     pending: &mut BTreeMap<i64, usize>,
 ) -> StoreResult<Vec<i64>> {
     let (before, after) = (before.rank(), after.rank());
+    let (lo, hi, existing) = window(c, before, after, count, pending).await?;
+    let (moves, fresh) = renumber(lo, hi, &existing, before, count, pending);
+    move_ranks(c, moves).await?;
+    Ok(fresh)
+}
+
+/// The window around the gap with room for the new users: its bounds (exclusive) and the
+/// stored ranks inside. It doubles from [`FIRST_WINDOW`] neighbours a side until the
+/// ranks inside, spread evenly, leave enough of a step between them.
+async fn window(
+    c: &mut SqliteConnection,
+    before: Option<i64>,
+    after: Option<i64>,
+    count: usize,
+    pending: &BTreeMap<i64, usize>,
+) -> StoreResult<(i64, i64, Vec<i64>)> {
     let mut side = FIRST_WINDOW;
     let mut wanted = i128::from(SPREAD);
-    let (lo, hi, existing) = loop {
+    let found = loop {
         let below: Vec<(i64,)> = match before {
             Some(b) => {
                 sqlx::query_as(
@@ -204,6 +220,19 @@ async fn spread(
         wanted = (wanted / 4).max(4);
     };
 
+    Ok(found)
+}
+
+/// New ranks for everything inside the window, spread evenly in list order: the moves of
+/// stored users (old, new), pending ranks updated in `pending`, and the new users' ranks.
+fn renumber(
+    lo: i64,
+    hi: i64,
+    existing: &[i64],
+    before: Option<i64>,
+    count: usize,
+    pending: &mut BTreeMap<i64, usize>,
+) -> (Vec<(i64, i64)>, Vec<i64>) {
     // Everything inside the window in list order: stored users and pending ones by their
     // rank, the new ones right after the user before the gap.
     #[derive(Clone, Copy)]
@@ -241,6 +270,11 @@ async fn spread(
             Slot::New(j) => fresh[j] = rank,
         }
     }
+    (moves, fresh)
+}
+
+/// Writes the moves of stored users to their new ranks.
+async fn move_ranks(c: &mut SqliteConnection, moves: Vec<(i64, i64)>) -> StoreResult<()> {
     // The new ranks keep the old order, so moving users down in ascending order and then
     // users up in descending order never lands one on a rank another still holds.
     let (mut down, mut up): (Vec<_>, Vec<_>) = moves.into_iter().partition(|(o, n)| n < o);
@@ -253,7 +287,7 @@ async fn spread(
             .execute(&mut *c)
             .await?;
     }
-    Ok(fresh)
+    Ok(())
 }
 
 /// Ranks for new users with these keys (answered in the same order), spreading out the

@@ -1,0 +1,264 @@
+//! Reading and listing users; editing (`edit`) and the checks it shares with adding and
+//! replacing (`checks`) have modules of their own; adding is in `adding`.
+
+use std::collections::HashMap;
+
+use switchboard_domain::{
+    AccountId, DepartmentId, DomainError, Permissions, RoleRef, Scope, User, UserId, UserStatus,
+};
+use switchboard_store::users::{UserCursor, UserFilter};
+use switchboard_store::{Tx, departments, roles, users as store};
+
+pub use crate::adding::AddedUser;
+use crate::error::{Error, Result, not_found};
+use crate::{Change, Ctx, Switchboard, Target};
+
+mod checks;
+mod edit;
+
+pub(crate) use checks::*;
+
+/// One page of a list, with the cursor of the next page.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the users list with what it shows beside each user.
+#[derive(Clone, Debug)]
+pub struct UserListView {
+    /// The page.
+    pub page: Page<User>,
+    /// The account's roles.
+    pub roles: Vec<switchboard_domain::Role>,
+    /// The departments (id, name) of each listed user; users in none are absent.
+    pub departments: HashMap<UserId, Vec<(DepartmentId, String)>>,
+    /// What the actor may do to each listed user.
+    pub rights: HashMap<UserId, Rights>,
+}
+
+/// What an actor may do to a user (R1, R15), answered by the rules the edit and the
+/// lifecycle operations check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// May edit some of the user's fields.
+    pub edit: bool,
+    /// May deactivate, activate, replace or delete the user.
+    pub manage_lifecycle: bool,
+}
+
+/// List filters as given by an interface.
+#[derive(Clone, Debug, Default)]
+pub struct UserQuery {
+    /// Text search over name, email, mobile and extension.
+    pub text: Option<String>,
+    /// Role id or name.
+    pub role: Option<String>,
+    /// Status.
+    pub status: Option<UserStatus>,
+    /// Department.
+    pub department: Option<DepartmentId>,
+    /// Panel Access.
+    pub panel_access: Option<bool>,
+    /// Tag.
+    pub tag: Option<String>,
+}
+
+pub(crate) fn user_target(u: &User) -> Target<'static> {
+    Target {
+        kind: "user",
+        id: Some(u.id.to_string()),
+        name: u.name.to_string(),
+    }
+}
+
+fn encode_cursor(u: &User) -> String {
+    hex::encode(format!("{}\n{}", u.name, u.id))
+}
+
+fn decode_cursor(s: &str) -> Result<UserCursor> {
+    let bad = || {
+        Error::Domain(DomainError::field(
+            "cursor",
+            "invalid",
+            "is not a cursor returned by this list",
+        ))
+    };
+    let bytes = hex::decode(s.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (name, id) = text.rsplit_once('\n').ok_or_else(bad)?;
+    id.parse::<UserId>().map_err(|_| bad())?;
+    if switchboard_domain::has_control(name) {
+        return Err(bad());
+    }
+    Ok(UserCursor {
+        name: name.to_owned(),
+        id: id.to_owned(),
+    })
+}
+
+impl Switchboard {
+    /// Reads a user of the account.
+    pub async fn get_user(&self, ctx: &Ctx, id: UserId) -> Result<User> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who
+            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
+        store::find_user(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("user"))
+    }
+
+    /// The departments a user belongs to (id, name), by name.
+    pub async fn user_departments(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+    ) -> Result<Vec<(DepartmentId, String)>> {
+        Ok(self
+            .users_departments(ctx, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default())
+    }
+
+    /// The departments (id, name, by name) of each of `users`, read in one query; users in
+    /// no department are absent from the map.
+    pub async fn users_departments(
+        &self,
+        ctx: &Ctx,
+        users: &[UserId],
+    ) -> Result<HashMap<UserId, Vec<(DepartmentId, String)>>> {
+        let mut c = self.begin_read(ctx).await?;
+        let only_self = matches!(users, [one] if c.who.is_self(*one));
+        c.who
+            .require(c.who.perms.view_users || only_self, "view users")?;
+        departments_of_users(&mut c.tx, c.account.id, users).await
+    }
+
+    /// Lists users, filtered and ordered by name, one page at a time.
+    pub async fn list_users(
+        &self,
+        ctx: &Ctx,
+        query: &UserQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<User>> {
+        let mut c = self.begin_read(ctx).await?;
+        list_users_in(&mut c, query, cursor, limit).await
+    }
+
+    /// A page of users as the users list shows it, read in one transaction: the page, the
+    /// account's roles, and the departments (id, name, by name) of the listed users.
+    pub async fn list_users_view(
+        &self,
+        ctx: &Ctx,
+        query: &UserQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<UserListView> {
+        let mut c = self.begin_read(ctx).await?;
+        let page = list_users_in(&mut c, query, cursor, limit).await?;
+        let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
+        let ids: Vec<UserId> = page.items.iter().map(|u| u.id).collect();
+        let departments = departments_of_users(&mut c.tx, c.account.id, &ids).await?;
+        let managed = match c.who.perms.edit_users {
+            Scope::Departments => c.who.managed_departments(&mut c.tx, c.account.id).await?,
+            _ => Vec::new(),
+        };
+        let rights = page
+            .items
+            .iter()
+            .map(|u| {
+                let manages = departments
+                    .get(&u.id)
+                    .is_some_and(|ds| ds.iter().any(|(d, _)| managed.contains(d)));
+                let perms = roles
+                    .iter()
+                    .find(|r| r.id == u.role_id)
+                    .map_or(Permissions::NONE, |r| r.permissions);
+                (u.id, c.who.rights_over(u.id, manages, &perms))
+            })
+            .collect();
+        Ok(UserListView {
+            page,
+            roles,
+            departments,
+            rights,
+        })
+    }
+}
+
+/// The departments (id, name) of each of `users`, in the store's order, 500 users a query;
+/// users in no department are absent from the map.
+pub(crate) async fn departments_of_users(
+    tx: &mut Tx,
+    account: AccountId,
+    users: &[UserId],
+) -> Result<HashMap<UserId, Vec<(DepartmentId, String)>>> {
+    let mut out: HashMap<UserId, Vec<(DepartmentId, String)>> = HashMap::new();
+    for chunk in users.chunks(500) {
+        for (u, d, name) in departments::list_departments_of_users(tx, account, chunk).await? {
+            out.entry(u).or_default().push((d, name));
+        }
+    }
+    Ok(out)
+}
+
+/// [`Switchboard::list_users`] inside the caller's read.
+async fn list_users_in(
+    c: &mut Change,
+    query: &UserQuery,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Page<User>> {
+    c.who.require(c.who.perms.view_users, "view users")?;
+    let limit = limit.clamp(1, 500);
+    let terms = [&query.text, &query.role, &query.tag];
+    if terms
+        .iter()
+        .any(|t| t.as_deref().is_some_and(switchboard_domain::has_control))
+    {
+        // No user's name, email, role or tag holds a control character: nothing matches,
+        // and such a term never reaches the database.
+        return Ok(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
+    let role = match query
+        .role
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        Some(r) => Some(
+            resolve_role(&mut c.tx, c.account.id, &RoleRef::parse(r))
+                .await?
+                .id,
+        ),
+        None => None,
+    };
+    let filter = UserFilter {
+        text: query.text.clone(),
+        role,
+        status: query.status,
+        department: query.department,
+        panel_access: query.panel_access,
+        tag: query.tag.clone(),
+        within: None,
+    };
+    let after = cursor.map(decode_cursor).transpose()?;
+    let mut items =
+        store::list_users_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1).await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(encode_cursor)
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
