@@ -462,3 +462,179 @@ impl Edit {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{Plan, SsoSettings};
+    use crate::ids::{AccountId, RoleId, UserId};
+    use crate::phone::E164;
+    use crate::role::BuiltinRole;
+    use crate::user::{Availability, UserPatchInput};
+    use crate::values::{Extension, ExtensionRange, Name, TimeZoneName};
+
+    fn account(owner: UserId) -> Account {
+        Account {
+            id: AccountId::new(),
+            name: Name::parse("name", "Acme").unwrap(),
+            plan: Plan::Pro,
+            seat_limit: 5,
+            extension_range: ExtensionRange { min: 100, max: 999 },
+            default_time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
+            country: None,
+            sso: SsoSettings::default(),
+            owner_id: owner,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn role(builtin: BuiltinRole, permissions: Permissions) -> Role {
+        Role {
+            id: RoleId::new(),
+            account_id: AccountId::new(),
+            name: Name::parse("name", builtin.name()).unwrap(),
+            builtin: Some(builtin),
+            permissions,
+        }
+    }
+
+    fn user(role: &Role) -> User {
+        User {
+            id: UserId::new(),
+            account_id: AccountId::new(),
+            name: Name::parse("name", "Priya Sharma").unwrap(),
+            email: Some(Email::parse("email", "priya@acme.example").unwrap()),
+            mobile: Some(E164::parse("mobile", "+919876543210").unwrap()),
+            alternate_mobile: None,
+            extension: Extension::parse("extension", "204").unwrap(),
+            role_id: role.id,
+            panel_access: true,
+            receive_calls: true,
+            call_hours: Default::default(),
+            time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
+            availability: Availability::Available,
+            voicemail: false,
+            status: UserStatus::Active,
+            external_id: None,
+            idp: Default::default(),
+            tags: Vec::new(),
+            has_signed_in: true,
+            deactivate_at: None,
+            version: 1,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn patch(json: serde_json::Value) -> UserPatch {
+        let input: UserPatchInput = serde_json::from_value(json).unwrap();
+        UserPatch::parse(&input).unwrap()
+    }
+
+    fn admin(perms: &Permissions) -> Editor<'_> {
+        Editor {
+            scim: false,
+            is_admin: true,
+            perms,
+            scope: Scope::All,
+            managed: &[],
+        }
+    }
+
+    fn facts<'a>(account: &'a Account, role: &'a Role, holders: &'a Holders) -> EditFacts<'a> {
+        EditFacts {
+            account,
+            role,
+            new_role: None,
+            holders,
+            usage: None,
+            active_admins: None,
+            memberships: None,
+        }
+    }
+
+    #[test]
+    fn a_mobile_once_set_never_changes_and_a_new_email_waits_for_its_link() {
+        let basic = role(BuiltinRole::Basic, Permissions::BASIC);
+        let u = user(&basic);
+        let acct = account(UserId::new());
+        let holders = Holders::default();
+        let all = Permissions::ADMINISTRATOR;
+        let moved = u.apply(
+            &patch(serde_json::json!({"mobile": "+919812345678"})),
+            admin(&all),
+            facts(&acct, &basic, &holders),
+        );
+        assert_eq!(moved.unwrap_err(), DomainError::MobileImmutable);
+
+        let edit = u
+            .apply(
+                &patch(serde_json::json!({"email": "p.sharma@acme.example", "voicemail": true})),
+                admin(&all),
+                facts(&acct, &basic, &holders),
+            )
+            .unwrap();
+        assert_eq!(
+            edit.user.email, u.email,
+            "R5: the old email stays until verified"
+        );
+        assert_eq!(
+            edit.email_requested.unwrap().as_str(),
+            "p.sharma@acme.example"
+        );
+        assert!(edit.user.voicemail);
+    }
+
+    #[test]
+    fn the_last_active_administrator_keeps_the_role_and_a_second_one_lets_it_go() {
+        let administrator = role(BuiltinRole::Administrator, Permissions::ADMINISTRATOR);
+        let manager = role(BuiltinRole::Manager, Permissions::MANAGER);
+        let u = user(&administrator);
+        let acct = account(UserId::new());
+        let holders = Holders::default();
+        let demote = patch(serde_json::json!({"role": "Manager"}));
+        let needs = u.edit_needs(&demote, &administrator);
+        assert!(needs.active_admins && !needs.usage && !needs.memberships);
+        let all = Permissions::ADMINISTRATOR;
+        let with = |admins| EditFacts {
+            new_role: Some(Ok(&manager)),
+            active_admins: Some(admins),
+            ..facts(&acct, &administrator, &holders)
+        };
+        let alone = u.apply(&demote, admin(&all), with(1));
+        assert_eq!(alone.unwrap_err(), DomainError::LastAdmin);
+        let edit = u.apply(&demote, admin(&all), with(2)).unwrap();
+        assert_eq!(edit.user.role_id, manager.id);
+    }
+
+    #[test]
+    fn a_manager_moves_people_only_through_departments_they_manage() {
+        let basic = role(BuiltinRole::Basic, Permissions::BASIC);
+        let u = user(&basic);
+        let acct = account(UserId::new());
+        let holders = Holders::default();
+        let (theirs, other) = (DepartmentId::new(), DepartmentId::new());
+        let managed = [theirs];
+        let perms = Permissions::MANAGER;
+        let manager = Editor {
+            scim: false,
+            is_admin: false,
+            perms: &perms,
+            scope: Scope::Departments,
+            managed: &managed,
+        };
+        let current = [theirs];
+        let to = |deps: Vec<DepartmentId>| {
+            let ids: Vec<String> = deps.iter().map(ToString::to_string).collect();
+            patch(serde_json::json!({ "departments": ids }))
+        };
+        let with_memberships = EditFacts {
+            memberships: Some((&current, Ok(()))),
+            ..facts(&acct, &basic, &holders)
+        };
+        let refused = u.apply(&to(vec![theirs, other]), manager, with_memberships);
+        assert!(matches!(refused, Err(DomainError::Forbidden(_))));
+        let out = u.apply(&to(vec![]), manager, with_memberships).unwrap();
+        assert_eq!(out.departments, Some(vec![]));
+    }
+}

@@ -17,13 +17,11 @@ use sqlx::SqliteConnection;
 use crate::db::{Backend, StoreResult, value_rows};
 
 /// Distance between an account's last user and one added after it (and its first user and
-/// one added before it): lists grow at their ends, and in runs of names in order, so each
-/// such user takes only a step of the gap and leaves the rest for the next. It is the
-/// distance a fresh numbering (migration 0009) leaves between users, so that a list grown
-/// by adds has as much room between neighbours as a numbered one: users added in random
-/// order then split a gap 24 times before it runs out (with 2^20, adding 40,000 users in
-/// random order moved 0.61 others per add; with 2^24, 0.24). Wider steps would make the
-/// text index bigger, as it stores the differences between the rowids it lists.
+/// one added before it): lists grow at their ends, so each such user takes only a step of
+/// the gap and leaves the rest for the next. It is the distance a fresh numbering
+/// (migration 0009) leaves, so that users added in random order split a gap 24 times
+/// before anyone moves (a unit test counts the moves); wider steps would make the text
+/// index bigger, as it stores the differences between the rowids it lists.
 const STEP: i64 = 1 << 24;
 /// Distance between the last account's users and a new account's first user: room for 2^20
 /// users added at the account's end.
