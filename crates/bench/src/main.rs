@@ -3,6 +3,7 @@
 //! runs the SCIM workloads against the reference peer too, measures the machine's ceilings,
 //! and prints a Markdown report (medians of several runs).
 
+mod databases;
 mod load;
 mod process;
 mod provision;
@@ -17,8 +18,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use switchboard_store::Db;
 
+use crate::databases::{drop_database, remove_sqlite, seeded_database, warm};
 use crate::process::Server;
 use crate::report::{Figures, Report, Setup};
 use crate::workloads::{Target, Workload};
@@ -110,6 +111,56 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<bool> {
+    let server_bin = checked_args(&args)?;
+    std::fs::create_dir_all(&args.work_dir)
+        .with_context(|| format!("cannot create {}", args.work_dir.display()))?;
+    let work = std::fs::canonicalize(&args.work_dir)?;
+    let mut report = Report::new(
+        &args_line(),
+        args.runs,
+        args.concurrency,
+        (args.create_concurrency, args.peer_create_concurrency),
+    );
+
+    eprintln!(
+        "measuring SQLite's durable commit rate in {}",
+        work.display()
+    );
+    let probe = work.join("commit-probe.db");
+    let commits = 2000;
+    let took = switchboard_store::probe::sqlite_commit_probe(&probe, commits).await?;
+    remove_sqlite(&probe);
+    report.commit_rate = f64::from(commits) / took.as_secs_f64();
+
+    let tag = format!("{}", jiff::Timestamp::now().as_second());
+    for &n in &args.users {
+        for backend in &args.backend {
+            let (url, db_name, seeded) = seeded_database(&args, backend, n, &work, &tag).await?;
+            let server = Server::switchboard(&server_bin, &url, &work).await?;
+            let setup = Setup {
+                system: backend.clone(),
+                users: n,
+            };
+            let run = format!("{tag}-{backend}-{n}");
+            measure_backend(&args, &server, &seeded, (&url, &setup, &run), &mut report).await?;
+            report.add_server(&setup, seeded.took, server.peak_memory_mib());
+            server.stop();
+            drop_database(&args, backend, &url, db_name.as_deref()).await;
+        }
+        if let Some(peer_bin) = &args.peer {
+            peer_runs(&args, peer_bin, n, &work, &tag, &mut report).await?;
+        }
+    }
+    println!("{}", report.markdown());
+    if let Some(path) = &args.json {
+        std::fs::write(path, report.json())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(report.errors() == 0)
+}
+
+/// Checks the arguments; answers the `switchboard` binary to run.
+fn checked_args(args: &Args) -> anyhow::Result<PathBuf> {
     for b in &args.backend {
         if b != "sqlite" && b != "postgres" {
             bail!("--backend {b:?}: choose sqlite or postgres");
@@ -137,113 +188,70 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             server_bin.display()
         );
     }
-    std::fs::create_dir_all(&args.work_dir)
-        .with_context(|| format!("cannot create {}", args.work_dir.display()))?;
-    let work = std::fs::canonicalize(&args.work_dir)?;
-    let mut report = Report::new(
-        &args_line(),
-        args.runs,
-        args.concurrency,
-        (args.create_concurrency, args.peer_create_concurrency),
-    );
+    Ok(server_bin)
+}
 
-    eprintln!(
-        "measuring SQLite's durable commit rate in {}",
-        work.display()
-    );
-    let probe = work.join("commit-probe.db");
-    let commits = 2000;
-    let took = switchboard_store::probe::sqlite_commit_probe(&probe, commits).await?;
-    remove_sqlite(&probe);
-    report.commit_rate = f64::from(commits) / took.as_secs_f64();
+/// What the workloads need to know of a seeded server, checked by asking it.
+async fn target_of(args: &Args, server: &Server, seeded: &seed::Seeded) -> anyhow::Result<Target> {
+    let client = client(args.concurrency.max(args.create_concurrency))?;
+    let mut target = Target {
+        client,
+        base: server.base.clone(),
+        scim: format!("{}/scim/v2", server.base),
+        scim_token: seeded.scim_token.clone(),
+        api_token: seeded.api_token.clone(),
+        sample: seeded
+            .sample
+            .iter()
+            .map(|(id, e)| (id.to_string(), e.clone()))
+            .collect(),
+        departments: seeded.departments.iter().map(|d| d.to_string()).collect(),
+        ring_department: seeded.ring_department.to_string(),
+        deep_cursor: String::new(),
+    };
+    target.deep_cursor = workloads::deep_cursor(&target).await?;
+    workloads::check_answers(&target, false).await?;
+    Ok(target)
+}
 
-    let tag = format!("{}", jiff::Timestamp::now().as_second());
-    for &n in &args.users {
-        for backend in &args.backend {
-            let kept = work.join(format!("bench-{n}.seeded.json"));
-            let (url, db_name, seeded) = match reusable(&args, backend, n, &work, &kept)? {
-                Some((url, seeded)) => {
-                    eprintln!("reusing {url}");
-                    (url, None, seeded)
-                }
-                None => {
-                    let (url, db_name) = database_for(&args, backend, n, &work, &tag).await?;
-                    eprintln!("seeding {n} users on {backend}");
-                    let db = open(&url).await?;
-                    let seeded = seed::seed(db.clone(), n).await?;
-                    db.close().await;
-                    eprintln!("  seeded in {:.1} s", seeded.took.as_secs_f64());
-                    if args.keep && backend == "sqlite" {
-                        std::fs::write(&kept, serde_json::to_vec(&seeded)?)
-                            .with_context(|| format!("cannot write {}", kept.display()))?;
-                    }
-                    (url, db_name, seeded)
-                }
-            };
-            let server = Server::switchboard(&server_bin, &url, &work).await?;
-            let client = client(args.concurrency.max(args.create_concurrency))?;
-            let mut target = Target {
-                client,
-                base: server.base.clone(),
-                scim: format!("{}/scim/v2", server.base),
-                scim_token: seeded.scim_token.clone(),
-                api_token: seeded.api_token.clone(),
-                sample: seeded
-                    .sample
-                    .iter()
-                    .map(|(id, e)| (id.to_string(), e.clone()))
-                    .collect(),
-                departments: seeded.departments.iter().map(|d| d.to_string()).collect(),
-                ring_department: seeded.ring_department.to_string(),
-                deep_cursor: String::new(),
-            };
-            target.deep_cursor = workloads::deep_cursor(&target).await?;
-            workloads::check_answers(&target, false).await?;
-            let target = Arc::new(target);
-            let setup = Setup {
-                system: backend.clone(),
-                users: n,
-            };
-            let file = url.strip_prefix("sqlite:").map(std::path::PathBuf::from);
-            measure(
-                &args,
-                &target,
-                &Workload::SWITCHBOARD,
-                &setup,
-                &format!("{tag}-{backend}-{n}"),
-                file.as_deref(),
-                &mut report,
-            )
-            .await;
-            if args.provision > 0 {
-                eprintln!(
-                    "provisioning {} users over SCIM on {backend}",
-                    args.provision
-                );
-                let phases = provision::run(
-                    target.client.clone(),
-                    &target.scim,
-                    &target.scim_token,
-                    args.provision,
-                    args.create_concurrency,
-                )
-                .await;
-                report.add_provisioning(&setup, phases);
-            }
-            report.add_server(&setup, seeded.took, server.peak_memory_mib());
-            server.stop();
-            drop_database(&args, backend, &url, db_name.as_deref()).await;
-        }
-        if let Some(peer_bin) = &args.peer {
-            peer_runs(&args, peer_bin, n, &work, &tag, &mut report).await?;
-        }
+/// Runs Switchboard's workloads (and provisioning, when asked) on one seeded server;
+/// `(url, setup, run)` name its database, its figures and this run.
+async fn measure_backend(
+    args: &Args,
+    server: &Server,
+    seeded: &seed::Seeded,
+    (url, setup, run): (&str, &Setup, &str),
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let target = target_of(args, server, seeded).await?;
+    let target = Arc::new(target);
+    let file = url.strip_prefix("sqlite:").map(std::path::PathBuf::from);
+    measure(
+        args,
+        &target,
+        &Workload::SWITCHBOARD,
+        setup,
+        run,
+        file.as_deref(),
+        report,
+    )
+    .await;
+    if args.provision > 0 {
+        eprintln!(
+            "provisioning {} users over SCIM on {}",
+            args.provision, setup.system
+        );
+        let phases = provision::run(
+            target.client.clone(),
+            &target.scim,
+            &target.scim_token,
+            args.provision,
+            args.create_concurrency,
+        )
+        .await;
+        report.add_provisioning(setup, phases);
     }
-    println!("{}", report.markdown());
-    if let Some(path) = &args.json {
-        std::fs::write(path, report.json())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(report.errors() == 0)
+    Ok(())
 }
 
 /// The same SCIM workloads against the reference peer, seeded with up to `--peer-users`.
@@ -361,78 +369,6 @@ fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-async fn open(url: &str) -> anyhow::Result<Db> {
-    let db = Db::connect(url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open {url}: {e}"))?;
-    db.migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot migrate {url}: {e}"))?;
-    Ok(db)
-}
-
-/// With `--reuse`, the kept SQLite database of this size and what seeding it recorded.
-fn reusable(
-    args: &Args,
-    backend: &str,
-    n: usize,
-    work: &std::path::Path,
-    kept: &std::path::Path,
-) -> anyhow::Result<Option<(String, seed::Seeded)>> {
-    let path = work.join(format!("bench-{n}.db"));
-    if !args.reuse || backend != "sqlite" || !path.exists() || !kept.exists() {
-        return Ok(None);
-    }
-    let text = std::fs::read(kept).with_context(|| format!("cannot read {}", kept.display()))?;
-    let seeded = serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not a seeding record", kept.display()))?;
-    Ok(Some((format!("sqlite:{}", path.display()), seeded)))
-}
-
-/// A fresh database for one size: a new SQLite file, or a new PostgreSQL database.
-async fn database_for(
-    args: &Args,
-    backend: &str,
-    n: usize,
-    work: &std::path::Path,
-    tag: &str,
-) -> anyhow::Result<(String, Option<String>)> {
-    if backend == "sqlite" {
-        let path = work.join(format!("bench-{n}.db"));
-        remove_sqlite(&path);
-        let _ = std::fs::remove_file(work.join(format!("bench-{n}.seeded.json")));
-        return Ok((format!("sqlite:{}", path.display()), None));
-    }
-    let admin = args.postgres_url.as_deref().unwrap_or_default();
-    let name = format!("bench_{n}_{tag}");
-    let url = switchboard_store::db::create_postgres_database(admin, &name)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot create database {name}: {e}"))?;
-    Ok((url, Some(name)))
-}
-
-async fn drop_database(args: &Args, backend: &str, url: &str, name: Option<&str>) {
-    if args.keep || args.reuse {
-        eprintln!("  kept the database at {url}");
-        return;
-    }
-    if backend == "sqlite" {
-        if let Some(path) = url.strip_prefix("sqlite:") {
-            remove_sqlite(std::path::Path::new(path));
-        }
-    } else if let (Some(admin), Some(name)) = (args.postgres_url.as_deref(), name)
-        && let Err(e) = switchboard_store::db::drop_postgres_database(admin, name).await
-    {
-        eprintln!("  could not drop database {name}: {e}");
-    }
-}
-
-fn remove_sqlite(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
 fn args_line() -> String {
     let mut words: Vec<String> = std::env::args().collect();
     if let Some(first) = words.first_mut() {
@@ -449,30 +385,4 @@ fn args_line() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Reads a SQLite database file (and its write-ahead log) through once, so that a run
-/// measures a server whose database is in the operating system's cache, as one that has
-/// been serving its users has. Some machines page out file pages nobody touched for a
-/// minute, and at a million users one run's reads touch pages the run before last did;
-/// returns the MiB read.
-fn warm(file: &std::path::Path) -> std::io::Result<u64> {
-    use std::io::Read;
-    let mut total = 0;
-    let mut buf = vec![0; 1 << 20];
-    for suffix in ["", "-wal"] {
-        let mut name = file.as_os_str().to_owned();
-        name.push(suffix);
-        let Ok(mut f) = std::fs::File::open(&name) else {
-            continue;
-        };
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            total += n as u64;
-        }
-    }
-    Ok(total >> 20)
 }

@@ -255,6 +255,17 @@ impl Report {
              throughput in requests per second.\n",
             self.runs, self.concurrency, self.create_concurrency.0, self.create_concurrency.1
         );
+        self.ceilings_markdown(&mut out, &sizes);
+        self.switchboard_markdown(&mut out, &sizes);
+        self.peer_markdown(&mut out, &sizes);
+        self.provisioning_markdown(&mut out);
+        self.servers_markdown(&mut out);
+        self.failures_markdown(&mut out);
+        out
+    }
+
+    /// What this machine can do at best: durable commits and a trivial handler.
+    fn ceilings_markdown(&self, out: &mut String, sizes: &[usize]) {
         let _ = writeln!(out, "### Ceilings of this machine\n");
         let _ = writeln!(
             out,
@@ -262,7 +273,7 @@ impl Report {
             self.commit_rate
         );
         for system in self.systems() {
-            for &n in &sizes {
+            for &n in sizes {
                 let setup = Setup {
                     system: system.clone(),
                     users: n,
@@ -276,11 +287,15 @@ impl Report {
                 }
             }
         }
+    }
+
+    /// Switchboard's own workloads, one table per database.
+    fn switchboard_markdown(&self, out: &mut String, sizes: &[usize]) {
         for system in self.systems() {
             let _ = writeln!(out, "\n### Switchboard on {system}\n");
             let mut head = "| workload |".to_owned();
             let mut rule = "|---|".to_owned();
-            for &n in &sizes {
+            for &n in sizes {
                 let _ = write!(
                     head,
                     " {} p50 / p99 | {} req/s |",
@@ -292,7 +307,7 @@ impl Report {
             let _ = writeln!(out, "{head}\n{rule}");
             for w in Workload::SWITCHBOARD {
                 let mut row = format!("| {} |", w.label());
-                for &n in &sizes {
+                for &n in sizes {
                     let setup = Setup {
                         system: system.clone(),
                         users: n,
@@ -307,6 +322,10 @@ impl Report {
                 let _ = writeln!(out, "{row}");
             }
         }
+    }
+
+    /// The SCIM workloads against the reference peer, when it ran.
+    fn peer_markdown(&self, out: &mut String, sizes: &[usize]) {
         if self.figures.keys().any(|(s, _)| s.system == "peer") {
             let _ = writeln!(
                 out,
@@ -318,7 +337,7 @@ impl Report {
             );
             let _ = writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|");
             for w in Workload::PEER {
-                for &n in &sizes {
+                for &n in sizes {
                     let peer = Setup {
                         system: "peer".to_owned(),
                         users: n,
@@ -358,7 +377,10 @@ impl Report {
                 );
             }
         }
-        self.provisioning_markdown(&mut out);
+    }
+
+    /// How long seeding took and how much memory each server used.
+    fn servers_markdown(&self, out: &mut String) {
         let _ = writeln!(out, "\n### Seeding and server memory\n");
         let _ = writeln!(
             out,
@@ -374,6 +396,10 @@ impl Report {
                 facts.peak_mib.map_or("–".to_owned(), |m| format!("{m:.0}"))
             );
         }
+    }
+
+    /// The failed requests, if any.
+    fn failures_markdown(&self, out: &mut String) {
         let failures: Vec<String> = self
             .figures
             .iter()
@@ -393,7 +419,6 @@ impl Report {
         if !failures.is_empty() {
             let _ = writeln!(out, "\n### Failed requests\n\n{}", failures.join("\n"));
         }
-        out
     }
 
     /// The figures as JSON (every run, not only medians).

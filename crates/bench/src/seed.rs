@@ -124,6 +124,40 @@ fn names_of(i: usize) -> (&'static str, &'static str) {
 pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     let sb = Switchboard::new(db.clone(), Arc::new(SystemClock), Settings::default());
+    let (account, api_token, scim_token) = create_account(&sb).await?;
+
+    let mut tx = db.read().await?;
+    let basic = switchboard_store::roles::find_builtin_role(&mut tx, account, BuiltinRole::Basic)
+        .await?
+        .context("the account has no Basic role")?
+        .id;
+    tx.rollback().await?;
+
+    let now = jiff::Timestamp::now();
+    let ids: Vec<UserId> = (0..users).map(|_| UserId::new()).collect();
+    insert_users(&db, &ids, account, basic, now).await?;
+    let (departments, ring_department) = insert_departments(&db, &ids, account, now).await?;
+    insert_calls(&db, &ids, account, &departments, now).await?;
+
+    let step = (users / 10_000).max(1);
+    let sample = ids
+        .iter()
+        .enumerate()
+        .step_by(step)
+        .map(|(i, id)| (*id, email_of(i)))
+        .collect();
+    Ok(Seeded {
+        api_token,
+        scim_token,
+        sample,
+        departments,
+        ring_department,
+        took: started.elapsed(),
+    })
+}
+
+/// The bench account, made through the service, and its API and SCIM token secrets.
+async fn create_account(sb: &Switchboard) -> anyhow::Result<(AccountId, String, String)> {
     let created = sb
         .create_account(
             NewAccount {
@@ -157,20 +191,21 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
         .create_api_token(&ctx, "bench-scim", "scim", None, None)
         .await
         .map_err(|e| anyhow!("creating the SCIM token: {e:?}"))?;
+    Ok((account, api_token, scim_token))
+}
 
-    let mut tx = db.read().await?;
-    let basic = switchboard_store::roles::find_builtin_role(&mut tx, account, BuiltinRole::Basic)
-        .await?
-        .context("the account has no Basic role")?
-        .id;
-    tx.rollback().await?;
-
-    let now = jiff::Timestamp::now();
-    let ids: Vec<UserId> = (0..users).map(|_| UserId::new()).collect();
+/// Writes the users in batches.
+async fn insert_users(
+    db: &Db,
+    ids: &[UserId],
+    account: AccountId,
+    basic: RoleId,
+    now: jiff::Timestamp,
+) -> anyhow::Result<()> {
     // Users are written in list order (name, then id), each after the one before, as a
     // bulk load sorted by name would be: every new user's list-order rank is a step past the
     // last one's (store::search_order), so none has to be made room for.
-    let mut order: Vec<usize> = (0..users).collect();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
     order.sort_by_cached_key(|&i| {
         let (first, last) = names_of(i);
         (format!("{first} {last}"), ids[i].to_string())
@@ -183,44 +218,66 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
         }
         tx.commit().await?;
     }
+    Ok(())
+}
 
+/// A ring-all department of the bench account.
+fn department_of(
+    name: String,
+    members: Vec<UserId>,
+    account: AccountId,
+    tz: &TimeZoneName,
+    now: jiff::Timestamp,
+) -> anyhow::Result<Department> {
+    Ok(Department {
+        id: DepartmentId::new(),
+        account_id: account,
+        name: valid(Name::parse("name", &name))?,
+        routing_method: RoutingMethod::RingAll,
+        ring_time_secs: 20,
+        business_hours: WeeklySchedule::default(),
+        time_zone: tz.clone(),
+        fallback: Fallback::Voicemail,
+        members,
+        managers: Vec::new(),
+        external_id: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Writes the departments (every user in one), the ring test department and the numbers;
+/// answers the departments' ids and the ring test department's.
+async fn insert_departments(
+    db: &Db,
+    ids: &[UserId],
+    account: AccountId,
+    now: jiff::Timestamp,
+) -> anyhow::Result<(Vec<DepartmentId>, DepartmentId)> {
     let tz = valid(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?;
-    let department_count = users.div_ceil(USERS_PER_DEPARTMENT).max(1);
+    let department_count = ids.len().div_ceil(USERS_PER_DEPARTMENT).max(1);
     let mut members: Vec<Vec<UserId>> = vec![Vec::new(); department_count];
     for (i, id) in ids.iter().enumerate() {
         members[i % department_count].push(*id);
     }
-    let department = |name: String, members: Vec<UserId>| -> anyhow::Result<Department> {
-        Ok(Department {
-            id: DepartmentId::new(),
-            account_id: account,
-            name: valid(Name::parse("name", &name))?,
-            routing_method: RoutingMethod::RingAll,
-            ring_time_secs: 20,
-            business_hours: WeeklySchedule::default(),
-            time_zone: tz.clone(),
-            fallback: Fallback::Voicemail,
-            members,
-            managers: Vec::new(),
-            external_id: None,
-            created_at: now,
-            updated_at: now,
-        })
-    };
     let mut departments = Vec::with_capacity(department_count);
     let groups: Vec<(usize, Vec<UserId>)> = members.into_iter().enumerate().collect();
     for batch in groups.chunks(500) {
         let mut tx = db.write().await?;
         for (n, group) in batch {
-            let dep = department(format!("Team {:06}", n + 1), group.clone())?;
+            let name = format!("Team {:06}", n + 1);
+            let dep = department_of(name, group.clone(), account, &tz, now)?;
             switchboard_store::departments::insert_department(&mut tx, &dep).await?;
             departments.push(dep.id);
         }
         tx.commit().await?;
     }
-    let ring = department(
+    let ring = department_of(
         "Ring test".to_owned(),
         ids.iter().take(RING_DEPARTMENT_SIZE).copied().collect(),
+        account,
+        &tz,
+        now,
     )?;
     let mut tx = db.write().await?;
     switchboard_store::departments::insert_department(&mut tx, &ring).await?;
@@ -235,8 +292,18 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
         switchboard_store::resources::insert_number(&mut tx, &number, now).await?;
     }
     tx.commit().await?;
+    Ok((departments, ring.id))
+}
 
-    // One finished call per user, spread over the last 30 days.
+/// One finished call per user, spread over the last 30 days.
+async fn insert_calls(
+    db: &Db,
+    ids: &[UserId],
+    account: AccountId,
+    departments: &[DepartmentId],
+    now: jiff::Timestamp,
+) -> anyhow::Result<()> {
+    let department_count = departments.len();
     let day_us: i64 = 86_400_000_000;
     let now_us = now.as_microsecond();
     for (chunk_no, chunk) in ids.chunks(BATCH).enumerate() {
@@ -264,22 +331,7 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
         }
         tx.commit().await?;
     }
-
-    let step = (users / 10_000).max(1);
-    let sample = ids
-        .iter()
-        .enumerate()
-        .step_by(step)
-        .map(|(i, id)| (*id, email_of(i)))
-        .collect();
-    Ok(Seeded {
-        api_token,
-        scim_token,
-        sample,
-        departments,
-        ring_department: ring.id,
-        took: started.elapsed(),
-    })
+    Ok(())
 }
 
 /// Seeded user `i`: a tenth have Panel Access, one in fifty is deactivated, availability

@@ -237,22 +237,33 @@ pub fn scim_user(user_name: &str, [given, family]: [String; 2]) -> Value {
 /// Checks, once before measuring, that the read workloads answer what they should — a
 /// fast wrong answer is not a result.
 pub async fn check_answers(t: &Target, peer: bool) -> anyhow::Result<()> {
-    let json = |req: reqwest::RequestBuilder| async move {
-        let r = req.send().await?;
-        let status = r.status();
-        let v: Value = r.json().await.context("answer is not JSON")?;
-        if !status.is_success() {
-            bail!("status {status}: {v}");
-        }
-        anyhow::Ok(v)
-    };
+    check_scim_answers(t).await?;
+    if peer {
+        return Ok(());
+    }
+    check_api_answers(t).await
+}
+
+/// The JSON of a successful answer.
+async fn answer_json(req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    let r = req.send().await?;
+    let status = r.status();
+    let v: Value = r.json().await.context("answer is not JSON")?;
+    if !status.is_success() {
+        bail!("status {status}: {v}");
+    }
+    anyhow::Ok(v)
+}
+
+/// The SCIM workloads' answers (Switchboard's and the peer's).
+async fn check_scim_answers(t: &Target) -> anyhow::Result<()> {
     let (_, email) = &t.sample[0];
     let (req, _) = request(t, Workload::ScimEq, 0, "");
-    let v = json(req).await.context("SCIM eq")?;
+    let v = answer_json(req).await.context("SCIM eq")?;
     if v["totalResults"] != 1 || v["Resources"][0]["userName"].as_str() != Some(email.as_str()) {
         bail!("SCIM userName eq \"{email}\" answered {v}");
     }
-    let v = json(request(t, Workload::ScimCo, 0, "").0)
+    let v = answer_json(request(t, Workload::ScimCo, 0, "").0)
         .await
         .context("SCIM co")?;
     let want = co_fragment(email);
@@ -264,17 +275,19 @@ pub async fn check_answers(t: &Target, peer: bool) -> anyhow::Result<()> {
     {
         bail!("SCIM userName co \"{want}\" answered {v}");
     }
-    if peer {
-        return Ok(());
-    }
-    let (id, _) = &t.sample[0];
-    let v = json(request(t, Workload::GetUser, 0, "").0)
+    Ok(())
+}
+
+/// The REST API workloads' answers.
+async fn check_api_answers(t: &Target) -> anyhow::Result<()> {
+    let (id, email) = &t.sample[0];
+    let v = answer_json(request(t, Workload::GetUser, 0, "").0)
         .await
         .context("GET user")?;
     if v["id"].as_str() != Some(id.as_str()) && v["email"].as_str() != Some(email.as_str()) {
         bail!("GET /users/{id} answered {v}");
     }
-    let v = json(request(t, Workload::Search, 0, "").0)
+    let v = answer_json(request(t, Workload::Search, 0, "").0)
         .await
         .context("search")?;
     let items = v["items"].as_array().cloned().unwrap_or_default();
@@ -289,13 +302,13 @@ pub async fn check_answers(t: &Target, peer: bool) -> anyhow::Result<()> {
             items.len()
         );
     }
-    let v = json(request(t, Workload::ByDepartment, 0, "").0)
+    let v = answer_json(request(t, Workload::ByDepartment, 0, "").0)
         .await
         .context("by department")?;
     if v["items"].as_array().map_or(0, Vec::len) == 0 {
         bail!("the department list answered no users: {v}");
     }
-    let v = json(request(t, Workload::DeepPage, 0, "").0)
+    let v = answer_json(request(t, Workload::DeepPage, 0, "").0)
         .await
         .context("deep page")?;
     let last = FIRST_NAMES[FIRST_NAMES.len() - 1];
@@ -307,7 +320,7 @@ pub async fn check_answers(t: &Target, peer: bool) -> anyhow::Result<()> {
     {
         bail!("the deep page answered {v}");
     }
-    let v = json(request(t, Workload::RingPlan, 0, "").0)
+    let v = answer_json(request(t, Workload::RingPlan, 0, "").0)
         .await
         .context("ring plan")?;
     let ringing: usize = v["groups"].as_array().map_or(0, |g| {

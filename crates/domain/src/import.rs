@@ -83,22 +83,9 @@ pub fn read_import(text: &str) -> Result<Vec<ImportRow>, Vec<RowError>> {
     Ok(read_rows(text)?.into_iter().map(row_input).collect())
 }
 
-fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(vec![header_error(
-                format!("cannot read the header row: {e}"),
-                "invalid",
-            )]);
-        }
-    };
+/// The column each header cell names (`None` for one an import ignores), or what is
+/// wrong with the header row.
+fn header_columns(headers: &csv::StringRecord) -> Result<Vec<Option<&'static str>>, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut columns: Vec<Option<&'static str>> = Vec::new();
     for (i, h) in headers.iter().enumerate() {
@@ -134,6 +121,27 @@ fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    Ok(columns)
+}
+
+fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(vec![header_error(
+                format!("cannot read the header row: {e}"),
+                "invalid",
+            )]);
+        }
+    };
+    let columns = header_columns(&headers)?;
+    let mut errors = Vec::new();
     let mut lines = LineCounter::new(text);
     let mut rows = Vec::new();
     for record in reader.records() {

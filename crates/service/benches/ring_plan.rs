@@ -18,10 +18,10 @@ use switchboard_domain::{
     Availability, DepartmentId, Email, ExtensionRange, Fallback, FieldError, Name, NewUser,
     NewUserInput, Plan, RoutingMethod, TimeZoneName, UserId, UserPatch, WeeklySchedule,
 };
-use switchboard_service::Ctx;
 use switchboard_service::accounts::NewAccount;
 use switchboard_service::calls::NewCall;
 use switchboard_service::departments::{DepartmentPatch, NewDepartment};
+use switchboard_service::{Ctx, Switchboard};
 use switchboard_store::{Db, calls, departments};
 use switchboard_testkit::{Backend, POSTGRES_URL_ENV, TestApp};
 
@@ -126,82 +126,11 @@ async fn fixture(backend: Backend) -> BenchResult<Option<Fixture>> {
         return Ok(None);
     };
     let setup = Instant::now();
-    let created = app
-        .sb
-        .create_account(
-            NewAccount {
-                name: field(Name::parse("name", "Bench Telecom"))?,
-                plan: Plan::Pro,
-                seat_limit: 100,
-                extension_range: field(ExtensionRange::new(1000, 9999))?,
-                time_zone: field(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?,
-                country: None,
-                owner_name: field(Name::parse("name", "Olivia Owner"))?,
-                owner_email: field(Email::parse("email", "owner@bench.example.com"))?,
-            },
-            "bench",
-        )
-        .await?;
-    let token = created.setup_link.rsplit('/').next().unwrap_or_default();
-    app.sb.accept_invite(token, "correct horse battery").await?;
-    let ctx = Ctx::user(created.account.id, created.owner.id, "bench");
-
-    let mut members: Vec<UserId> = Vec::with_capacity(MEMBERS);
-    for i in 0..MEMBERS {
-        let added = app
-            .sb
-            .add_user(&ctx, NewUser::parse(&member_input(i))?)
-            .await?;
-        let id = added.user.id;
-        if let Some(a) = availability(i) {
-            let patch = UserPatch {
-                availability: Some(a),
-                ..UserPatch::default()
-            };
-            app.sb.edit_user(&ctx, id, patch, None).await?;
-        }
-        members.push(id);
-    }
-    let department = app
-        .sb
-        .create_department(
-            &ctx,
-            NewDepartment {
-                name: field(Name::parse("name", "Support"))?,
-                routing_method: RoutingMethod::RingAll,
-                ring_time_secs: 20,
-                business_hours: WeeklySchedule::any_time(),
-                time_zone: None,
-                fallback: Fallback::Voicemail,
-                members: members.clone(),
-                managers: Vec::new(),
-                external_id: None,
-            },
-        )
-        .await?
-        .id;
-
-    // Answered inbound calls over the week before the instant, each by a different member.
+    let ctx = owner_ctx(&app.sb).await?;
+    let members = add_members(&app.sb, &ctx).await?;
+    let department = create_support(&app.sb, &ctx, &members).await?;
     let at = app.sb.now();
-    for n in 0..ANSWERED_CALLS {
-        let ended = at - SignedDuration::from_mins(i64::try_from(n)? * 29 + 5);
-        app.sb
-            .record_call(
-                &Ctx::cli(ctx.account_id),
-                NewCall {
-                    engine_call_id: format!("bench-call-{n}"),
-                    direction: "inbound".to_owned(),
-                    caller: "+14155550100".to_owned(),
-                    number: "+14155550199".to_owned(),
-                    department_id: Some(department),
-                    user_id: Some(members[(n * 37) % MEMBERS]),
-                    started_at: ended - SignedDuration::from_mins(4),
-                    ended_at: ended,
-                    outcome: "answered".to_owned(),
-                },
-            )
-            .await?;
-    }
+    record_calls(&app.sb, &ctx, department, &members, at).await?;
     // Deactivated last, so some of them have answered calls too.
     for (i, id) in members.iter().enumerate() {
         if i % 10 == 7 {
@@ -226,6 +155,100 @@ async fn fixture(backend: Backend) -> BenchResult<Option<Fixture>> {
     }))
 }
 
+/// A new account, its owner signed up; answers the owner acting on it.
+async fn owner_ctx(sb: &Switchboard) -> BenchResult<Ctx> {
+    let created = sb
+        .create_account(
+            NewAccount {
+                name: field(Name::parse("name", "Bench Telecom"))?,
+                plan: Plan::Pro,
+                seat_limit: 100,
+                extension_range: field(ExtensionRange::new(1000, 9999))?,
+                time_zone: field(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?,
+                country: None,
+                owner_name: field(Name::parse("name", "Olivia Owner"))?,
+                owner_email: field(Email::parse("email", "owner@bench.example.com"))?,
+            },
+            "bench",
+        )
+        .await?;
+    let token = created.setup_link.rsplit('/').next().unwrap_or_default();
+    sb.accept_invite(token, "correct horse battery").await?;
+    Ok(Ctx::user(created.account.id, created.owner.id, "bench"))
+}
+
+/// Adds the [`MEMBERS`] members, with their availability.
+async fn add_members(sb: &Switchboard, ctx: &Ctx) -> BenchResult<Vec<UserId>> {
+    let mut members: Vec<UserId> = Vec::with_capacity(MEMBERS);
+    for i in 0..MEMBERS {
+        let added = sb.add_user(ctx, NewUser::parse(&member_input(i))?).await?;
+        let id = added.user.id;
+        if let Some(a) = availability(i) {
+            let patch = UserPatch {
+                availability: Some(a),
+                ..UserPatch::default()
+            };
+            sb.edit_user(ctx, id, patch, None).await?;
+        }
+        members.push(id);
+    }
+    Ok(members)
+}
+
+/// The ring-all department of every member.
+async fn create_support(
+    sb: &Switchboard,
+    ctx: &Ctx,
+    members: &[UserId],
+) -> BenchResult<DepartmentId> {
+    Ok(sb
+        .create_department(
+            ctx,
+            NewDepartment {
+                name: field(Name::parse("name", "Support"))?,
+                routing_method: RoutingMethod::RingAll,
+                ring_time_secs: 20,
+                business_hours: WeeklySchedule::any_time(),
+                time_zone: None,
+                fallback: Fallback::Voicemail,
+                members: members.to_vec(),
+                managers: Vec::new(),
+                external_id: None,
+            },
+        )
+        .await?
+        .id)
+}
+
+/// Answered inbound calls over the week before `at`, each by a different member.
+async fn record_calls(
+    sb: &Switchboard,
+    ctx: &Ctx,
+    department: DepartmentId,
+    members: &[UserId],
+    at: Timestamp,
+) -> BenchResult<()> {
+    for n in 0..ANSWERED_CALLS {
+        let ended = at - SignedDuration::from_mins(i64::try_from(n)? * 29 + 5);
+        sb.record_call(
+            &Ctx::cli(ctx.account_id),
+            NewCall {
+                engine_call_id: format!("bench-call-{n}"),
+                direction: "inbound".to_owned(),
+                caller: "+14155550100".to_owned(),
+                number: "+14155550199".to_owned(),
+                department_id: Some(department),
+                user_id: Some(members[(n * 37) % MEMBERS]),
+                started_at: ended - SignedDuration::from_mins(4),
+                ended_at: ended,
+                outcome: "answered".to_owned(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 fn backend_name(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite",
@@ -237,7 +260,6 @@ async fn measure(backend: Backend, rows: &mut Vec<Row>) -> BenchResult<()> {
     let Some(f) = fixture(backend).await? else {
         return Ok(());
     };
-    let account = f.ctx.account_id;
     // Warm the caches before the first method is measured.
     for _ in 0..SETTLE {
         black_box(f.app.sb.ring_plan(&f.ctx, f.department, Some(f.at)).await?);
@@ -252,77 +274,85 @@ async fn measure(backend: Backend, rows: &mut Vec<Row>) -> BenchResult<()> {
             .update_department(&f.ctx, f.department, patch)
             .await?;
 
-        // The inputs exactly as the service reads them.
-        let view = f.app.sb.ring_plan(&f.ctx, f.department, Some(f.at)).await?;
-        let mut tx = f.app.sb.db().read().await?;
-        let idle: HashMap<UserId, Timestamp> =
-            calls::list_member_last_answered(&mut tx, account, f.department)
-                .await?
-                .into_iter()
-                .collect();
-        let rotation =
-            departments::find_department_rotation(&mut tx, account, f.department).await?;
-        drop(tx);
-        let candidates: Vec<Candidate<'_>> = view
-            .members
-            .iter()
-            .map(|user| Candidate {
-                user,
-                idle_since: idle.get(&user.id).copied(),
-            })
-            .collect();
-
-        let mut samples = Vec::with_capacity(DOMAIN_ITERATIONS);
-        for i in 0..DOMAIN_WARMUP + DOMAIN_ITERATIONS {
-            let start = Instant::now();
-            let plan = ring_plan(
-                black_box(&view.department),
-                black_box(&candidates),
-                black_box(f.at),
-                black_box(rotation),
-            );
-            let elapsed = start.elapsed();
-            black_box(plan);
-            if i >= DOMAIN_WARMUP {
-                samples.push(elapsed);
-            }
-        }
-        let plan = ring_plan(&view.department, &candidates, f.at, rotation);
-        rows.push(Row {
-            backend: backend_name(backend),
-            method,
-            layer: "domain",
-            ringing: plan.ringing().count(),
-            excluded: plan.excluded.len(),
-            samples,
-        });
-
-        let mut samples = Vec::with_capacity(SERVICE_ITERATIONS);
-        let mut last = None;
-        for i in 0..SERVICE_WARMUP + SERVICE_ITERATIONS {
-            let start = Instant::now();
-            let view = f
-                .app
-                .sb
-                .ring_plan(&f.ctx, black_box(f.department), Some(f.at))
-                .await?;
-            let elapsed = start.elapsed();
-            if i >= SERVICE_WARMUP {
-                samples.push(elapsed);
-            }
-            last = Some(view);
-        }
-        let last = last.ok_or("no service sample")?;
-        rows.push(Row {
-            backend: backend_name(backend),
-            method,
-            layer: "service",
-            ringing: last.plan.ringing().count(),
-            excluded: last.plan.excluded.len(),
-            samples,
-        });
+        rows.push(domain_row(&f, backend, method).await?);
+        rows.push(service_row(&f, backend, method).await?);
     }
     Ok(())
+}
+
+/// The pure ring-plan computation, on the inputs exactly as the service reads them.
+async fn domain_row(f: &Fixture, backend: Backend, method: RoutingMethod) -> BenchResult<Row> {
+    let account = f.ctx.account_id;
+    let view = f.app.sb.ring_plan(&f.ctx, f.department, Some(f.at)).await?;
+    let mut tx = f.app.sb.db().read().await?;
+    let idle: HashMap<UserId, Timestamp> =
+        calls::list_member_last_answered(&mut tx, account, f.department)
+            .await?
+            .into_iter()
+            .collect();
+    let rotation = departments::find_department_rotation(&mut tx, account, f.department).await?;
+    drop(tx);
+    let candidates: Vec<Candidate<'_>> = view
+        .members
+        .iter()
+        .map(|user| Candidate {
+            user,
+            idle_since: idle.get(&user.id).copied(),
+        })
+        .collect();
+
+    let mut samples = Vec::with_capacity(DOMAIN_ITERATIONS);
+    for i in 0..DOMAIN_WARMUP + DOMAIN_ITERATIONS {
+        let start = Instant::now();
+        let plan = ring_plan(
+            black_box(&view.department),
+            black_box(&candidates),
+            black_box(f.at),
+            black_box(rotation),
+        );
+        let elapsed = start.elapsed();
+        black_box(plan);
+        if i >= DOMAIN_WARMUP {
+            samples.push(elapsed);
+        }
+    }
+    let plan = ring_plan(&view.department, &candidates, f.at, rotation);
+    Ok(Row {
+        backend: backend_name(backend),
+        method,
+        layer: "domain",
+        ringing: plan.ringing().count(),
+        excluded: plan.excluded.len(),
+        samples,
+    })
+}
+
+/// The whole service call.
+async fn service_row(f: &Fixture, backend: Backend, method: RoutingMethod) -> BenchResult<Row> {
+    let mut samples = Vec::with_capacity(SERVICE_ITERATIONS);
+    let mut last = None;
+    for i in 0..SERVICE_WARMUP + SERVICE_ITERATIONS {
+        let start = Instant::now();
+        let view = f
+            .app
+            .sb
+            .ring_plan(&f.ctx, black_box(f.department), Some(f.at))
+            .await?;
+        let elapsed = start.elapsed();
+        if i >= SERVICE_WARMUP {
+            samples.push(elapsed);
+        }
+        last = Some(view);
+    }
+    let last = last.ok_or("no service sample")?;
+    Ok(Row {
+        backend: backend_name(backend),
+        method,
+        layer: "service",
+        ringing: last.plan.ringing().count(),
+        excluded: last.plan.excluded.len(),
+        samples,
+    })
 }
 
 /// The sample at quantile `q` (nearest rank) of sorted samples.

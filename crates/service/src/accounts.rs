@@ -12,6 +12,8 @@ use switchboard_store::{accounts as store, roles as role_store, users as user_st
 use crate::error::{Error, Result, forbidden, not_found, refuse};
 use crate::secrets::hash_password;
 use crate::{Change, Ctx, Principal, Switchboard, Target};
+use jiff::Timestamp;
+use switchboard_store::Tx;
 
 /// A new account and its owner.
 #[derive(Clone, Debug)]
@@ -93,6 +95,109 @@ fn account_view(a: &Account) -> serde_json::Value {
     })
 }
 
+/// The three built-in roles of a new account; answers the Administrator role's id.
+async fn insert_builtin_roles(tx: &mut Tx, id: AccountId, now: Timestamp) -> Result<RoleId> {
+    let mut admin_role = RoleId::new();
+    for builtin in BuiltinRole::ALL {
+        let role = Role {
+            id: RoleId::new(),
+            account_id: id,
+            name: Name::parse("name", builtin.name()).map_err(|e| Error::Internal(e.message))?,
+            builtin: Some(builtin),
+            permissions: builtin.default_permissions(),
+        };
+        if builtin == BuiltinRole::Administrator {
+            admin_role = role.id;
+        }
+        role_store::insert_role(tx, &role, now).await?;
+    }
+    Ok(admin_role)
+}
+
+/// A new account's owner, an Administrator: active at once when created with a password,
+/// else pending their setup link.
+fn first_owner(
+    (id, owner_id): (AccountId, UserId),
+    (name, email): (Name, Email),
+    extension: Extension,
+    admin_role: RoleId,
+    time_zone: TimeZoneName,
+    with_password: bool,
+    now: Timestamp,
+) -> User {
+    User {
+        id: owner_id,
+        account_id: id,
+        name,
+        email: Some(email),
+        mobile: None,
+        alternate_mobile: None,
+        extension,
+        role_id: admin_role,
+        panel_access: true,
+        receive_calls: true,
+        call_hours: WeeklySchedule::any_time(),
+        time_zone,
+        availability: Availability::Available,
+        voicemail: false,
+        status: if with_password {
+            UserStatus::Active
+        } else {
+            UserStatus::PendingInvite
+        },
+        external_id: None,
+        idp: Default::default(),
+        tags: Vec::new(),
+        has_signed_in: with_password,
+        deactivate_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Who creates an account: the operator, through the CLI or first-run setup.
+fn cli_principal() -> Principal {
+    Principal {
+        kind: ActorKind::System,
+        id: None,
+        name: "switchboard CLI".to_owned(),
+        user_id: None,
+        perms: switchboard_domain::Permissions::ADMINISTRATOR,
+        is_owner: true,
+        is_admin: true,
+    }
+}
+
+/// The audit rows of a new account and its owner.
+async fn audit_creation(change: &mut Change, account: &Account, owner: &User) -> Result<()> {
+    change
+        .audit(
+            "account.created",
+            Target {
+                kind: "account",
+                id: Some(account.id.to_string()),
+                name: account.name.to_string(),
+            },
+            None,
+            Some(account_view(account)),
+        )
+        .await?;
+    change
+        .audit(
+            "user.created",
+            Target {
+                kind: "user",
+                id: Some(owner.id.to_string()),
+                name: owner.name.to_string(),
+            },
+            None,
+            Some(owner.audit_view()),
+        )
+        .await?;
+    Ok(())
+}
+
 impl Switchboard {
     /// Creates an account with the three built-in roles and its owner, an Administrator
     /// whose one-time setup link is returned (and queued as a mail).
@@ -137,52 +242,18 @@ impl Switchboard {
             created_at: now,
         };
         store::insert_account(&mut tx, &account).await?;
-        let mut admin_role = RoleId::new();
-        for builtin in BuiltinRole::ALL {
-            let role = Role {
-                id: RoleId::new(),
-                account_id: id,
-                name: Name::parse("name", builtin.name())
-                    .map_err(|e| Error::Internal(e.message))?,
-                builtin: Some(builtin),
-                permissions: builtin.default_permissions(),
-            };
-            if builtin == BuiltinRole::Administrator {
-                admin_role = role.id;
-            }
-            role_store::insert_role(&mut tx, &role, now).await?;
-        }
+        let admin_role = insert_builtin_roles(&mut tx, id, now).await?;
         let extension = Extension::from_number(input.extension_range.min)
             .ok_or_else(|| Error::Internal("empty extension range".to_owned()))?;
-        let owner = User {
-            id: owner_id,
-            account_id: id,
-            name: input.owner_name,
-            email: Some(input.owner_email),
-            mobile: None,
-            alternate_mobile: None,
+        let owner = first_owner(
+            (id, owner_id),
+            (input.owner_name, input.owner_email),
             extension,
-            role_id: admin_role,
-            panel_access: true,
-            receive_calls: true,
-            call_hours: WeeklySchedule::any_time(),
-            time_zone: input.time_zone,
-            availability: Availability::Available,
-            voicemail: false,
-            status: if password_hash.is_some() {
-                UserStatus::Active
-            } else {
-                UserStatus::PendingInvite
-            },
-            external_id: None,
-            idp: Default::default(),
-            tags: Vec::new(),
-            has_signed_in: password_hash.is_some(),
-            deactivate_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
+            admin_role,
+            input.time_zone,
+            password_hash.is_some(),
+            now,
+        );
         user_store::insert_user(&mut tx, &owner).await?;
         if let Some(hash) = &password_hash {
             user_store::set_user_password(&mut tx, id, owner_id, hash).await?;
@@ -192,44 +263,13 @@ impl Switchboard {
         let mut change = Change {
             tx,
             account: account.clone(),
-            who: Principal {
-                kind: ActorKind::System,
-                id: None,
-                name: "switchboard CLI".to_owned(),
-                user_id: None,
-                perms: switchboard_domain::Permissions::ADMINISTRATOR,
-                is_owner: true,
-                is_admin: true,
-            },
+            who: cli_principal(),
             now,
             source: source.to_owned(),
             usage_at_lock: None,
             audit_head: None,
         };
-        change
-            .audit(
-                "account.created",
-                Target {
-                    kind: "account",
-                    id: Some(id.to_string()),
-                    name: account.name.to_string(),
-                },
-                None,
-                Some(account_view(&account)),
-            )
-            .await?;
-        change
-            .audit(
-                "user.created",
-                Target {
-                    kind: "user",
-                    id: Some(owner.id.to_string()),
-                    name: owner.name.to_string(),
-                },
-                None,
-                Some(owner.audit_view()),
-            )
-            .await?;
+        audit_creation(&mut change, &account, &owner).await?;
         let setup_link = if password_hash.is_some() {
             String::new()
         } else {

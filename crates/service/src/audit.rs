@@ -155,58 +155,74 @@ pub async fn verify_chain_against(
     }
     let last = next_seq - 1;
     if let Some((head_seq, head_hash)) = anchor {
-        let head_hash = head_hash.unwrap_or_else(|| GENESIS_HASH.to_owned());
-        let broken = if head_seq > last {
-            Some(BrokenLink {
-                seq: last + 1,
-                reason: format!(
-                    "the chain ends at event {last}, but the account's head says {head_seq}: \
-                     the newest events were deleted"
-                ),
-            })
-        } else if head_seq < last {
-            Some(BrokenLink {
-                seq: head_seq + 1,
-                reason: format!(
-                    "events after {head_seq}, the account's head, were written outside \
-                     Switchboard"
-                ),
-            })
-        } else if head_hash != prev {
-            Some(BrokenLink {
-                seq: last,
-                reason: "the newest event is not the one the account's head records".to_owned(),
-            })
-        } else {
-            None
-        };
+        let broken = against_recorded_head(last, &prev, head_seq, head_hash);
         if broken.is_some() {
             return Ok(report(last, broken));
         }
     }
     if let Some(want) = expected.filter(|w| w.seq > 0) {
         let found = find_audit_hash(&mut tx, account, want.seq).await?;
-        let broken = match found {
-            None => Some(BrokenLink {
-                seq: want.seq,
-                reason: format!(
-                    "the expected head, event {}, is not in the log (it ends at {last}): the \
-                     log was truncated or rolled back",
-                    want.seq
-                ),
-            }),
-            Some(h) if h != want.hash => Some(BrokenLink {
-                seq: want.seq,
-                reason: format!(
-                    "event {} does not have the expected hash: the log was rewritten",
-                    want.seq
-                ),
-            }),
-            Some(_) => None,
-        };
-        return Ok(report(last, broken));
+        return Ok(report(last, against_expected_head(last, want, found)));
     }
     Ok(report(last, None))
+}
+
+/// Where the chain of `last` events ending in hash `prev` disagrees with the head the
+/// account records, if it does.
+fn against_recorded_head(
+    last: i64,
+    prev: &str,
+    head_seq: i64,
+    head_hash: Option<String>,
+) -> Option<BrokenLink> {
+    let head_hash = head_hash.unwrap_or_else(|| GENESIS_HASH.to_owned());
+    if head_seq > last {
+        Some(BrokenLink {
+            seq: last + 1,
+            reason: format!(
+                "the chain ends at event {last}, but the account's head says {head_seq}: \
+                 the newest events were deleted"
+            ),
+        })
+    } else if head_seq < last {
+        Some(BrokenLink {
+            seq: head_seq + 1,
+            reason: format!(
+                "events after {head_seq}, the account's head, were written outside \
+                 Switchboard"
+            ),
+        })
+    } else if head_hash != prev {
+        Some(BrokenLink {
+            seq: last,
+            reason: "the newest event is not the one the account's head records".to_owned(),
+        })
+    } else {
+        None
+    }
+}
+
+/// Where the chain disagrees with a head an operator kept (`found`: the hash the log
+/// holds for that event), if it does.
+fn against_expected_head(last: i64, want: &ChainHead, found: Option<String>) -> Option<BrokenLink> {
+    match found {
+        None => Some(BrokenLink {
+            seq: want.seq,
+            reason: format!(
+                "the expected head, event {}, is not in the log (it ends at {last}): the \
+                 log was truncated or rolled back",
+                want.seq
+            ),
+        }),
+        Some(h) if h != want.hash => Some(BrokenLink {
+            seq: want.seq,
+            reason: format!(
+                "event {} does not have the expected hash: the log was rewritten",
+                want.seq
+            ),
+        }),
+        Some(_) => None,
+    }
 }
 
 impl Switchboard {

@@ -17,7 +17,7 @@ use switchboard_store::{StoreError, UniqueKey, auth, departments, users};
 use crate::ctx::{Actor, Principal};
 use crate::error::{Result, forbidden};
 use crate::tokens::{SCOPE_CALLS_INGEST, has_scope};
-use crate::{Ctx, Switchboard, Target};
+use crate::{Change, Ctx, Switchboard, Target};
 
 /// The directions a call can take.
 pub const DIRECTIONS: [&str; 2] = ["inbound", "outbound"];
@@ -186,19 +186,138 @@ async fn visibility(c: &mut crate::Change, who: &Principal, what: &str) -> Resul
     }
 }
 
+/// Whether the actor may report calls: the operator, or a token with `calls:ingest`.
+async fn may_report_calls(c: &mut Change, ctx: &Ctx) -> Result<bool> {
+    Ok(match &ctx.actor {
+        Actor::System(_) => true,
+        Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
+            .await?
+            .is_some_and(|t| has_scope(&t, SCOPE_CALLS_INGEST)),
+        Actor::User(_) | Actor::Scim(_) => false,
+    })
+}
+
+/// The record a reported call makes, or every problem with the report.
+async fn checked_record(
+    c: &mut Change,
+    call: NewCall,
+    engine_call_id: Result<String>,
+) -> Result<CallRecord> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut keep = |r: Result<String>| match r {
+        Ok(v) => v,
+        Err(crate::Error::Domain(DomainError::Validation(mut e))) => {
+            errors.append(&mut e);
+            String::new()
+        }
+        Err(_) => String::new(),
+    };
+    let engine_call_id = keep(engine_call_id);
+    let caller = keep(check_text("caller", &call.caller, 64));
+    let number = keep(
+        E164::parse("number", &call.number)
+            .map(|n| n.to_string())
+            .map_err(crate::Error::from),
+    );
+    let direction =
+        keep(check_choice("direction", &call.direction, &DIRECTIONS).map(|()| call.direction));
+    let outcome = keep(check_choice("outcome", &call.outcome, &OUTCOMES).map(|()| call.outcome));
+    if call.ended_at < call.started_at {
+        errors.push(FieldError::new(
+            "ended_at",
+            "invalid",
+            "must not be before started_at",
+        ));
+    }
+    if call.ended_at > c.now + jiff::SignedDuration::from_mins(5) {
+        errors.push(FieldError::new(
+            "ended_at",
+            "invalid",
+            "is in the future: report calls once they have finished",
+        ));
+    }
+    let user = referenced_user(c, (call.department_id, call.user_id), &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors).into());
+    }
+    let record = CallRecord {
+        id: switchboard_domain::MailId::new().to_string(),
+        account_id: c.account.id,
+        engine_call_id,
+        direction,
+        caller,
+        number,
+        department_id: call.department_id,
+        user_id: call.user_id,
+        user_name: user.as_ref().map(|u| u.name.to_string()),
+        user_extension: user.as_ref().map(|u| i64::from(u.extension.value())),
+        started_at: call_time(call.started_at),
+        ended_at: call_time(call.ended_at),
+        outcome,
+    };
+    Ok(record)
+}
+
+/// The user a reported call names; a department or user the account does not have is
+/// noted in `errors`.
+async fn referenced_user(
+    c: &mut Change,
+    (department_id, user_id): (Option<DepartmentId>, Option<UserId>),
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<User>> {
+    if let Some(d) = department_id
+        && departments::find_department(&mut c.tx, c.account.id, d)
+            .await?
+            .is_none()
+    {
+        errors.push(FieldError::new(
+            "department_id",
+            "not_found",
+            "there is no such department",
+        ));
+    }
+    Ok(match user_id {
+        Some(u) => {
+            let found = users::find_user(&mut c.tx, c.account.id, u).await?;
+            if found.is_none() {
+                errors.push(FieldError::new(
+                    "user_id",
+                    "not_found",
+                    "there is no such user",
+                ));
+            }
+            found
+        }
+        None => None,
+    })
+}
+
+/// The audit row of a recorded call.
+async fn audit_call(c: &mut Change, record: &CallRecord) -> Result<()> {
+    c.audit(
+        "call.recorded",
+        Target {
+            kind: "call",
+            id: Some(record.id.clone()),
+            name: record.engine_call_id.clone(),
+        },
+        None,
+        Some(serde_json::json!({
+            "direction": record.direction,
+            "outcome": record.outcome,
+            "department_id": record.department_id.map(|d| d.to_string()),
+            "user_id": record.user_id.map(|u| u.to_string()),
+        })),
+    )
+    .await
+}
+
 impl Switchboard {
     /// Records a finished call (tokens with the `calls:ingest` scope, and the operator).
     /// Reporting the same engine call id again changes nothing and returns the first record.
     pub async fn record_call(&self, ctx: &Ctx, call: NewCall) -> Result<Recorded> {
         let mut c = self.begin(ctx).await?;
-        let allowed = match &ctx.actor {
-            Actor::System(_) => true,
-            Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
-                .await?
-                .is_some_and(|t| has_scope(&t, SCOPE_CALLS_INGEST)),
-            Actor::User(_) | Actor::Scim(_) => false,
-        };
-        if !allowed {
+        if !may_report_calls(&mut c, ctx).await? {
             return Err(forbidden(
                 "reporting calls needs an API token with the calls:ingest scope",
             ));
@@ -214,83 +333,7 @@ impl Switchboard {
                 created: false,
             });
         }
-        let mut errors: Vec<FieldError> = Vec::new();
-        let mut keep = |r: Result<String>| match r {
-            Ok(v) => v,
-            Err(crate::Error::Domain(DomainError::Validation(mut e))) => {
-                errors.append(&mut e);
-                String::new()
-            }
-            Err(_) => String::new(),
-        };
-        let engine_call_id = keep(engine_call_id);
-        let caller = keep(check_text("caller", &call.caller, 64));
-        let number = keep(
-            E164::parse("number", &call.number)
-                .map(|n| n.to_string())
-                .map_err(crate::Error::from),
-        );
-        let direction =
-            keep(check_choice("direction", &call.direction, &DIRECTIONS).map(|()| call.direction));
-        let outcome =
-            keep(check_choice("outcome", &call.outcome, &OUTCOMES).map(|()| call.outcome));
-        if call.ended_at < call.started_at {
-            errors.push(FieldError::new(
-                "ended_at",
-                "invalid",
-                "must not be before started_at",
-            ));
-        }
-        if call.ended_at > c.now + jiff::SignedDuration::from_mins(5) {
-            errors.push(FieldError::new(
-                "ended_at",
-                "invalid",
-                "is in the future: report calls once they have finished",
-            ));
-        }
-        if let Some(d) = call.department_id
-            && departments::find_department(&mut c.tx, c.account.id, d)
-                .await?
-                .is_none()
-        {
-            errors.push(FieldError::new(
-                "department_id",
-                "not_found",
-                "there is no such department",
-            ));
-        }
-        let user = match call.user_id {
-            Some(u) => {
-                let found = users::find_user(&mut c.tx, c.account.id, u).await?;
-                if found.is_none() {
-                    errors.push(FieldError::new(
-                        "user_id",
-                        "not_found",
-                        "there is no such user",
-                    ));
-                }
-                found
-            }
-            None => None,
-        };
-        if !errors.is_empty() {
-            return Err(DomainError::Validation(errors).into());
-        }
-        let record = CallRecord {
-            id: switchboard_domain::MailId::new().to_string(),
-            account_id: c.account.id,
-            engine_call_id,
-            direction,
-            caller,
-            number,
-            department_id: call.department_id,
-            user_id: call.user_id,
-            user_name: user.as_ref().map(|u| u.name.to_string()),
-            user_extension: user.as_ref().map(|u| i64::from(u.extension.value())),
-            started_at: call_time(call.started_at),
-            ended_at: call_time(call.ended_at),
-            outcome,
-        };
+        let record = checked_record(&mut c, call, engine_call_id).await?;
         match insert_call(&mut c.tx, &record).await {
             Err(StoreError::Unique(UniqueKey::EngineCallId)) => {
                 // Reported twice at the same moment: the other report won.
@@ -312,22 +355,7 @@ impl Switchboard {
         {
             departments::advance_department_rotation(&mut c.tx, c.account.id, d).await?;
         }
-        c.audit(
-            "call.recorded",
-            Target {
-                kind: "call",
-                id: Some(record.id.clone()),
-                name: record.engine_call_id.clone(),
-            },
-            None,
-            Some(serde_json::json!({
-                "direction": record.direction,
-                "outcome": record.outcome,
-                "department_id": record.department_id.map(|d| d.to_string()),
-                "user_id": record.user_id.map(|u| u.to_string()),
-            })),
-        )
-        .await?;
+        audit_call(&mut c, &record).await?;
         c.commit().await?;
         Ok(Recorded {
             call: record,

@@ -47,6 +47,19 @@ fn may_sign_in(u: &User) -> bool {
     u.status == UserStatus::Active && u.panel_access
 }
 
+/// Who asks for a reset: anyone, so the system writes the request.
+fn reset_requester() -> Principal {
+    Principal {
+        kind: ActorKind::System,
+        id: None,
+        name: "password reset request".to_owned(),
+        user_id: None,
+        perms: Permissions::NONE,
+        is_owner: false,
+        is_admin: false,
+    }
+}
+
 impl Switchboard {
     /// Mails a password reset link to every active Panel Access user holding `email`
     /// (one per account), or, when their account uses single sign-on, a mail that says to
@@ -90,15 +103,7 @@ impl Switchboard {
         let mut c = Change {
             tx,
             account,
-            who: Principal {
-                kind: ActorKind::System,
-                id: None,
-                name: "password reset request".to_owned(),
-                user_id: None,
-                perms: Permissions::NONE,
-                is_owner: false,
-                is_admin: false,
-            },
+            who: reset_requester(),
             now,
             source: source.to_owned(),
             usage_at_lock: None,
@@ -106,13 +111,30 @@ impl Switchboard {
         };
         store::revoke_user_password_resets(&mut c.tx, c.account.id, user.id, now).await?;
         let subject = format!("Your password for {} on Switchboard", c.account.name);
-        let (body, sso) = if c.account.sso.enabled {
+        let (body, sso) = self.password_reset_body(&mut c, &user).await?;
+        c.mail("password_reset", email.as_str(), subject, body)
+            .await?;
+        c.audit(
+            "user.password_reset_requested",
+            user_target(&user),
+            None,
+            Some(serde_json::json!({ "single_sign_on": sso })),
+        )
+        .await?;
+        c.commit().await
+    }
+
+    /// The reset mail's body, and whether it is the single sign-on one (no link): with a
+    /// link, its hash is stored.
+    async fn password_reset_body(&self, c: &mut Change, user: &User) -> Result<(String, bool)> {
+        let now = c.now;
+        Ok(if c.account.sso.enabled {
             let body = format!(
                 "Hello {},\n\nSomeone asked to reset your password for {} on Switchboard. \
-                 Your company signs in through its identity provider, so there is no \
-                 Switchboard password to reset: open {} and choose \"Sign in with SSO\". \
-                 If you cannot sign in there, ask your IT team.\n\nIf you did not ask, you \
-                 can ignore this mail.\n",
+             Your company signs in through its identity provider, so there is no \
+             Switchboard password to reset: open {} and choose \"Sign in with SSO\". \
+             If you cannot sign in there, ask your IT team.\n\nIf you did not ask, you \
+             can ignore this mail.\n",
                 user.name,
                 c.account.name,
                 self.settings().public_url
@@ -133,25 +155,15 @@ impl Switchboard {
             let link = format!("{}/reset-password/{token}", self.settings().public_url);
             let body = format!(
                 "Hello {},\n\nSomeone asked to reset your password for {} on Switchboard. \
-                 Set a new password here:\n\n{link}\n\nThe link works once and expires on {} \
-                 (UTC). Setting a new password signs you out everywhere else.\n\nIf you did \
-                 not ask, you can ignore this mail: your password stays as it is.\n",
+             Set a new password here:\n\n{link}\n\nThe link works once and expires on {} \
+             (UTC). Setting a new password signs you out everywhere else.\n\nIf you did \
+             not ask, you can ignore this mail: your password stays as it is.\n",
                 user.name,
                 c.account.name,
                 expires.strftime("%Y-%m-%d %H:%M")
             );
             (body, false)
-        };
-        c.mail("password_reset", email.as_str(), subject, body)
-            .await?;
-        c.audit(
-            "user.password_reset_requested",
-            user_target(&user),
-            None,
-            Some(serde_json::json!({ "single_sign_on": sso })),
-        )
-        .await?;
-        c.commit().await
+        })
     }
 
     /// A password reset link as its recipient sees it: for whom, and whether it can

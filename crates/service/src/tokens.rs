@@ -2,7 +2,7 @@
 //! bounded by a role (API) and by their user's current rights.
 
 use switchboard_domain::ApiTokenRecord;
-use switchboard_domain::{ApiTokenId, DomainError, Role, RoleRef, UserId};
+use switchboard_domain::{ApiTokenId, DomainError, Role, RoleId, RoleRef, UserId};
 use switchboard_store::auth;
 use switchboard_store::roles;
 
@@ -10,7 +10,7 @@ use crate::ctx::Principal;
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{new_token, token_hash};
 use crate::users::resolve_role;
-use crate::{Ctx, Switchboard, Target};
+use crate::{Change, Ctx, Switchboard, Target};
 
 /// The scope of an API token that uses the REST API within its role.
 pub const SCOPE_API: &str = "api";
@@ -40,6 +40,82 @@ pub struct NewApiToken<'a> {
 /// Whether a token record carries `scope`.
 pub fn has_scope(t: &ApiTokenRecord, scope: &str) -> bool {
     scopes_vec_has(&t.scopes, scope)
+}
+
+/// The scopes an `api` token asks for, each once; reporting calls is the
+/// Administrators'.
+fn granted_scopes(who: &Principal, scopes: &[&str]) -> Result<Vec<String>> {
+    let mut granted: Vec<String> = Vec::new();
+    for s in scopes.iter().map(|s| s.trim()) {
+        if !matches!(s, SCOPE_API | SCOPE_CALLS_INGEST) {
+            return refuse(DomainError::field(
+                "scopes",
+                "invalid",
+                format!("{s:?} is not a scope; use api or calls:ingest"),
+            ));
+        }
+        if !scopes_vec_has(&granted, s) {
+            granted.push(s.to_owned());
+        }
+    }
+    if granted.is_empty() {
+        return refuse(DomainError::field(
+            "scopes",
+            "required",
+            "give at least one scope: api or calls:ingest",
+        ));
+    }
+    if scopes_vec_has(&granted, SCOPE_CALLS_INGEST) {
+        who.require(who.is_admin, "create tokens that report calls")?;
+    }
+    Ok(granted)
+}
+
+/// The role bounding an `api` token: needed with the `api` scope, and only one the actor
+/// may grant.
+async fn token_role(
+    c: &mut Change,
+    kind: &str,
+    granted: &[String],
+    role: Option<RoleRef>,
+) -> Result<Option<RoleId>> {
+    let needs_role = kind == "api" && scopes_vec_has(granted, SCOPE_API);
+    Ok(match (needs_role, role) {
+        (_, Some(r)) if kind == "api" => {
+            let role = resolve_role(&mut c.tx, c.account.id, &r).await?;
+            c.who
+                .check_can_grant(&role.permissions, role.name.as_str())?;
+            Some(role.id)
+        }
+        (true, None) => {
+            return refuse(DomainError::field(
+                "role",
+                "required",
+                "API tokens need a role",
+            ));
+        }
+        _ => None,
+    })
+}
+
+/// The audit row of a new token (never its secret).
+async fn audit_token(c: &mut Change, record: &ApiTokenRecord) -> Result<()> {
+    c.audit(
+        "api_token.created",
+        Target {
+            kind: "api_token",
+            id: Some(record.id.to_string()),
+            name: record.name.clone(),
+        },
+        None,
+        Some(serde_json::json!({
+            "kind": record.kind,
+            "role_id": record.role_id.map(|r| r.to_string()),
+            "scopes": record.scopes,
+            "expires_at": record.expires_at.map(|t| t.to_string()),
+        })),
+    )
+    .await
 }
 
 impl Switchboard {
@@ -123,49 +199,12 @@ impl Switchboard {
                 "must be in the future",
             ));
         }
-        let mut granted: Vec<String> = Vec::new();
-        if kind == "api" {
-            for s in scopes.iter().map(|s| s.trim()) {
-                if !matches!(s, SCOPE_API | SCOPE_CALLS_INGEST) {
-                    return refuse(DomainError::field(
-                        "scopes",
-                        "invalid",
-                        format!("{s:?} is not a scope; use api or calls:ingest"),
-                    ));
-                }
-                if !scopes_vec_has(&granted, s) {
-                    granted.push(s.to_owned());
-                }
-            }
-            if granted.is_empty() {
-                return refuse(DomainError::field(
-                    "scopes",
-                    "required",
-                    "give at least one scope: api or calls:ingest",
-                ));
-            }
-            if scopes_vec_has(&granted, SCOPE_CALLS_INGEST) {
-                c.who
-                    .require(c.who.is_admin, "create tokens that report calls")?;
-            }
-        }
-        let needs_role = kind == "api" && scopes_vec_has(&granted, SCOPE_API);
-        let role_id = match (needs_role, role) {
-            (_, Some(r)) if kind == "api" => {
-                let role = resolve_role(&mut c.tx, c.account.id, &r).await?;
-                c.who
-                    .check_can_grant(&role.permissions, role.name.as_str())?;
-                Some(role.id)
-            }
-            (true, None) => {
-                return refuse(DomainError::field(
-                    "role",
-                    "required",
-                    "API tokens need a role",
-                ));
-            }
-            _ => None,
+        let granted = if kind == "api" {
+            granted_scopes(&c.who, scopes)?
+        } else {
+            Vec::new()
         };
+        let role_id = token_role(&mut c, kind, &granted, role).await?;
         if let Some(u) = user.filter(|u| !c.who.is_self(*u)) {
             // R15: a token acts as its user, so only someone who outranks them makes one.
             c.who.check_outranks(&mut c.tx, c.account.id, u).await?;
@@ -187,22 +226,7 @@ impl Switchboard {
         let prefix = if kind == "scim" { "sbs_" } else { "sbt_" };
         let secret = new_token(prefix);
         auth::insert_api_token(&mut c.tx, &record, &token_hash(&secret)).await?;
-        c.audit(
-            "api_token.created",
-            Target {
-                kind: "api_token",
-                id: Some(record.id.to_string()),
-                name: record.name.clone(),
-            },
-            None,
-            Some(serde_json::json!({
-                "kind": kind,
-                "role_id": role_id.map(|r| r.to_string()),
-                "scopes": record.scopes,
-                "expires_at": expires_at.map(|t| t.to_string()),
-            })),
-        )
-        .await?;
+        audit_token(&mut c, &record).await?;
         c.commit().await?;
         Ok((record, secret))
     }

@@ -97,33 +97,25 @@ pub async fn append_audit_event(
         .ok_or_else(|| StoreError::Corrupt("no audit event appended".to_owned()))
 }
 
-/// Appends events of one account to its chain in one statement, each linked to the one
-/// before (see [`append_audit_event`] for `head`).
-pub async fn append_audit_events(
-    tx: &mut Tx,
-    events: &[NewAuditEvent],
-    head: Option<AuditHead>,
-) -> StoreResult<Vec<AuditEvent>> {
-    const PER_ROW: usize = 15;
-    let Some(first) = events.first() else {
-        return Ok(Vec::new());
-    };
-    let mut head = match head {
-        Some(h) => h,
-        None => {
-            let last: Option<(i64, String)> = on!(tx, |c| sqlx::query_as(
-                "SELECT seq, hash FROM audit_events WHERE account_id = $1 \
-                 ORDER BY seq DESC LIMIT 1"
-            )
-            .bind(first.account_id.to_string())
-            .fetch_optional(c)
-            .await)?;
-            last.map_or(AuditHead::Genesis, |(seq, hash)| AuditHead::After {
-                seq,
-                hash,
-            })
-        }
-    };
+/// Where the account's chain ends, read from its newest event.
+async fn find_chain_end(tx: &mut Tx, account: AccountId) -> StoreResult<AuditHead> {
+    let last: Option<(i64, String)> = on!(tx, |c| sqlx::query_as(
+        "SELECT seq, hash FROM audit_events WHERE account_id = $1 \
+         ORDER BY seq DESC LIMIT 1"
+    )
+    .bind(account.to_string())
+    .fetch_optional(c)
+    .await)?;
+    Ok(
+        last.map_or(AuditHead::Genesis, |(seq, hash)| AuditHead::After {
+            seq,
+            hash,
+        }),
+    )
+}
+
+/// `events` chained on after `head`: each with its sequence number and hashes.
+fn linked(events: &[NewAuditEvent], mut head: AuditHead) -> Vec<AuditEvent> {
     let mut appended = Vec::with_capacity(events.len());
     for e in events {
         let (seq, prev_hash) = head.next();
@@ -139,6 +131,25 @@ pub async fn append_audit_events(
             hash,
         });
     }
+    appended
+}
+
+/// Appends events of one account to its chain in one statement, each linked to the one
+/// before (see [`append_audit_event`] for `head`).
+pub async fn append_audit_events(
+    tx: &mut Tx,
+    events: &[NewAuditEvent],
+    head: Option<AuditHead>,
+) -> StoreResult<Vec<AuditEvent>> {
+    const PER_ROW: usize = 15;
+    let Some(first) = events.first() else {
+        return Ok(Vec::new());
+    };
+    let head = match head {
+        Some(h) => h,
+        None => find_chain_end(tx, first.account_id).await?,
+    };
+    let appended = linked(events, head);
     let sql = format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
         value_rows(tx.backend(), events.len(), PER_ROW)

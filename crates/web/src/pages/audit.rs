@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::civil::Date;
 use switchboard_domain::AuditFilter;
-use switchboard_domain::{ActorKind, AuditEvent};
+use switchboard_domain::{ActorKind, AuditEvent, User};
 use switchboard_service::users::UserQuery;
 
 use super::shell::{FormData, Shell, Viewer, nav_allows};
@@ -322,6 +322,40 @@ pub(super) async fn audit_page(
         .await
         .map(|p| p.items)
         .unwrap_or_default();
+    let targets = target_choices(&users, &filters, &page.items);
+    let rows: Vec<Row> = page
+        .items
+        .iter()
+        .map(|e| Row::new(&v, &filters, e))
+        .collect();
+    let next = page
+        .next_cursor
+        .as_deref()
+        .map(|c| filters.href(&[("cursor", c)]));
+    v.page(
+        StatusCode::OK,
+        &AuditPage {
+            shell: v.shell("audit"),
+            rows,
+            next,
+            newest: cursor.as_ref().map(|_| filters.href(&[])),
+            filtered: filters.is_set(),
+            errors,
+            actions: action_choices(known_actions, &filters),
+            actor_kinds: actor_kind_choices(&filters),
+            targets,
+            actor: actor_filter(&filters, &page.items),
+            from: filters.from.clone(),
+            to: filters.to.clone(),
+            verify_href: filters.href(&[("verify", "1")]),
+            chain,
+        },
+    )
+}
+
+/// The target filter's options: the account's users by name, and the chosen record first
+/// when it is not one of them.
+fn target_choices(users: &[User], filters: &Filters, events: &[AuditEvent]) -> Vec<Choice> {
     let mut targets: Vec<Choice> = users
         .iter()
         .map(|u| Choice {
@@ -331,15 +365,9 @@ pub(super) async fn audit_page(
         })
         .collect();
     targets.sort_by_key(|c| c.label.to_lowercase());
-    let rows: Vec<Row> = page
-        .items
-        .iter()
-        .map(|e| Row::new(&v, &filters, e))
-        .collect();
     if !filters.target.is_empty() && !targets.iter().any(|t| t.selected) {
         // A record that is not a current user (deleted, or a department, token, ...).
-        let name = page
-            .items
+        let name = events
             .iter()
             .find(|e| e.event.target_id.as_deref() == Some(filters.target.as_str()))
             .map(|e| format!("{} ({})", e.event.target_name, e.event.target_type))
@@ -353,9 +381,13 @@ pub(super) async fn audit_page(
             },
         );
     }
-    let actor = (!filters.actor.is_empty()).then(|| {
-        let name = page
-            .items
+    targets
+}
+
+/// The actor the log is narrowed to, with a link that drops only that filter.
+fn actor_filter(filters: &Filters, events: &[AuditEvent]) -> Option<ActorFilter> {
+    (!filters.actor.is_empty()).then(|| {
+        let name = events
             .iter()
             .find(|e| e.event.actor_id.as_deref() == Some(filters.actor.as_str()))
             .map(|e| e.event.actor_name.clone())
@@ -373,7 +405,12 @@ pub(super) async fn audit_page(
             name,
             clear_href: without.href(&[]),
         }
-    });
+    })
+}
+
+/// The action filter's options: the actions the log holds, and the chosen one first when
+/// it is not among them.
+fn action_choices(known_actions: Vec<String>, filters: &Filters) -> Vec<Choice> {
     let mut actions: Vec<Choice> = known_actions
         .into_iter()
         .map(|a| Choice {
@@ -392,37 +429,19 @@ pub(super) async fn audit_page(
             },
         );
     }
-    let actor_kinds = KINDS
+    actions
+}
+
+/// The options of the kind-of-actor filter.
+fn actor_kind_choices(filters: &Filters) -> Vec<Choice> {
+    KINDS
         .into_iter()
         .map(|k| Choice {
             value: k.key().to_owned(),
             label: kind_label(k).to_owned(),
             selected: filters.actor_kind == Some(k),
         })
-        .collect();
-    let next = page
-        .next_cursor
-        .as_deref()
-        .map(|c| filters.href(&[("cursor", c)]));
-    v.page(
-        StatusCode::OK,
-        &AuditPage {
-            shell: v.shell("audit"),
-            rows,
-            next,
-            newest: cursor.as_ref().map(|_| filters.href(&[])),
-            filtered: filters.is_set(),
-            errors,
-            actions,
-            actor_kinds,
-            targets,
-            actor,
-            from: filters.from.clone(),
-            to: filters.to.clone(),
-            verify_href: filters.href(&[("verify", "1")]),
-            chain,
-        },
-    )
+        .collect()
 }
 
 #[cfg(test)]

@@ -163,60 +163,11 @@ async fn show(
             .collect(),
         Err(e) => return failure(&e),
     };
-    let owner_name = |id: UserId| {
-        people
-            .iter()
-            .find(|u| u.id == id)
-            .map_or_else(|| "a deactivated user".to_owned(), |u| u.name.to_string())
+    let rows = match rows_of(state, v, kind).await {
+        Ok(r) => r,
+        Err(e) => return failure(&e),
     };
-    let rows = match kind {
-        Kind::Number => match state.sb.list_numbers(&v.ctx, None).await {
-            Ok(list) => list
-                .iter()
-                .map(|n| Row {
-                    id: n.id.to_string(),
-                    title: n.number.to_string(),
-                    detail: n.label.clone(),
-                    owner: n.owner_id.to_string(),
-                })
-                .collect::<Vec<_>>(),
-            Err(e) => return failure(&e),
-        },
-        Kind::Workflow => match state.sb.list_workflows(&v.ctx, None).await {
-            Ok(list) => list
-                .iter()
-                .map(|w| Row {
-                    id: w.id.to_string(),
-                    title: w.name.to_string(),
-                    detail: KINDS
-                        .iter()
-                        .find(|(k, _)| *k == w.kind.key())
-                        .map_or("", |(_, l)| l)
-                        .to_owned(),
-                    owner: w.owner_id.to_string(),
-                })
-                .collect(),
-            Err(e) => return failure(&e),
-        },
-    };
-    // Unknown owners (deactivated users) still show by name in the select's label.
-    let mut owners: Vec<Owner> = people
-        .iter()
-        .map(|u| Owner {
-            id: u.id.to_string(),
-            label: format!("{} (ext. {})", u.name, u.extension),
-        })
-        .collect();
-    for r in &rows {
-        if !owners.iter().any(|o| o.id == r.owner)
-            && let Ok(id) = r.owner.parse::<UserId>()
-        {
-            owners.push(Owner {
-                id: r.owner.clone(),
-                label: owner_name(id),
-            });
-        }
-    }
+    let owners = owners_of(&people, &rows);
     let kinds = KINDS
         .iter()
         .map(|(value, label)| KindOpt {
@@ -240,6 +191,69 @@ async fn show(
             error,
         },
     )
+}
+
+/// The account's numbers or workflows as rows of the page.
+async fn rows_of(state: &AppState, v: &Viewer, kind: Kind) -> Result<Vec<Row>, ServiceError> {
+    Ok(match kind {
+        Kind::Number => state
+            .sb
+            .list_numbers(&v.ctx, None)
+            .await?
+            .iter()
+            .map(|n| Row {
+                id: n.id.to_string(),
+                title: n.number.to_string(),
+                detail: n.label.clone(),
+                owner: n.owner_id.to_string(),
+            })
+            .collect(),
+        Kind::Workflow => state
+            .sb
+            .list_workflows(&v.ctx, None)
+            .await?
+            .iter()
+            .map(|w| Row {
+                id: w.id.to_string(),
+                title: w.name.to_string(),
+                detail: KINDS
+                    .iter()
+                    .find(|(k, _)| *k == w.kind.key())
+                    .map_or("", |(_, l)| l)
+                    .to_owned(),
+                owner: w.owner_id.to_string(),
+            })
+            .collect(),
+    })
+}
+
+/// The owners the select offers: the active users, then any other owner of a row.
+fn owners_of(people: &[User], rows: &[Row]) -> Vec<Owner> {
+    let owner_name = |id: UserId| {
+        people
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| "a deactivated user".to_owned(), |u| u.name.to_string())
+    };
+    // Unknown owners (deactivated users) still show by name in the select's label.
+    let mut owners: Vec<Owner> = people
+        .iter()
+        .map(|u| Owner {
+            id: u.id.to_string(),
+            label: format!("{} (ext. {})", u.name, u.extension),
+        })
+        .collect();
+    for r in rows {
+        if !owners.iter().any(|o| o.id == r.owner)
+            && let Ok(id) = r.owner.parse::<UserId>()
+        {
+            owners.push(Owner {
+                id: r.owner.clone(),
+                label: owner_name(id),
+            });
+        }
+    }
+    owners
 }
 
 /// The refusal of `e` on the page itself (with what was typed), or the failure page.

@@ -7,20 +7,22 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::Response;
 use switchboard_domain::ApiTokenRecord;
-use switchboard_domain::{ApiTokenId, BuiltinRole, DomainError, Role, RoleRef};
-use switchboard_service::Error as ServiceError;
-use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST};
+use switchboard_domain::{BuiltinRole, DomainError, Role};
+use switchboard_service::tokens::{SCOPE_API, SCOPE_CALLS_INGEST};
 
-use super::shell::{
-    Flash, FormData, Shell, Viewer, csrf_refused, nav_allows, redirect_with, sentence,
-};
+use super::shell::{Shell, Viewer, nav_allows, sentence};
 use super::{failure, message};
 use crate::AppState;
+
+mod create;
+mod revoke;
+
+pub(super) use create::{create_post, scim_post};
+pub(super) use revoke::{revoke_form, revoke_post};
 
 /// The expiry choices of the form: (value, label, days).
 const EXPIRIES: [(&str, &str, i64); 5] = [
@@ -294,215 +296,5 @@ fn created(state: &AppState, t: &ApiTokenRecord, secret: String) -> Created {
         scim: t.kind == "scim",
         api_url: format!("{public}/api/v1"),
         scim_url: format!("{public}/scim/v2"),
-    }
-}
-
-pub(super) async fn create_post(State(state): State<AppState>, v: Viewer, f: FormData) -> Response {
-    if !v.csrf_ok(&f) {
-        return csrf_refused();
-    }
-    if !nav_allows(&v, "api-tokens") {
-        return not_allowed();
-    }
-    let scopes = f.all("scopes");
-    let form = TokenForm {
-        name: f.text("name"),
-        api: scopes.iter().any(|s| s == SCOPE_API),
-        calls: scopes.iter().any(|s| s == SCOPE_CALLS_INGEST),
-        role: f.text("role"),
-        expiry: f.text("expires"),
-    };
-    let role_choice = form.role.clone();
-    let expiry_choice = form.expiry.clone();
-    let refused = |errors: FormErrors, form: TokenForm| {
-        let (state, v) = (&state, &v);
-        async move {
-            let posted = Posted {
-                form,
-                errors,
-                ..Posted::default()
-            };
-            view(state, v, StatusCode::UNPROCESSABLE_ENTITY, posted).await
-        }
-    };
-    let mut errors = FormErrors::default();
-    if form.name.is_empty() {
-        errors.name = Some("Give the token a name, such as the system that will use it.".into());
-    }
-    if scopes.is_empty() {
-        errors.scopes = Some("Tick at least one thing the token may do.".into());
-    }
-    if form.api && role_choice.is_empty() {
-        errors.role = Some("Choose the role that bounds what the token may do.".into());
-    }
-    let expires_at = match EXPIRIES.iter().find(|(value, ..)| *value == expiry_choice) {
-        Some((_, _, 0)) => None,
-        Some((_, _, days)) => state
-            .sb
-            .now()
-            .saturating_add(jiff::SignedDuration::from_hours(24 * days))
-            .ok(),
-        None => {
-            errors.expiry = Some("Choose when the token expires from the list.".into());
-            None
-        }
-    };
-    if errors.name.is_some()
-        || errors.scopes.is_some()
-        || errors.role.is_some()
-        || errors.expiry.is_some()
-    {
-        errors.summary = Some("The token was not created; correct the fields marked below.".into());
-        return refused(errors, form).await;
-    }
-    let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let outcome = state
-        .sb
-        .create_token(
-            &v.ctx,
-            NewApiToken {
-                name: &form.name,
-                kind: "api",
-                role: Some(role_choice.as_str())
-                    .filter(|r| !r.is_empty())
-                    .map(RoleRef::parse),
-                user: None,
-                scopes: &scope_refs,
-                expires_at,
-            },
-        )
-        .await;
-    match outcome {
-        Ok((t, secret)) => {
-            let posted = Posted {
-                created: Some(created(&state, &t, secret)),
-                ..Posted::default()
-            };
-            view(&state, &v, StatusCode::OK, posted).await
-        }
-        Err(ServiceError::Domain(d)) => refused(FormErrors::of(&d), form).await,
-        Err(e) => failure(&e),
-    }
-}
-
-pub(super) async fn scim_post(State(state): State<AppState>, v: Viewer, f: FormData) -> Response {
-    if !v.csrf_ok(&f) {
-        return csrf_refused();
-    }
-    if !nav_allows(&v, "api-tokens") {
-        return not_allowed();
-    }
-    let name = f
-        .opt("name")
-        .unwrap_or_else(|| "SCIM provisioning".to_owned());
-    match state
-        .sb
-        .create_api_token(&v.ctx, &name, "scim", None, None)
-        .await
-    {
-        Ok((t, secret)) => {
-            let posted = Posted {
-                created: Some(created(&state, &t, secret)),
-                ..Posted::default()
-            };
-            view(&state, &v, StatusCode::OK, posted).await
-        }
-        Err(ServiceError::Domain(d)) => {
-            redirect_with(&state, "/api-tokens", &Flash::error(d.to_string()))
-        }
-        Err(e) => failure(&e),
-    }
-}
-
-/// The token id of an `/api-tokens/{id}/…` path; anything else answers the not-found page.
-pub(super) struct TokenPath(ApiTokenId);
-
-impl FromRequestParts<AppState> for TokenPath {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| not_found())?;
-        raw.parse::<ApiTokenId>().map(Self).map_err(|_| not_found())
-    }
-}
-
-fn not_found() -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no such token in this account, or your role cannot manage it.",
-        Some(("/api-tokens", "Back to API tokens")),
-    )
-}
-
-#[derive(Template)]
-#[template(path = "api_token_revoke_page.html")]
-struct RevokePage {
-    shell: Shell,
-    token: Row,
-}
-
-pub(super) async fn revoke_form(
-    State(state): State<AppState>,
-    v: Viewer,
-    TokenPath(id): TokenPath,
-) -> Response {
-    if !nav_allows(&v, "api-tokens") {
-        return not_allowed();
-    }
-    let tokens = match state.sb.list_api_tokens(&v.ctx).await {
-        Ok(t) => t,
-        Err(e) => return failure(&e),
-    };
-    let Some(t) = tokens.iter().find(|t| t.id == id) else {
-        return not_found();
-    };
-    let roles = match state.sb.list_roles(&v.ctx).await {
-        Ok(r) => r
-            .into_iter()
-            .map(|r| (r.id.to_string(), r.name.to_string()))
-            .collect(),
-        Err(e) => return failure(&e),
-    };
-    v.page(
-        StatusCode::OK,
-        &RevokePage {
-            shell: v.shell("api-tokens"),
-            token: Row::new(&v, state.sb.now(), &roles, t),
-        },
-    )
-}
-
-pub(super) async fn revoke_post(
-    State(state): State<AppState>,
-    v: Viewer,
-    TokenPath(id): TokenPath,
-    f: FormData,
-) -> Response {
-    if !v.csrf_ok(&f) {
-        return csrf_refused();
-    }
-    let name = state
-        .sb
-        .list_api_tokens(&v.ctx)
-        .await
-        .ok()
-        .and_then(|ts| ts.into_iter().find(|t| t.id == id).map(|t| t.name))
-        .unwrap_or_else(|| "The token".to_owned());
-    match state.sb.revoke_api_token(&v.ctx, id).await {
-        Ok(()) => redirect_with(
-            &state,
-            "/api-tokens",
-            &Flash::ok(format!(
-                "{name} was revoked: anything still using it is refused from now on."
-            )),
-        ),
-        Err(e) => match e.domain() {
-            Some(DomainError::NotFound(_)) => not_found(),
-            Some(d) => redirect_with(&state, "/api-tokens", &Flash::error(d.to_string())),
-            None => failure(&e),
-        },
     }
 }
