@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::country::Country;
-use crate::error::{DomainError, FieldError, Problems};
+use crate::error::{DomainError, Problems};
 use crate::ids::DepartmentId;
 use crate::phone::E164;
 use crate::schedule::{SlotText, WeeklySchedule};
@@ -114,33 +114,16 @@ impl UserPatch {
         country: Option<&Country>,
     ) -> Result<Self, DomainError> {
         let mut p = Problems::new();
-        let opt = |p: &mut Problems,
-                   v: &Option<Option<String>>,
-                   parse: &dyn Fn(&str) -> Result<E164, FieldError>|
-         -> Option<Option<E164>> {
-            match v {
-                None => None,
-                Some(None) => Some(None),
-                Some(Some(s)) if s.trim().is_empty() => Some(None),
-                Some(Some(s)) => p.check(parse(s)).map(Some),
-            }
+        let opt = |p: &mut Problems, field: &str, v: &Option<Option<String>>| {
+            clearable(v, |s| p.check(E164::parse_in(field, s, country)))
         };
         let name = input
             .name
             .as_ref()
             .and_then(|n| p.check(Name::parse("name", n)));
-        let email = match &input.email {
-            None => None,
-            Some(None) => Some(None),
-            Some(Some(s)) if s.trim().is_empty() => Some(None),
-            Some(Some(s)) => p.check(Email::parse("email", s)).map(Some),
-        };
-        let mobile = opt(&mut p, &input.mobile, &|s| {
-            E164::parse_in("mobile", s, country)
-        });
-        let alternate_mobile = opt(&mut p, &input.alternate_mobile, &|s| {
-            E164::parse_in("alternate_mobile", s, country)
-        });
+        let email = clearable(&input.email, |s| p.check(Email::parse("email", s)));
+        let mobile = opt(&mut p, "mobile", &input.mobile);
+        let alternate_mobile = opt(&mut p, "alternate_mobile", &input.alternate_mobile);
         let extension = input
             .extension
             .as_ref()
@@ -216,5 +199,18 @@ impl UserPatch {
             ))),
             None => Ok(()),
         }
+    }
+}
+
+/// A clearable field as sent: absent, cleared (`null` or blank), or a value `parse` reads.
+fn clearable<T>(
+    v: &Option<Option<String>>,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Option<Option<T>> {
+    match v {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(s)) if s.trim().is_empty() => Some(None),
+        Some(Some(s)) => parse(s).map(Some),
     }
 }
