@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use switchboard_domain::ApiTokenRecord;
-use switchboard_domain::{BuiltinRole, DomainError, Role};
+use switchboard_domain::{BuiltinRole, DomainError, Role, may_grant};
 use switchboard_service::tokens::{SCOPE_API, SCOPE_CALLS_INGEST};
 
 use super::shell::{Shell, Viewer, nav_allows, sentence};
@@ -246,7 +246,7 @@ async fn view(state: &AppState, v: &Viewer, status: StatusCode, posted: Posted) 
     let now = state.sb.now();
     let role_opts = roles
         .iter()
-        .filter(|r| r.permissions.is_within(v.perms()))
+        .filter(|r| may_grant(v.perms(), v.is_admin(), &r.permissions, r.name.as_str()).is_ok())
         .map(|r| Opt {
             value: r.id.to_string(),
             label: r.name.to_string(),
