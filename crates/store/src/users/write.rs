@@ -268,3 +268,53 @@ async fn insert_user_tags(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use switchboard_domain::{AccountId, Availability, Name, RoleId, TimeZoneName, UserId};
+
+    use super::*;
+    use crate::users::column_names;
+
+    #[test]
+    fn every_column_read_is_written_and_only_lookup_keys_are_written_unread() {
+        let u = User {
+            id: UserId::new(),
+            account_id: AccountId::new(),
+            name: Name::parse("name", "Priya Sharma").unwrap(),
+            email: None,
+            mobile: None,
+            alternate_mobile: None,
+            extension: switchboard_domain::Extension::parse("extension", "204").unwrap(),
+            role_id: RoleId::new(),
+            panel_access: false,
+            receive_calls: true,
+            call_hours: Default::default(),
+            time_zone: TimeZoneName::parse("tz", "UTC").unwrap(),
+            availability: Availability::Available,
+            voicemail: false,
+            status: switchboard_domain::UserStatus::Active,
+            external_id: None,
+            idp: Default::default(),
+            tags: Vec::new(),
+            has_signed_in: false,
+            deactivate_at: None,
+            version: 1,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let written: Vec<&str> = written(&u).iter().map(|(c, _)| *c).collect();
+        let read = column_names();
+        let unread: Vec<&str> = written
+            .iter()
+            .copied()
+            .filter(|c| !read.contains(c))
+            .collect();
+        assert_eq!(unread, ["email_key", "idp_username_key", "login_key"]);
+        let unwritten: Vec<&str> = read.into_iter().filter(|c| !written.contains(c)).collect();
+        assert!(
+            unwritten.is_empty(),
+            "read but never written: {unwritten:?}"
+        );
+    }
+}
