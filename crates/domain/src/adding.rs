@@ -179,35 +179,13 @@ fn check_free(new: &NewUser, account: &Account, holders: &Holders) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{Plan, SsoSettings};
-    use crate::ids::{AccountId, RoleId, UserId};
+    use crate::account::Plan;
+    use crate::fixtures::role;
     use crate::role::BuiltinRole;
     use crate::user::NewUserInput;
-    use crate::values::{ExtensionRange, Name, TimeZoneName};
 
     fn account(plan: Plan, seats: u32) -> Account {
-        Account {
-            id: AccountId::new(),
-            name: Name::parse("name", "Acme").unwrap(),
-            plan,
-            seat_limit: seats,
-            extension_range: ExtensionRange { min: 100, max: 199 },
-            default_time_zone: TimeZoneName::parse("time_zone", "Asia/Kolkata").unwrap(),
-            country: None,
-            sso: SsoSettings::default(),
-            owner_id: UserId::new(),
-            created_at: jiff::Timestamp::UNIX_EPOCH,
-        }
-    }
-
-    fn role(builtin: BuiltinRole, permissions: Permissions) -> Role {
-        Role {
-            id: RoleId::new(),
-            account_id: AccountId::new(),
-            name: Name::parse("name", builtin.name()).unwrap(),
-            builtin: Some(builtin),
-            permissions,
-        }
+        crate::fixtures::account(plan, seats, crate::ids::UserId::new())
     }
 
     fn new_user(json: serde_json::Value) -> NewUser {

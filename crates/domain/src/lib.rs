@@ -9,6 +9,8 @@ pub mod calls;
 pub mod country;
 pub mod department;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod ids;
 pub mod import;
 pub mod mail;

@@ -466,64 +466,14 @@ impl Edit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{Plan, SsoSettings};
-    use crate::ids::{AccountId, RoleId, UserId};
-    use crate::phone::E164;
+    use crate::account::Plan;
+    use crate::fixtures::{role, user};
+    use crate::ids::UserId;
     use crate::role::BuiltinRole;
-    use crate::user::{Availability, UserPatchInput};
-    use crate::values::{Extension, ExtensionRange, Name, TimeZoneName};
+    use crate::user::UserPatchInput;
 
     fn account(owner: UserId) -> Account {
-        Account {
-            id: AccountId::new(),
-            name: Name::parse("name", "Acme").unwrap(),
-            plan: Plan::Pro,
-            seat_limit: 5,
-            extension_range: ExtensionRange { min: 100, max: 999 },
-            default_time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
-            country: None,
-            sso: SsoSettings::default(),
-            owner_id: owner,
-            created_at: jiff::Timestamp::UNIX_EPOCH,
-        }
-    }
-
-    fn role(builtin: BuiltinRole, permissions: Permissions) -> Role {
-        Role {
-            id: RoleId::new(),
-            account_id: AccountId::new(),
-            name: Name::parse("name", builtin.name()).unwrap(),
-            builtin: Some(builtin),
-            permissions,
-        }
-    }
-
-    fn user(role: &Role) -> User {
-        User {
-            id: UserId::new(),
-            account_id: AccountId::new(),
-            name: Name::parse("name", "Priya Sharma").unwrap(),
-            email: Some(Email::parse("email", "priya@acme.example").unwrap()),
-            mobile: Some(E164::parse("mobile", "+919876543210").unwrap()),
-            alternate_mobile: None,
-            extension: Extension::parse("extension", "204").unwrap(),
-            role_id: role.id,
-            panel_access: true,
-            receive_calls: true,
-            call_hours: Default::default(),
-            time_zone: TimeZoneName::parse("tz", "Asia/Kolkata").unwrap(),
-            availability: Availability::Available,
-            voicemail: false,
-            status: UserStatus::Active,
-            external_id: None,
-            idp: Default::default(),
-            tags: Vec::new(),
-            has_signed_in: true,
-            deactivate_at: None,
-            version: 1,
-            created_at: jiff::Timestamp::UNIX_EPOCH,
-            updated_at: jiff::Timestamp::UNIX_EPOCH,
-        }
+        crate::fixtures::account(Plan::Pro, 5, owner)
     }
 
     fn patch(json: serde_json::Value) -> UserPatch {
