@@ -23,6 +23,25 @@ async fn account(s: &Server, name: &str) -> (TestAccount, DepartmentId) {
     (acct, dep)
 }
 
+/// The person as an add-user input (REST and the service take the same fields).
+fn add_input(department: DepartmentId) -> Value {
+    json!({
+        "name": person::NAME,
+        "email": person::EMAIL,
+        "mobile": person::MOBILE,
+        "alternate_mobile": person::ALTERNATE_MOBILE,
+        "extension": person::EXTENSION,
+        "role": person::ROLE,
+        "panel_access": true,
+        "receive_calls": false,
+        "call_hours": fields::call_hours(),
+        "time_zone": person::TIME_ZONE,
+        "departments": [department.to_string()],
+        "tags": person::TAGS,
+        "voicemail": true,
+    })
+}
+
 /// The fields of `id` as the service reads them.
 async fn stored(s: &Server, acct: &TestAccount, id: UserId) -> BTreeMap<&'static str, String> {
     let ctx = &acct.owner_ctx;
@@ -91,26 +110,7 @@ fn rest_values(b: &Value) -> BTreeMap<&'static str, String> {
 async fn every_field_goes_through_the_rest_api_and_back(s: Server) {
     let (acct, support) = account(&s, "Acme").await;
     let api = owner_api(&s, &acct).await;
-    let r = api
-        .post(
-            "/api/v1/users",
-            &json!({
-                "name": person::NAME,
-                "email": person::EMAIL,
-                "mobile": person::MOBILE,
-                "alternate_mobile": person::ALTERNATE_MOBILE,
-                "extension": person::EXTENSION,
-                "role": person::ROLE,
-                "panel_access": true,
-                "receive_calls": false,
-                "call_hours": fields::call_hours(),
-                "time_zone": person::TIME_ZONE,
-                "departments": [support.to_string()],
-                "tags": person::TAGS,
-                "voicemail": true,
-            }),
-        )
-        .await;
+    let r = api.post("/api/v1/users", &add_input(support)).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let id: UserId = text(&r.body["user"]["id"]).parse().unwrap();
     // The availability and the external id are set by an edit.
@@ -209,21 +209,7 @@ async fn every_field_an_identity_provider_sends_goes_through_scim_and_back(s: Se
 async fn every_field_goes_through_a_csv_export_and_import(s: Server) {
     let (acct, support) = account(&s, "Acme").await;
     let ctx = &acct.owner_ctx;
-    let input = json!({
-        "name": person::NAME,
-        "email": person::EMAIL,
-        "mobile": person::MOBILE,
-        "alternate_mobile": person::ALTERNATE_MOBILE,
-        "extension": person::EXTENSION,
-        "role": person::ROLE,
-        "panel_access": true,
-        "receive_calls": false,
-        "time_zone": person::TIME_ZONE,
-        "departments": [support.to_string()],
-        "tags": person::TAGS,
-        "voicemail": true,
-    });
-    s.app.user(ctx, input).await;
+    s.app.user(ctx, add_input(support)).await;
     let exported = s.app.sb.export_users(ctx).await.unwrap();
     // The header and the person; the owner stays behind.
     let csv: Vec<&str> = exported
