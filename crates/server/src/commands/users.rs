@@ -139,14 +139,12 @@ pub(super) async fn users_list(sb: &Switchboard, l: UsersList) -> anyhow::Result
         panel_access: None,
         tag: None,
     };
-    let page = sb
-        .list_users(&ctx, &query, l.cursor.as_deref(), l.limit)
+    // The page, the roles and the listed users' departments, read in one transaction.
+    let view = sb
+        .list_users_view(&ctx, &query, l.cursor.as_deref(), l.limit)
         .await
         .map_err(|e| anyhow!(explain(&e)))?;
-    let roles = sb
-        .list_roles(&ctx)
-        .await
-        .map_err(|e| anyhow!(explain(&e)))?;
+    let (page, roles) = (&view.page, &view.roles);
     let role_name = |id| {
         roles
             .iter()
@@ -159,6 +157,13 @@ pub(super) async fn users_list(sb: &Switchboard, l: UsersList) -> anyhow::Result
             let mut v = u.audit_view();
             v["id"] = serde_json::json!(u.id.to_string());
             v["role"] = serde_json::json!(role_name(u.role_id));
+            let deps = view.departments.get(&u.id).map(Vec::as_slice);
+            let names: Vec<&str> = deps
+                .unwrap_or_default()
+                .iter()
+                .map(|(_, name)| name.as_str())
+                .collect();
+            v["departments"] = serde_json::json!(names);
             println!("{v}");
         }
     } else {
@@ -185,7 +190,7 @@ pub(super) async fn users_list(sb: &Switchboard, l: UsersList) -> anyhow::Result
             )
         );
     }
-    if let Some(next) = page.next_cursor {
+    if let Some(next) = &page.next_cursor {
         eprintln!("more users: add --cursor {next}");
     }
     Ok(ExitCode::SUCCESS)
