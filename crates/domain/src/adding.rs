@@ -90,8 +90,8 @@ pub struct Found<'a> {
 }
 
 /// Judges one add, in the order a person fixing the request would want to hear: may this
-/// adder add here (R1), is the request whole (an email for Panel Access), may they give
-/// this role, do the departments exist, are the email, mobile and extension free (R2,
+/// adder add here (R1), is the request whole (an email for Panel Access), may they set an
+/// external id (Administrators and the identity provider only) and give this role, do the departments exist, are the email, mobile and extension free (R2,
 /// R13), is there room in the plan (R11).
 pub fn judge_add(
     new: &NewUser,
@@ -124,6 +124,11 @@ pub fn judge_add(
             "email",
             "required",
             "Panel Access users need an email address for their invite",
+        ));
+    }
+    if new.external_id.is_some() && !adder.is_admin {
+        return Err(DomainError::Forbidden(
+            "only administrators can set the external id".to_owned(),
         ));
     }
     let role = found.role.map_err(Clone::clone)?;
@@ -272,6 +277,36 @@ mod tests {
             "email": "far@acme.example"}));
         let out = judge(&outside, &all, &basic, &acct, Usage::default(), &holders);
         assert_eq!(out.unwrap_err().code(), "extension_out_of_range");
+    }
+
+    #[test]
+    fn only_administrators_add_a_user_with_an_external_id() {
+        let acct = account(Plan::Pro, 10);
+        let basic = role(BuiltinRole::Basic, Permissions::BASIC);
+        let mut new =
+            new_user(serde_json::json!({"name": "Meera Iyer", "email": "m@acme.example"}));
+        new.external_id = Some("00u1a2b3c4".to_owned());
+        let dep = crate::ids::DepartmentId::new();
+        new.departments = vec![dep];
+        let managed = [dep];
+        let manager = Adder {
+            perms: &Permissions::MANAGER,
+            is_admin: false,
+            managed: &managed,
+        };
+        let found = Found {
+            role: Ok(&basic),
+            departments: Ok(()),
+        };
+        let holders = Holders::default();
+        let refused = judge_add(&new, manager, found, &acct, Usage::default(), &holders);
+        assert!(refused.unwrap_err().to_string().contains("external id"));
+        let admin = Adder {
+            perms: &Permissions::ADMINISTRATOR,
+            is_admin: true,
+            managed: &[],
+        };
+        assert!(judge_add(&new, admin, found, &acct, Usage::default(), &holders).is_ok());
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub struct UserCreateIn {
     pub tags: Option<Vec<String>>,
     /// Voicemail enabled. Default off.
     pub voicemail: Option<bool>,
+    /// The user's id in your identity provider or directory (administrators only), unique
+    /// in the account.
+    #[schema(min_length = 1, max_length = 255, example = "00u1a2b3c4")]
+    pub external_id: Option<String>,
 }
 
 impl UserCreateIn {
@@ -94,7 +98,7 @@ impl UserCreateIn {
             departments: self.departments,
             tags: self.tags,
             voicemail: self.voicemail,
-            external_id: None,
+            external_id: self.external_id,
         };
         Ok(NewUser::parse(&input)?)
     }

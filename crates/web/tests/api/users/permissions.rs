@@ -114,6 +114,17 @@ async fn a_manager_acts_only_on_the_users_of_departments_they_manage(s: Server) 
     assert_eq!(list.body["items"].as_array().unwrap().len(), 4);
     assert_eq!(api.get(&at(olga)).await.status, 200);
 
+    // Adding: into Sales, without an external id (that is for administrators).
+    let with_id = json!({ "name": "Ivy", "mobile": "+919876543219",
+        "departments": [sales.to_string()], "external_id": "00u1" });
+    let r = api.post("/api/v1/users", &with_id).await;
+    assert_problem(&r, 403, "forbidden", None);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("external id"),
+        "{:?}",
+        r.body
+    );
+
     // Editing: only members of Sales.
     let r = api
         .patch(
