@@ -188,10 +188,6 @@ pub(in crate::pages) async fn users_page(
         Err(e) => return failure(&e),
     };
     let page = &view.page;
-    let dir = match Directory::load(&state, &v).await {
-        Ok(d) => d,
-        Err(e) => return failure(&e),
-    };
     let list = Results {
         rows: page.items.iter().map(|u| Row::new(&v, &view, u)).collect(),
         next: page.next_cursor.as_deref().map(|c| filters.href(Some(c))),
@@ -207,6 +203,11 @@ pub(in crate::pages) async fn users_page(
             },
         );
     }
+    // The filters' choices, only for the whole page (a partial is just the rows).
+    let dir = match Directory::load(&state, &v).await {
+        Ok(d) => d,
+        Err(e) => return failure(&e),
+    };
     let roles = dir
         .roles
         .iter()
