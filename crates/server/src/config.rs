@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use switchboard_service::sso::SecretKey;
 use switchboard_service::{Settings, Switchboard, SystemClock};
 use switchboard_store::{Backend, Db};
 
@@ -44,10 +45,62 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The key for secrets kept in the database: the one given, else `secret.key` in the data
+/// directory (the SQLite file's directory, or `./switchboard-data`), made on first run.
+pub fn secret_key(database_url: &str, given: Option<&str>) -> anyhow::Result<SecretKey> {
+    if let Some(hex_text) = given.filter(|k| !k.trim().is_empty()) {
+        return SecretKey::from_hex(hex_text)
+            .map_err(|e| anyhow::anyhow!("--secret-key / SWITCHBOARD_SECRET_KEY: {e}"));
+    }
+    let dir = match Backend::of_url(database_url) {
+        Backend::Sqlite => {
+            let path = database_url
+                .strip_prefix("sqlite://")
+                .or_else(|| database_url.strip_prefix("sqlite:"))
+                .unwrap_or(database_url);
+            Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| ".".into())
+        }
+        Backend::Postgres => Path::new("./switchboard-data").to_path_buf(),
+    };
+    let file = dir.join("secret.key");
+    match std::fs::read_to_string(&file) {
+        Ok(text) => {
+            SecretKey::from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let key = SecretKey::generate();
+            write_private(&file, &key.to_hex())
+                .with_context(|| format!("cannot write the secret key to {}", file.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+    }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
+
 /// The service over `db`.
-pub fn service(db: Db, public_url: &str) -> Switchboard {
+pub fn service(db: Db, public_url: &str, secret_key: SecretKey) -> Switchboard {
     let settings = Settings {
         public_url: public_url.trim_end_matches('/').to_owned(),
+        secret_key,
         ..Settings::default()
     };
     Switchboard::new(db, std::sync::Arc::new(SystemClock), settings)

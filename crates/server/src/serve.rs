@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use switchboard_service::sso::SecretKey;
 
 use anyhow::Context;
 use clap::Args;
@@ -82,7 +83,12 @@ fn mailer(args: &ServeArgs) -> anyhow::Result<Option<Mailer>> {
 }
 
 /// Runs the server until a shutdown signal arrives.
-pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub async fn serve(
+    db: Db,
+    key: SecretKey,
+    public_url: Option<&str>,
+    args: ServeArgs,
+) -> anyhow::Result<ExitCode> {
     let mailer = mailer(&args)?;
     let header_timeout = std::time::Duration::try_from(args.header_timeout)
         .ok()
@@ -106,7 +112,7 @@ pub async fn serve(db: Db, public_url: Option<&str>, args: ServeArgs) -> anyhow:
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => format!("http://{local}"),
     };
-    let sb = config::service(db.clone(), &public_url);
+    let sb = config::service(db.clone(), &public_url, key);
     let state = AppState::new(sb.clone());
     let setup_token = if sb
         .any_account_exists()

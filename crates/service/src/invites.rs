@@ -100,14 +100,18 @@ impl Switchboard {
         let Some(email) = user.email.clone() else {
             return Ok(None);
         };
-        if c.account.sso.enabled {
+        if let Some(conn) = crate::sso::connection_of(&mut c.tx, &c.account).await? {
+            // R3: the first sign-in through the provider accepts the invite.
             let body = format!(
                 "Hello {},\n\nYou now have access to {} on Switchboard. Your company signs in \
-                 through its identity provider: open {} and choose \"Sign in with SSO\". \
+                 through {}: open {}/sign-in/{} and choose \"Sign in with {}\". \
                  There is no password to set.\n",
                 user.name,
                 c.account.name,
-                self.settings().public_url
+                conn.display_name,
+                self.settings().public_url,
+                conn.slug,
+                conn.display_name,
             );
             c.mail(
                 "invite",

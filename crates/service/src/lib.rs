@@ -24,6 +24,7 @@ pub mod scheduler;
 pub mod scim;
 pub mod secrets;
 pub mod sessions;
+pub mod sso;
 pub mod tokens;
 pub mod users;
 
@@ -46,6 +47,8 @@ pub struct Settings {
     pub invite_ttl: jiff::SignedDuration,
     /// How long email verification links stay valid.
     pub email_verification_ttl: jiff::SignedDuration,
+    /// The key secrets stored in the database are sealed with (SSO client secrets).
+    pub secret_key: sso::SecretKey,
 }
 
 impl Default for Settings {
@@ -54,6 +57,8 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             invite_ttl: jiff::SignedDuration::from_hours(7 * 24),
             email_verification_ttl: jiff::SignedDuration::from_hours(48),
+            // A fresh random key: the server always configures its own.
+            secret_key: sso::SecretKey::generate(),
         }
     }
 }
@@ -65,6 +70,7 @@ pub struct Switchboard {
     clock: Arc<dyn Clock>,
     settings: Settings,
     adds: Arc<adding::AddQueues>,
+    providers: Arc<sso::Providers>,
 }
 
 /// A change being made: the open transaction, the locked account and the resolved actor.
@@ -96,6 +102,7 @@ impl Switchboard {
             clock,
             settings,
             adds: Arc::default(),
+            providers: Arc::default(),
         }
     }
 
@@ -114,6 +121,11 @@ impl Switchboard {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// OpenID providers' documents kept in memory.
+    pub(crate) fn sso_providers(&self) -> &sso::Providers {
+        &self.providers
     }
 
     /// The settings.

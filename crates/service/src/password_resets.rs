@@ -128,16 +128,19 @@ impl Switchboard {
     /// link, its hash is stored.
     async fn password_reset_body(&self, c: &mut Change, user: &User) -> Result<(String, bool)> {
         let now = c.now;
-        Ok(if c.account.sso.enabled {
+        let provider = crate::sso::provider_only(&mut c.tx, &c.account, user.id).await?;
+        Ok(if let Some(conn) = provider {
             let body = format!(
                 "Hello {},\n\nSomeone asked to reset your password for {} on Switchboard. \
-             Your company signs in through its identity provider, so there is no \
-             Switchboard password to reset: open {} and choose \"Sign in with SSO\". \
-             If you cannot sign in there, ask your IT team.\n\nIf you did not ask, you \
-             can ignore this mail.\n",
+             Your company signs in through {}, so there is no Switchboard password to \
+             reset: open {}/sign-in/{} and choose \"Sign in with {}\". If you cannot sign \
+             in there, ask your IT team.\n\nIf you did not ask, you can ignore this mail.\n",
                 user.name,
                 c.account.name,
-                self.settings().public_url
+                conn.display_name,
+                self.settings().public_url,
+                conn.slug,
+                conn.display_name,
             );
             (body, true)
         } else {
@@ -179,7 +182,8 @@ impl Switchboard {
         let user = user_store::find_user(&mut tx, account.id, link.user_id)
             .await?
             .ok_or_else(|| not_found("password reset link"))?;
-        let usable = may_sign_in(&user) && !account.sso.enabled;
+        let provider = crate::sso::provider_only(&mut tx, &account, user.id).await?;
+        let usable = may_sign_in(&user) && provider.is_none();
         let state = InviteState::of(&link, self.now(), usable);
         Ok(PasswordResetView {
             user_name: user.name.to_string(),
@@ -214,7 +218,10 @@ impl Switchboard {
         if !may_sign_in(&user) {
             return refuse(DomainError::LinkInvalid("for a user who cannot sign in"));
         }
-        if account.sso.enabled {
+        if crate::sso::provider_only(&mut tx, &account, user.id)
+            .await?
+            .is_some()
+        {
             return refuse(DomainError::LinkInvalid(
                 "not usable: your company signs in through its identity provider",
             ));

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
+use switchboard_domain::sso::password_sign_in_allowed;
 use switchboard_domain::{
     Account, AccountId, ActorKind, DomainError, Email, Permissions, User, UserId, UserStatus,
 };
@@ -27,6 +28,10 @@ use crate::secrets::{
 };
 use crate::users::user_target;
 use crate::{Change, Principal, Switchboard};
+
+/// The audit action of a sign-in through the identity provider (its session is marked so
+/// that signing out can end the provider's session too).
+pub(crate) const SSO_SIGN_IN: &str = "user.signed_in_sso";
 
 /// A session ends after this long without a request.
 pub const SESSION_IDLE: SignedDuration = SignedDuration::from_hours(12);
@@ -68,6 +73,14 @@ pub enum SignIn {
     ChooseAccount(Vec<AccountChoice>),
     /// Wrong email or password, or a user who may not sign in (one answer for all).
     Refused,
+    /// The password matched, but the account signs in through its identity provider
+    /// only (R16): the provider's name and the account's sign-in link slug.
+    UseProvider {
+        /// The provider's name.
+        display_name: String,
+        /// `/sign-in/<slug>`.
+        slug: String,
+    },
 }
 
 /// A live session, as resolved for a request.
@@ -185,12 +198,41 @@ impl Switchboard {
             .collect();
         let hashes = candidates.iter().map(|c| c.password_hash.clone()).collect();
         let matched = verify_all(password.to_owned(), hashes).await?;
-        let eligible: Vec<_> = candidates
+        let matched: Vec<_> = candidates
             .iter()
             .zip(matched)
             .filter(|(c, ok)| *ok && c.status == "active" && c.panel_access)
             .map(|(c, _)| c)
             .collect();
+        // R16: where password sign-in is off, only the owner keeps it.
+        let mut eligible = Vec::new();
+        let mut sso_only = None;
+        if !matched.is_empty() {
+            let mut tx = self.db().read().await?;
+            for c in matched {
+                let conn = switchboard_store::sso::find_sso_connection(&mut tx, c.account_id)
+                    .await?
+                    .map(|r| r.connection);
+                let owner = account_store::find_account(&mut tx, c.account_id)
+                    .await?
+                    .is_some_and(|a| a.owner_id == c.user_id);
+                if password_sign_in_allowed(conn.as_ref(), owner) {
+                    eligible.push(c);
+                } else {
+                    sso_only = conn;
+                }
+            }
+        }
+        if let (true, Some(conn)) = (eligible.is_empty(), sso_only) {
+            tracing::info!(
+                source,
+                "password sign-in refused: the account uses single sign-on"
+            );
+            return Ok(SignIn::UseProvider {
+                display_name: conn.display_name,
+                slug: conn.slug,
+            });
+        }
         match eligible.as_slice() {
             [] => {
                 tracing::info!(source, "sign-in refused");
@@ -244,6 +286,7 @@ impl Switchboard {
             &token_hash(&secret),
             now,
             idle_ends,
+            action == SSO_SIGN_IN,
         )
         .await?;
         let mut c = Change {
@@ -316,15 +359,28 @@ impl Switchboard {
         })
     }
 
-    /// Ends a session (signing out). Unknown or expired secrets are ignored.
-    pub async fn sign_out(&self, secret: &str, source: &str) -> Result<()> {
+    /// Ends a session (signing out). Unknown or expired secrets are ignored. Answers the
+    /// provider's sign-out URL (RP-initiated logout) when the session was started through
+    /// the account's provider and it offers one.
+    pub async fn sign_out(&self, secret: &str, source: &str) -> Result<Option<String>> {
+        let ended = self.end_session(secret, source).await?;
+        match ended {
+            Some(account) => Ok(self.sso_sign_out_url(account).await),
+            None => Ok(None),
+        }
+    }
+
+    /// Ends the session; the account when it was started through the provider.
+    async fn end_session(&self, secret: &str, source: &str) -> Result<Option<AccountId>> {
         let now = self.now();
         let hash = token_hash(secret);
         let mut tx = self.db().write().await?;
         let Some(s) = auth::find_live_session(&mut tx, &hash, now).await? else {
             auth::delete_session(&mut tx, &hash).await?;
-            return Ok(tx.commit().await?);
+            tx.commit().await?;
+            return Ok(None);
         };
+        let via_sso = s.via_sso.then_some(s.account_id);
         let account = account_store::lock_account(&mut tx, s.account_id).await?;
         let user = user_store::find_user(&mut tx, s.account_id, s.user_id).await?;
         auth::delete_session(&mut tx, &hash).await?;
@@ -341,9 +397,13 @@ impl Switchboard {
                 };
                 c.audit("user.signed_out", user_target(&user), None, None)
                     .await?;
-                c.commit().await
+                c.commit().await?;
+                Ok(via_sso)
             }
-            _ => Ok(tx.commit().await?),
+            _ => {
+                tx.commit().await?;
+                Ok(via_sso)
+            }
         }
     }
 

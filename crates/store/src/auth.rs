@@ -179,11 +179,12 @@ pub async fn insert_session(
     token_hash: &str,
     now: jiff::Timestamp,
     expires_at: jiff::Timestamp,
+    via_sso: bool,
 ) -> StoreResult<String> {
     let id = uuid::Uuid::now_v7().to_string();
     on!(tx, |c| sqlx::query(
-        "INSERT INTO sessions (id, account_id, user_id, token_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO sessions (id, account_id, user_id, token_hash, created_at, expires_at, \
+         via_sso) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
     .bind(&id)
     .bind(account.to_string())
@@ -191,6 +192,7 @@ pub async fn insert_session(
     .bind(token_hash)
     .bind(to_micros(now))
     .bind(to_micros(expires_at))
+    .bind(via_sso)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -313,6 +315,8 @@ pub struct SessionRecord {
     pub created_at: jiff::Timestamp,
     /// Ends unless used before (idle expiry, capped by the absolute lifetime).
     pub expires_at: jiff::Timestamp,
+    /// Started through the account's identity provider.
+    pub via_sso: bool,
 }
 
 /// The session whose secret hashes to `token_hash`, if it has not expired.
@@ -321,21 +325,22 @@ pub async fn find_live_session(
     token_hash: &str,
     now: jiff::Timestamp,
 ) -> StoreResult<Option<SessionRecord>> {
-    let row: Option<(String, String, String, i64, i64)> = on!(tx, |c| sqlx::query_as(
-        "SELECT id, account_id, user_id, created_at, expires_at FROM sessions \
+    let row: Option<(String, String, String, i64, i64, bool)> = on!(tx, |c| sqlx::query_as(
+        "SELECT id, account_id, user_id, created_at, expires_at, via_sso FROM sessions \
          WHERE token_hash = $1 AND expires_at > $2"
     )
     .bind(token_hash)
     .bind(to_micros(now))
     .fetch_optional(c)
     .await)?;
-    row.map(|(id, a, u, created, expires)| {
+    row.map(|(id, a, u, created, expires, via_sso)| {
         Ok(SessionRecord {
             id,
             account_id: parse_id(&a)?,
             user_id: parse_id(&u)?,
             created_at: from_micros(created)?,
             expires_at: from_micros(expires)?,
+            via_sso,
         })
     })
     .transpose()

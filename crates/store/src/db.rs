@@ -55,6 +55,8 @@ pub enum UniqueKey {
     Number,
     /// A call record's engine id.
     EngineCallId,
+    /// A single sign-on connection's sign-in slug.
+    SsoSlug,
     /// Anything else (a primary key, a token hash).
     Other,
 }
@@ -151,6 +153,11 @@ const UNIQUE_RULES: &[(&str, &str, UniqueKey)] = &[
         "call_records_engine_uq",
         "call_records.account_id, call_records.engine_call_id",
         UniqueKey::EngineCallId,
+    ),
+    (
+        "sso_connections_slug_uq",
+        "sso_connections.slug",
+        UniqueKey::SsoSlug,
     ),
 ];
 

@@ -19,6 +19,7 @@ pub mod resources;
 pub mod roles;
 pub mod schema;
 pub mod sqlite;
+pub mod sso;
 pub mod user_search;
 pub mod users;
 

@@ -33,6 +33,8 @@ mod resources;
 mod roles;
 mod setup;
 mod shell;
+mod sso;
+mod sso_settings;
 mod test_call;
 mod tokens;
 mod users;
@@ -43,6 +45,21 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/sign-in", get(home::sign_in_form).post(home::sign_in_post))
         .route("/sign-out", axum::routing::post(home::sign_out_post))
+        .route("/sign-in/sso", axum::routing::post(sso::sign_in_by_email))
+        .route("/sign-in/{slug}", get(sso::sign_in_link))
+        .route("/sso/callback", get(sso::callback))
+        .route(
+            "/settings/sso",
+            get(sso_settings::page).post(sso_settings::save),
+        )
+        .route(
+            "/settings/sso/test",
+            axum::routing::post(sso_settings::test),
+        )
+        .route(
+            "/settings/sso/remove",
+            axum::routing::post(sso_settings::remove),
+        )
         .route(
             "/invite/{token}",
             get(links::invite_page).post(links::invite_post),

@@ -30,6 +30,16 @@ pub struct Cli {
     /// address `serve` listens on).
     #[arg(long, global = true, env = "SWITCHBOARD_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The key (64 hex digits) secrets kept in the database are encrypted with, such as
+    /// single sign-on client secrets. Default: `secret.key` in the data directory, made on
+    /// first run. Give every `serve` process on one PostgreSQL the same key.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_SECRET_KEY",
+        hide_env_values = true
+    )]
+    secret_key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -305,14 +315,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let db = config::open(&cli.database_url).await?;
+    let key = config::secret_key(&cli.database_url, cli.secret_key.as_deref())?;
     if let Command::Serve(args) = cli.command {
-        return crate::serve::serve(db, cli.public_url.as_deref(), args).await;
+        return crate::serve::serve(db, key, cli.public_url.as_deref(), args).await;
     }
     let public_url = cli
         .public_url
         .as_deref()
         .unwrap_or(config::DEFAULT_PUBLIC_URL);
-    let sb = config::service(db, public_url);
+    let sb = config::service(db, public_url, key);
     let result = match cli.command {
         Command::Serve(_) | Command::Openapi => Ok(ExitCode::SUCCESS),
         Command::Migrate => {

@@ -303,6 +303,15 @@ pub async fn find_user_by_extension(
     }
 }
 
+/// Finds the user with an identity provider login (`key` lower-cased).
+pub async fn find_user_by_idp_username(
+    tx: &mut Tx,
+    account: AccountId,
+    key: &str,
+) -> StoreResult<Option<User>> {
+    find_one(tx, account, "idp_username_key = $2", key.to_owned()).await
+}
+
 /// Finds the user with an identity provider's external id.
 pub async fn find_user_by_external_id(
     tx: &mut Tx,

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod roles;
 pub mod routing;
 pub mod sessions;
+pub mod sso;
 pub mod tokens;
 pub mod users;
 pub mod workflows;
@@ -38,4 +39,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(mail::router())
         .merge(calls::router())
+        .merge(sso::router())
 }

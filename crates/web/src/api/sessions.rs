@@ -133,7 +133,22 @@ pub async fn attempt_sign_in(
             Ok(outcome)
         }
         SignIn::ChooseAccount(_) => Ok(outcome),
+        SignIn::UseProvider { .. } => {
+            state.limiter.succeed(ip, email);
+            Ok(outcome)
+        }
     }
+}
+
+/// The refusal of a password sign-in where the account signs in through its provider.
+pub fn use_provider(display_name: &str, slug: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "sso_required",
+        format!(
+            "your company signs in through {display_name}: sign in at /sign-in/{slug} instead of with a password"
+        ),
+    )
 }
 
 /// The answer to a started session: the cookie and the session's view.
@@ -157,6 +172,8 @@ pub async fn started_response(state: &AppState, s: &SessionStarted) -> ApiResult
         (status = 200, description = "Signed in; the session cookie is set", body = SessionOut,
             headers(("set-cookie" = String, description = "`sb_session`, HttpOnly, SameSite=Lax"))),
         (status = 401, description = "The email or password is not right, or the user cannot sign in",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`sso_required`: the account signs in through its identity provider",
             body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Several accounts match: choose one (`accounts`)",
             body = crate::error::Problem, content_type = "application/problem+json"),
@@ -191,6 +208,7 @@ async fn sign_in(
                 .collect(),
         )),
         SignIn::Refused => Err(invalid_credentials()),
+        SignIn::UseProvider { display_name, slug } => Err(use_provider(&display_name, &slug)),
     }
 }
 

@@ -17,10 +17,12 @@ use crate::auth::{ClientAddr, SESSION_COOKIE, clear_session_cookie, cookie, same
 
 #[derive(Template)]
 #[template(path = "sign_in_page.html")]
-struct SignInPage<'a> {
-    error: Option<&'a str>,
-    email: &'a str,
-    accounts: Vec<(String, String)>,
+pub(super) struct SignInPage<'a> {
+    pub error: Option<&'a str>,
+    pub email: &'a str,
+    pub accounts: Vec<(String, String)>,
+    /// Providers to offer (slug, name).
+    pub providers: Vec<(String, String)>,
 }
 
 /// The dashboard's front door: the first section the viewer may open, or their own
@@ -39,6 +41,7 @@ pub(super) async fn sign_in_form() -> Response {
             error: None,
             email: "",
             accounts: Vec::new(),
+            providers: Vec::new(),
         },
     )
 }
@@ -73,6 +76,7 @@ pub(super) async fn sign_in_post(
                 error: Some(error),
                 email: &f.email,
                 accounts,
+                providers: Vec::new(),
             },
         )
     };
@@ -90,6 +94,17 @@ pub(super) async fn sign_in_post(
             StatusCode::UNAUTHORIZED,
             "The email or password is not right.",
             Vec::new(),
+        ),
+        Ok(SignIn::UseProvider { display_name, slug }) => render(
+            StatusCode::FORBIDDEN,
+            &SignInPage {
+                error: Some(&format!(
+                    "Your company signs in through {display_name}: use the button below."
+                )),
+                email: &f.email,
+                accounts: Vec::new(),
+                providers: vec![(slug, display_name)],
+            },
         ),
         Err(e) => page(e.status(), e.detail(), Vec::new()),
     }
@@ -120,12 +135,13 @@ pub(super) async fn sign_out_post(
         Ok(None) => {}
         Err(e) => return failure(&e),
     }
-    if let Err(e) = state.sb.sign_out(secret, &ip).await {
-        return failure(&e);
-    }
+    let next = match state.sb.sign_out(secret, &ip).await {
+        Ok(provider) => provider.unwrap_or_else(|| "/sign-in".to_owned()),
+        Err(e) => return failure(&e),
+    };
     (
         [(header::SET_COOKIE, clear_session_cookie(&state))],
-        Redirect::to("/sign-in"),
+        Redirect::to(&next),
     )
         .into_response()
 }

@@ -208,6 +208,7 @@ fn nav(p: &Permissions, admin: bool) -> Vec<NavItem> {
         (p.manage_roles, "roles", "/roles", "Roles & permissions"),
         (p.view_audit, "audit", "/audit", "Audit log"),
         (admin, "plan", "/plan", "Plan & seats"),
+        (admin, "sso", "/settings/sso", "Single sign-on"),
         (p.view_users, "test-call", "/test-call", "Test call"),
         (admin, "mail", "/mail", "Sent mail"),
         (p.api_tokens, "api-tokens", "/api-tokens", "API tokens"),

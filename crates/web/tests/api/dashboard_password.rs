@@ -6,8 +6,8 @@ use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_domain::AuditFilter;
-use switchboard_domain::{Plan, SsoSettings};
-use switchboard_service::accounts::AccountPatch;
+use switchboard_domain::Plan;
+use switchboard_domain::sso::SsoConnectionInput;
 
 use crate::dashboard::signed_in;
 use crate::support::{Client, Server};
@@ -204,28 +204,82 @@ async fn unknown_deactivated_and_pending_addresses_get_the_same_answer_and_no_ma
     assert_eq!(mails[0].0, "owner@acme.example.com");
 }
 
-async fn single_sign_on_users_are_told_to_use_their_identity_provider(s: Server) {
+async fn with_password_sign_in_off_only_the_owner_keeps_a_password(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
     s.app
+        .user(
+            &acct.owner_ctx,
+            json!({ "name": "Priya Sharma", "email": "priya@acme.example.com", "panel_access": true }),
+        )
+        .await;
+    s.app
         .sb
-        .update_account(
-            &acct.system,
-            AccountPatch {
-                sso: Some(SsoSettings {
-                    enabled: true,
-                    ..SsoSettings::default()
-                }),
-                ..AccountPatch::default()
+        .set_sso_connection(
+            &acct.owner_ctx,
+            &SsoConnectionInput {
+                slug: "acme".into(),
+                display_name: "Okta".into(),
+                issuer: "https://acme.okta.example".into(),
+                client_id: "0oa1".into(),
+                claim: "email".into(),
+                match_field: "email".into(),
+                password_sign_in: false,
+                ..SsoConnectionInput::default()
             },
+            Some("client-secret"),
         )
         .await
         .unwrap();
+    // The right password is not enough: the API and the sign-in page both say where to go.
+    let (_, r) = s
+        .sign_in("priya@acme.example.com", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    assert_eq!(r.code(), "sso_required");
+    let (status, _, page) = s
+        .browser()
+        .post_form(
+            "/sign-in",
+            &[
+                ("email", "priya@acme.example.com"),
+                ("password", "correct horse battery"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        page.contains("href=\"/sign-in/acme\">Sign in with Okta"),
+        "{page}"
+    );
+    // A wrong password still gets the plain refusal, which says nothing about the provider.
+    let (_, r) = s
+        .sign_in("priya@acme.example.com", "wrong password 1")
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The owner keeps a way back in.
+    let (_, r) = s
+        .sign_in("owner@acme.example.com", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let (_, page) = ask(&s.browser(), "priya@acme.example.com").await;
+    assert!(page.contains(NEUTRAL), "{page}");
     let (_, page) = ask(&s.browser(), "owner@acme.example.com").await;
     assert!(page.contains(NEUTRAL), "{page}");
     let mails = reset_mails(&s, &acct.owner_ctx).await;
-    assert_eq!(mails.len(), 1);
-    assert!(mails[0].1.contains("identity provider"), "{}", mails[0].1);
-    assert!(!mails[0].1.contains("/reset-password/"), "{}", mails[0].1);
+    let to = |who: &str| {
+        mails
+            .iter()
+            .find(|(to, _)| to == who)
+            .map(|(_, body)| body.clone())
+            .unwrap()
+    };
+    let priya = to("priya@acme.example.com");
+    assert!(priya.contains("Sign in with Okta"), "{priya}");
+    assert!(priya.contains("/sign-in/acme"), "{priya}");
+    assert!(!priya.contains("/reset-password/"), "{priya}");
+    assert!(to("owner@acme.example.com").contains("/reset-password/"));
 }
 
 async fn asking_too_often_is_throttled_and_a_bad_address_is_named(s: Server) {
@@ -248,6 +302,6 @@ crate::on_both!(
     a_mailed_link_sets_a_new_password_once_and_signs_out_elsewhere,
     an_expired_or_replaced_link_is_refused_with_a_clear_page,
     unknown_deactivated_and_pending_addresses_get_the_same_answer_and_no_mail,
-    single_sign_on_users_are_told_to_use_their_identity_provider,
+    with_password_sign_in_off_only_the_owner_keeps_a_password,
     asking_too_often_is_throttled_and_a_bad_address_is_named,
 );

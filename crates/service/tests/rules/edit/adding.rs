@@ -1,7 +1,8 @@
 //! R2 adding, R3 invites and R11 plan limits.
 
 use serde_json::json;
-use switchboard_domain::{Availability, IdpField, Plan, SsoSettings, UserStatus};
+use switchboard_domain::sso::SsoConnectionInput;
+use switchboard_domain::{Availability, Plan, UserStatus};
 use switchboard_service::accounts::AccountPatch;
 use switchboard_service::invites::InviteState;
 use switchboard_testkit::{TestApp, both_backends, new_user};
@@ -680,15 +681,19 @@ async fn an_invite_expires_after_seven_days_and_shows_as_expired(app: TestApp) {
 async fn under_sso_the_invite_sends_people_to_the_identity_provider_without_a_link(app: TestApp) {
     let acct = app.account("Acme", Plan::Pro, 5).await;
     app.sb
-        .update_account(
+        .set_sso_connection(
             &acct.owner_ctx,
-            AccountPatch {
-                sso: Some(SsoSettings {
-                    enabled: true,
-                    managed_fields: vec![IdpField::Name, IdpField::Email],
-                }),
-                ..AccountPatch::default()
+            &SsoConnectionInput {
+                slug: "acme".into(),
+                display_name: "Okta".into(),
+                issuer: "https://acme.okta.example".into(),
+                client_id: "0oa1".into(),
+                claim: "email".into(),
+                match_field: "email".into(),
+                password_sign_in: true,
+                ..SsoConnectionInput::default()
             },
+            Some("client-secret"),
         )
         .await
         .unwrap();
@@ -708,7 +713,8 @@ async fn under_sso_the_invite_sends_people_to_the_identity_provider_without_a_li
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].mail.kind, "invite");
     let body = &mails[0].mail.body;
-    assert!(body.contains("identity provider"), "{body}");
+    assert!(body.contains("Sign in with Okta"), "{body}");
+    assert!(body.contains("/sign-in/acme"), "{body}");
     assert!(!body.contains("/invite/"), "no password link: {body}");
     assert!(!body.to_lowercase().contains("set your password"), "{body}");
 }

@@ -1,0 +1,227 @@
+//! Talking to an OpenID provider: discovery (OpenID Connect Discovery §4), its key set,
+//! and the token request of the authorization code flow (RFC 6749 §4.1.3, with the PKCE
+//! verifier of RFC 7636). Discovery and keys are kept in memory; the keys are fetched
+//! again when a token names a key the kept set lacks (the provider rotated its keys).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::token::Jwks;
+
+/// How long a discovery document is trusted before it is fetched again.
+const DISCOVERY_TTL: Duration = Duration::from_secs(600);
+
+/// What the provider says about itself.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+}
+
+/// The token endpoint's answer.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Tokens {
+    pub id_token: Option<String>,
+    pub access_token: Option<String>,
+}
+
+/// Providers' documents kept in memory, shared by every request of the process.
+pub(crate) struct Providers {
+    http: reqwest::Client,
+    discovered: Mutex<HashMap<String, (Instant, Arc<Discovery>)>>,
+    keys: Mutex<HashMap<String, Arc<Jwks>>>,
+}
+
+impl Default for Providers {
+    fn default() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .user_agent("Switchboard")
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            discovered: Mutex::default(),
+            keys: Mutex::default(),
+        }
+    }
+}
+
+/// Why talking to the provider failed, in words.
+pub(crate) type Trouble = String;
+
+impl Providers {
+    async fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        what: &str,
+        url: &str,
+    ) -> Result<T, Trouble> {
+        let answer = self
+            .http
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| format!("could not fetch the {what} at {url}: {}", plain(&e)))?;
+        let status = answer.status();
+        if !status.is_success() {
+            return Err(format!("the {what} at {url} answered HTTP {status}"));
+        }
+        answer
+            .json()
+            .await
+            .map_err(|_| format!("the {what} at {url} is not the JSON document it should be"))
+    }
+
+    fn kept_discovery(&self, issuer: &str) -> Option<Arc<Discovery>> {
+        let kept = self.discovered.lock().ok()?;
+        let (at, d) = kept.get(issuer)?;
+        (at.elapsed() < DISCOVERY_TTL).then(|| Arc::clone(d))
+    }
+
+    fn kept_keys(&self, jwks_uri: &str) -> Option<Arc<Jwks>> {
+        self.keys.lock().ok()?.get(jwks_uri).map(Arc::clone)
+    }
+
+    /// The provider's discovery document, checked to name the issuer it was fetched for.
+    pub(crate) async fn discover(&self, issuer: &str) -> Result<Arc<Discovery>, Trouble> {
+        if let Some(d) = self.kept_discovery(issuer) {
+            return Ok(d);
+        }
+        let url = format!("{issuer}/.well-known/openid-configuration");
+        let d: Discovery = self.get_json("discovery document", &url).await?;
+        if d.issuer.trim_end_matches('/') != issuer && d.issuer != issuer {
+            return Err(format!(
+                "the discovery document names issuer {:?}, not {issuer:?}: use exactly the issuer it names",
+                d.issuer
+            ));
+        }
+        if d.code_challenge_methods_supported
+            .as_ref()
+            .is_some_and(|m| !m.iter().any(|m| m == "S256"))
+        {
+            return Err(
+                "the provider does not offer PKCE with S256, which Switchboard requires".to_owned(),
+            );
+        }
+        let d = Arc::new(d);
+        if let Ok(mut kept) = self.discovered.lock() {
+            kept.insert(issuer.to_owned(), (Instant::now(), Arc::clone(&d)));
+        }
+        Ok(d)
+    }
+
+    /// The provider's keys; `fresh` fetches them again instead of using the kept set.
+    pub(crate) async fn keys(&self, jwks_uri: &str, fresh: bool) -> Result<Arc<Jwks>, Trouble> {
+        if !fresh && let Some(k) = self.kept_keys(jwks_uri) {
+            return Ok(k);
+        }
+        let jwks: Jwks = self.get_json("key set", jwks_uri).await?;
+        if jwks.keys.is_empty() {
+            return Err(format!("the key set at {jwks_uri} has no keys"));
+        }
+        let jwks = Arc::new(jwks);
+        if let Ok(mut kept) = self.keys.lock() {
+            kept.insert(jwks_uri.to_owned(), Arc::clone(&jwks));
+        }
+        Ok(jwks)
+    }
+
+    /// Trades an authorization code for tokens, authenticating with the client secret
+    /// (HTTP Basic unless the provider only takes it in the form).
+    pub(crate) async fn exchange(
+        &self,
+        d: &Discovery,
+        client_id: &str,
+        client_secret: &str,
+        code: &str,
+        code_verifier: &str,
+        redirect_uri: &str,
+    ) -> Result<Tokens, Trouble> {
+        let in_form = d
+            .token_endpoint_auth_methods_supported
+            .as_ref()
+            .is_some_and(|m| {
+                !m.iter().any(|m| m == "client_secret_basic")
+                    && m.iter().any(|m| m == "client_secret_post")
+            });
+        let mut pairs = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", code_verifier),
+        ];
+        let mut request = self
+            .http
+            .post(&d.token_endpoint)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if in_form {
+            pairs.push(("client_id", client_id));
+            pairs.push(("client_secret", client_secret));
+        } else {
+            // RFC 6749 §2.3.1: each part form-encoded before Basic encoding.
+            let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            request = request.basic_auth(enc(client_id), Some(enc(client_secret)));
+        }
+        let answer = request
+            .body(encode_form(&pairs))
+            .send()
+            .await
+            .map_err(|e| format!("could not reach the token endpoint: {}", plain(&e)))?;
+        let status = answer.status();
+        if !status.is_success() {
+            #[derive(Deserialize)]
+            struct OAuthError {
+                error: String,
+                #[serde(default)]
+                error_description: Option<String>,
+            }
+            let why = answer
+                .json::<OAuthError>()
+                .await
+                .map(|e| match e.error_description {
+                    Some(d) => format!("{} ({d})", e.error),
+                    None => e.error,
+                })
+                .unwrap_or_else(|_| format!("HTTP {status}"));
+            return Err(format!("the token endpoint refused the code: {why}"));
+        }
+        answer
+            .json()
+            .await
+            .map_err(|_| "the token endpoint's answer is not JSON".to_owned())
+    }
+}
+
+fn encode_form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// A transport error without the library's chain of wrappers.
+fn plain(e: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(s) = source.source() {
+        source = s;
+    }
+    if e.is_timeout() {
+        "no answer in time".to_owned()
+    } else {
+        source.to_string()
+    }
+}

@@ -1,0 +1,592 @@
+//! Signing in through the account's provider: the authorization code flow with PKCE (S256),
+//! `state` and `nonce` (OpenID Connect Core §3.1). The start remembers the state (hashed),
+//! nonce and verifier; the callback takes them back once, trades the code for tokens,
+//! validates the ID token fully and applies R16 to the user it identifies.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use jiff::SignedDuration;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use switchboard_domain::sso::{
+    Identity, SsoConnection, SsoEntry, SsoMatch, SsoRefusal, jit_profile, judge_sso_user,
+    sso_identifier,
+};
+use switchboard_domain::{Email, NewUser, NewUserInput, User, UserStatus};
+use switchboard_store::sso::{self as store, SsoConnectionRecord};
+use switchboard_store::{accounts as account_store, invites, users as user_store};
+
+use super::sso_principal;
+use super::token::{self, Expected};
+use crate::ctx::{Actor, Ctx};
+use crate::error::{Error, Result};
+use crate::secrets::{new_token, token_hash};
+use crate::sessions::SessionStarted;
+use crate::users::user_target;
+use crate::{Change, Switchboard, Target};
+
+/// How long a sign-in may take at the provider.
+const REQUEST_TTL: SignedDuration = SignedDuration::from_mins(10);
+
+/// Where to send the browser, and the state to keep in its cookie.
+#[derive(Clone, Debug)]
+pub struct SsoRedirect {
+    /// The provider's authorization URL.
+    pub url: String,
+    /// The state, to bind the sign-in to the browser that started it.
+    pub state: String,
+}
+
+/// An account whose provider an email could sign in through.
+#[derive(Clone, Debug)]
+pub struct SsoChoice {
+    /// The sign-in link's slug.
+    pub slug: String,
+    /// The provider's name.
+    pub display_name: String,
+}
+
+/// What an email's domain leads to.
+#[derive(Clone, Debug)]
+pub enum SsoFound {
+    /// One provider: go there.
+    Redirect(SsoRedirect),
+    /// Several accounts claim the domain: the person chooses.
+    Choose(Vec<SsoChoice>),
+    /// No provider claims the domain.
+    None,
+    /// The provider cannot be reached: what to tell the person.
+    Unreachable(String),
+}
+
+/// What the provider sent back to the callback.
+#[derive(Clone, Debug, Default)]
+pub struct SsoCallback {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The state.
+    pub state: Option<String>,
+    /// The issuer (RFC 9207), when the provider sends it.
+    pub iss: Option<String>,
+    /// An error the provider reports instead of a code.
+    pub error: Option<String>,
+    /// Its description.
+    pub error_description: Option<String>,
+}
+
+/// How a callback ended.
+#[derive(Clone, Debug)]
+pub enum SsoFinish {
+    /// Signed in; `end_session` is the provider's sign-out endpoint, when it has one.
+    SignedIn(SessionStarted),
+    /// Refused: what to tell the person (safe to show), and the sign-in link to retry.
+    Refused {
+        /// The message.
+        message: String,
+        /// `/sign-in/<slug>` of the account, when known.
+        retry: Option<String>,
+    },
+}
+
+fn refused(message: impl Into<String>, retry: Option<&SsoConnection>) -> SsoFinish {
+    SsoFinish::Refused {
+        message: message.into(),
+        retry: retry.map(|c| format!("/sign-in/{}", c.slug)),
+    }
+}
+
+fn random(prefix: &str) -> String {
+    new_token(prefix)
+}
+
+impl Switchboard {
+    /// The provider's sign-out URL for a session of `account` started through it, with
+    /// the way back to the sign-in page; `None` when it offers none or cannot be reached.
+    pub(crate) async fn sso_sign_out_url(
+        &self,
+        account: switchboard_domain::AccountId,
+    ) -> Option<String> {
+        let record = {
+            let mut tx = self.db().read().await.ok()?;
+            store::find_sso_connection(&mut tx, account).await.ok()??
+        };
+        let d = self
+            .sso_providers()
+            .discover(&record.connection.issuer)
+            .await
+            .ok()?;
+        let end = d.end_session_endpoint.as_ref()?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &record.connection.client_id)
+            .append_pair(
+                "post_logout_redirect_uri",
+                &format!("{}/sign-in", self.settings().public_url),
+            )
+            .finish();
+        let sep = if end.contains('?') { '&' } else { '?' };
+        Some(format!("{end}{sep}{query}"))
+    }
+
+    /// Starts a sign-in through the provider whose sign-in link is `/sign-in/<slug>`.
+    pub async fn sso_begin(&self, slug: &str) -> Result<SsoFound> {
+        let record = {
+            let mut tx = self.db().read().await?;
+            store::find_sso_connection_by_slug(&mut tx, slug).await?
+        };
+        let record = record.ok_or_else(|| crate::error::not_found("sign-in link"))?;
+        self.sso_redirect(&record).await
+    }
+
+    /// Starts a sign-in for a work email: through the provider that claims its domain. The
+    /// answer depends on the domain only, never on whether the address is a user's.
+    pub async fn sso_begin_for_email(&self, email: &str) -> Result<SsoFound> {
+        let Ok(email) = Email::parse("email", email) else {
+            return Ok(SsoFound::None);
+        };
+        let key = email.key();
+        let domain = key.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        let mut found = {
+            let mut tx = self.db().read().await?;
+            store::list_sso_connections_for_domain(&mut tx, domain).await?
+        };
+        match found.len() {
+            0 => Ok(SsoFound::None),
+            1 => {
+                let one = found.remove(0);
+                self.sso_redirect(&one).await
+            }
+            _ => Ok(SsoFound::Choose(
+                found
+                    .into_iter()
+                    .map(|r| SsoChoice {
+                        slug: r.connection.slug,
+                        display_name: r.connection.display_name,
+                    })
+                    .collect(),
+            )),
+        }
+    }
+
+    async fn sso_redirect(&self, record: &SsoConnectionRecord) -> Result<SsoFound> {
+        let conn = &record.connection;
+        let d = match self.sso_providers().discover(&conn.issuer).await {
+            Ok(d) => d,
+            Err(why) => {
+                tracing::warn!(issuer = %conn.issuer, %why, "single sign-on discovery failed");
+                return Ok(SsoFound::Unreachable(format!(
+                    "{} cannot be reached for single sign-on right now; try again later, or ask your IT team",
+                    conn.display_name
+                )));
+            }
+        };
+        let state = random("st_");
+        let nonce = random("n_");
+        let verifier = random("pkce_");
+        let challenge = B64.encode(Sha256::digest(verifier.as_bytes()));
+        let now = self.now();
+        let mut tx = self.db().write().await?;
+        store::insert_sso_request(
+            &mut tx,
+            &token_hash(&state),
+            record.account_id,
+            &nonce,
+            &verifier,
+            now,
+            now.saturating_add(REQUEST_TTL).unwrap_or(now),
+        )
+        .await?;
+        tx.commit().await?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &conn.client_id)
+            .append_pair("redirect_uri", &self.sso_redirect_uri())
+            .append_pair("scope", &conn.scopes.join(" "))
+            .append_pair("state", &state)
+            .append_pair("nonce", &nonce)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256")
+            .finish();
+        let sep = if d.authorization_endpoint.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Ok(SsoFound::Redirect(SsoRedirect {
+            url: format!("{}{sep}{query}", d.authorization_endpoint),
+            state,
+        }))
+    }
+
+    /// Finishes a sign-in at the callback. `browser_state` is the state kept in the cookie
+    /// of the browser that started it (a callback from another browser is refused: that is
+    /// how a forced sign-in into someone else's session is stopped).
+    pub async fn sso_finish(
+        &self,
+        cb: &SsoCallback,
+        browser_state: Option<&str>,
+        source: &str,
+    ) -> Result<SsoFinish> {
+        let Some(state) = cb.state.as_deref().filter(|s| !s.is_empty()) else {
+            return Ok(refused(
+                "The provider's answer has no state; start signing in again.",
+                None,
+            ));
+        };
+        if browser_state != Some(state) {
+            tracing::info!(
+                source,
+                "single sign-on callback with a state this browser did not start"
+            );
+            return Ok(refused(
+                "This sign-in was not started in this browser (or it was already used). Start signing in again.",
+                None,
+            ));
+        }
+        let request = {
+            let mut tx = self.db().write().await?;
+            let r = store::take_sso_request(&mut tx, &token_hash(state)).await?;
+            tx.commit().await?;
+            r
+        };
+        let Some(request) = request else {
+            return Ok(refused(
+                "This sign-in was already used. Start signing in again.",
+                None,
+            ));
+        };
+        let account_id = switchboard_store::db::parse_id(&request.account_id)?;
+        let record = {
+            let mut tx = self.db().read().await?;
+            store::find_sso_connection(&mut tx, account_id).await?
+        };
+        let Some(record) = record else {
+            return Ok(refused(
+                "Single sign-on is no longer set up for this account.",
+                None,
+            ));
+        };
+        let conn = &record.connection;
+        if request.expires_at < self.now().as_microsecond() {
+            return Ok(refused(
+                "This sign-in took too long. Start again.",
+                Some(conn),
+            ));
+        }
+        let identity = match self.sso_identity(&record, cb, &request).await {
+            Ok(identity) => identity,
+            Err(why) => {
+                self.audit_sso_refusal(&record, None, "invalid_token", &why, source)
+                    .await?;
+                return Ok(refused(
+                    format!(
+                        "Switchboard could not accept the answer of {}: {why}.",
+                        conn.display_name
+                    ),
+                    Some(conn),
+                ));
+            }
+        };
+        match self.sso_admit(&record, &identity, source).await? {
+            Ok(user) => {
+                let started = self
+                    .start_session(account_id, user, source, crate::sessions::SSO_SIGN_IN)
+                    .await?;
+                Ok(match started {
+                    Some(s) => SsoFinish::SignedIn(s),
+                    None => refused(SsoRefusal::Deactivated.message(), Some(conn)),
+                })
+            }
+            Err(refusal) => Ok(refused(refusal.message(), Some(conn))),
+        }
+    }
+
+    /// The code traded for tokens and the ID token validated into an identity; `Err` says
+    /// in words what was wrong.
+    async fn sso_identity(
+        &self,
+        record: &SsoConnectionRecord,
+        cb: &SsoCallback,
+        request: &store::SsoRequest,
+    ) -> std::result::Result<Identity, String> {
+        let conn = &record.connection;
+        if let Some(e) = &cb.error {
+            return Err(match &cb.error_description {
+                Some(d) => format!("the provider reported {e} ({d})"),
+                None => format!("the provider reported {e}"),
+            });
+        }
+        // RFC 9207: an answer naming another issuer is a mix-up, whatever it carries.
+        if let Some(iss) = &cb.iss
+            && iss.trim_end_matches('/') != conn.issuer
+        {
+            return Err(format!(
+                "the answer comes from issuer {iss:?}, not {:?}",
+                conn.issuer
+            ));
+        }
+        let code = cb
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or("no authorization code")?;
+        let secret = self
+            .settings()
+            .secret_key
+            .open(&record.account_id.to_string(), &record.client_secret_sealed)
+            .ok_or("the client secret cannot be read with this server's key; an administrator must enter it again")?;
+        let providers = self.sso_providers();
+        let d = providers.discover(&conn.issuer).await?;
+        let tokens = providers
+            .exchange(
+                &d,
+                &conn.client_id,
+                &secret,
+                code,
+                &request.code_verifier,
+                &self.sso_redirect_uri(),
+            )
+            .await?;
+        let id_token = tokens
+            .id_token
+            .ok_or("the token endpoint sent no ID token")?;
+        let parsed = token::parse(&id_token)?;
+        let mut keys = providers.keys(&d.jwks_uri, false).await?;
+        if parsed.find_key(&keys).is_none() {
+            // A key the kept set lacks: the provider may have rotated its keys.
+            keys = providers.keys(&d.jwks_uri, true).await?;
+        }
+        let key = parsed
+            .find_key(&keys)
+            .ok_or("the ID token is signed with a key the provider does not publish")?;
+        parsed.verify(key)?;
+        token::check_claims(
+            &parsed,
+            &Expected {
+                issuer: &conn.issuer,
+                client_id: &conn.client_id,
+                nonce: &request.nonce,
+                access_token: tokens.access_token.as_deref(),
+                now: self.now(),
+            },
+        )
+    }
+
+    /// R16 for a validated identity: finds the user (by the subject they signed in as
+    /// before, else by the configured claim, else just-in-time), accepts a pending invite,
+    /// records the subject the first time. Refusals are audited.
+    async fn sso_admit(
+        &self,
+        record: &SsoConnectionRecord,
+        identity: &Identity,
+        source: &str,
+    ) -> Result<std::result::Result<switchboard_domain::UserId, SsoRefusal>> {
+        let conn = &record.connection;
+        let found = self.sso_find_user(record, identity).await?;
+        let found = match found {
+            Ok(Some(u)) => Ok(u),
+            Ok(None) => self.sso_create(record, identity, source).await?,
+            Err(r) => Err(r),
+        };
+        let user = match found {
+            Ok(u) => u,
+            Err(refusal) => {
+                self.audit_sso_refusal(
+                    record,
+                    Some(identity),
+                    refusal.key(),
+                    &refusal.message(),
+                    source,
+                )
+                .await?;
+                return Ok(Err(refusal));
+            }
+        };
+        let mut c = self.begin_sso(record, &user, source).await?;
+        let Some(mut user) = user_store::find_user(&mut c.tx, c.account.id, user.id).await? else {
+            return Ok(Err(SsoRefusal::UnknownUser));
+        };
+        let linked = store::find_sso_subject(&mut c.tx, c.account.id, user.id).await?;
+        if let Err(refusal) = judge_sso_user(&user, linked.as_deref(), identity) {
+            drop(c);
+            self.audit_sso_refusal(
+                record,
+                Some(identity),
+                refusal.key(),
+                &refusal.message(),
+                source,
+            )
+            .await?;
+            return Ok(Err(refusal));
+        }
+        if linked.is_none() {
+            store::insert_sso_identity(
+                &mut c.tx,
+                c.account.id,
+                user.id,
+                &identity.issuer,
+                &identity.subject,
+                c.now,
+            )
+            .await?;
+            c.audit(
+                "user.sso_linked",
+                user_target(&user),
+                None,
+                Some(json!({ "provider": conn.display_name, "issuer": identity.issuer, "subject": identity.subject })),
+            )
+            .await?;
+        }
+        if judge_sso_user(&user, Some(&identity.subject), identity) == Ok(SsoEntry::AcceptsInvite) {
+            let before = user.audit_view();
+            invites::revoke_user_invites(&mut c.tx, c.account.id, user.id, c.now).await?;
+            user.status = UserStatus::Active;
+            user.has_signed_in = true;
+            user.version += 1;
+            user.updated_at = c.now;
+            user_store::update_user(&mut c.tx, &user, user_store::Touches::ROW_ONLY).await?;
+            let (b, a) = crate::diff(&before, &user.audit_view());
+            c.audit("user.invite_accepted", user_target(&user), Some(b), Some(a))
+                .await?;
+        }
+        let id = user.id;
+        c.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// The user an identity stands for: `Ok(None)` when nobody matches.
+    async fn sso_find_user(
+        &self,
+        record: &SsoConnectionRecord,
+        identity: &Identity,
+    ) -> Result<std::result::Result<Option<User>, SsoRefusal>> {
+        let account = record.account_id;
+        let mut tx = self.db().read().await?;
+        if let Some(id) =
+            store::find_user_by_sso_subject(&mut tx, account, &identity.issuer, &identity.subject)
+                .await?
+        {
+            return Ok(Ok(user_store::find_user(&mut tx, account, id).await?));
+        }
+        let value = match sso_identifier(&record.connection, identity) {
+            Ok(v) => v,
+            Err(r) => return Ok(Err(r)),
+        };
+        let user = match record.connection.match_field {
+            SsoMatch::Email => match Email::parse("email", &value) {
+                Ok(e) => user_store::find_user_by_email(&mut tx, account, &e).await?,
+                Err(_) => None,
+            },
+            SsoMatch::IdpLogin => {
+                user_store::find_user_by_idp_username(&mut tx, account, &value.to_lowercase())
+                    .await?
+            }
+            SsoMatch::ExternalId => {
+                user_store::find_user_by_external_id(&mut tx, account, &value).await?
+            }
+        };
+        Ok(Ok(user))
+    }
+
+    /// Just-in-time: an unknown, verified identity becomes a Basic user with Panel Access
+    /// through the one add path (R2, R11), made by "Single sign-on".
+    async fn sso_create(
+        &self,
+        record: &SsoConnectionRecord,
+        identity: &Identity,
+        source: &str,
+    ) -> Result<std::result::Result<User, SsoRefusal>> {
+        let (name, email) = match jit_profile(&record.connection, identity) {
+            Ok(p) => p,
+            Err(r) => return Ok(Err(r)),
+        };
+        let new = NewUser::parse(&NewUserInput {
+            name: Some(name.chars().take(100).collect()),
+            email: Some(email),
+            panel_access: Some(true),
+            ..NewUserInput::default()
+        });
+        let new = match new {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(SsoRefusal::NotCreated(e.to_string()))),
+        };
+        let ctx = Ctx::new(
+            record.account_id,
+            Actor::System(format!(
+                "Single sign-on ({})",
+                record.connection.display_name
+            )),
+            source,
+        );
+        match self.add_user(&ctx, new).await {
+            Ok(added) => Ok(Ok(added.user)),
+            Err(Error::Domain(e)) => Ok(Err(SsoRefusal::NotCreated(e.to_string()))),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn begin_sso(
+        &self,
+        record: &SsoConnectionRecord,
+        user: &User,
+        source: &str,
+    ) -> Result<Change> {
+        let mut tx = self.db().write().await?;
+        let account = account_store::lock_account(&mut tx, record.account_id)
+            .await?
+            .ok_or_else(|| crate::error::not_found("account"))?;
+        let mut who = sso_principal(&record.connection.display_name);
+        who.id = Some(user.id.to_string());
+        who.name = user.name.to_string();
+        who.user_id = Some(user.id);
+        who.kind = switchboard_domain::ActorKind::User;
+        Ok(Change {
+            tx,
+            account,
+            who,
+            now: self.now(),
+            source: source.to_owned(),
+            usage_at_lock: None,
+            audit_head: None,
+        })
+    }
+
+    /// Records a refused sign-in, with the reason, in the account's audit log.
+    async fn audit_sso_refusal(
+        &self,
+        record: &SsoConnectionRecord,
+        identity: Option<&Identity>,
+        reason: &str,
+        message: &str,
+        source: &str,
+    ) -> Result<()> {
+        let mut tx = self.db().write().await?;
+        let Some(account) = account_store::lock_account(&mut tx, record.account_id).await? else {
+            return Ok(());
+        };
+        let mut c = Change {
+            tx,
+            account,
+            who: sso_principal(&record.connection.display_name),
+            now: self.now(),
+            source: source.to_owned(),
+            usage_at_lock: None,
+            audit_head: None,
+        };
+        let name = identity
+            .and_then(|i| i.email.clone().or_else(|| i.preferred_username.clone()))
+            .or_else(|| identity.map(|i| i.subject.clone()))
+            .unwrap_or_else(|| "unknown".to_owned());
+        c.audit(
+            "sso.sign_in_refused",
+            Target {
+                kind: "sso_identity",
+                id: identity.map(|i| i.subject.clone()),
+                name,
+            },
+            None,
+            Some(json!({ "reason": reason, "message": message })),
+        )
+        .await?;
+        c.commit().await
+    }
+}

@@ -1,0 +1,166 @@
+//! Signing in through an account's identity provider: the account's own sign-in link
+//! (`/sign-in/<slug>`), the sign-in page's "continue with single sign-on" (by the email's
+//! domain), and the callback the provider sends the browser back to.
+
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use switchboard_service::sso::{SsoCallback, SsoFinish, SsoFound, SsoRedirect};
+
+use super::home::SignInPage;
+use super::{bad_form, cross_site, failure, message, render, same_origin, signed_in};
+use crate::AppState;
+use crate::auth::{ClientAddr, cookie};
+
+/// The cookie binding a sign-in to the browser that started it.
+const STATE_COOKIE: &str = "sb_sso_state";
+
+fn state_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    // SameSite=Lax: the provider's redirect back is a top-level GET, which carries it.
+    HeaderValue::from_str(&format!(
+        "{STATE_COOKIE}={value}; Max-Age={max_age}; Path=/sso; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+fn to_provider(state: &AppState, r: &SsoRedirect) -> Response {
+    (
+        [(header::SET_COOKIE, state_cookie(state, &r.state, 600))],
+        Redirect::to(&r.url),
+    )
+        .into_response()
+}
+
+fn sign_in_page(
+    status: StatusCode,
+    error: &str,
+    email: &str,
+    providers: Vec<(String, String)>,
+) -> Response {
+    render(
+        status,
+        &SignInPage {
+            error: Some(error),
+            email,
+            accounts: Vec::new(),
+            providers,
+        },
+    )
+}
+
+fn found(state: &AppState, f: SsoFound, email: &str) -> Response {
+    match f {
+        SsoFound::Redirect(r) => to_provider(state, &r),
+        SsoFound::Choose(choices) => sign_in_page(
+            StatusCode::OK,
+            "Several companies sign in with this email's domain: choose yours.",
+            email,
+            choices
+                .into_iter()
+                .map(|c| (c.slug, c.display_name))
+                .collect(),
+        ),
+        SsoFound::None => sign_in_page(
+            StatusCode::OK,
+            "Single sign-on is not set up for this email's domain. Sign in with your password, or use the sign-in link your company gave you.",
+            email,
+            Vec::new(),
+        ),
+        SsoFound::Unreachable(why) => {
+            sign_in_page(StatusCode::BAD_GATEWAY, &why, email, Vec::new())
+        }
+    }
+}
+
+/// `/sign-in/<slug>`: straight to the account's provider.
+pub(super) async fn sign_in_link(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Response {
+    match state.sb.sso_begin(&slug).await {
+        Ok(f) => found(&state, f, ""),
+        Err(e) if e.domain().is_some() => message(
+            StatusCode::NOT_FOUND,
+            "No such sign-in link",
+            "This sign-in link does not exist. Ask your administrator for your company's link.",
+            Some(("/sign-in", "Sign in")),
+        ),
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// The sign-in page's "continue with single sign-on": the provider claiming the email's
+/// domain. The answer depends on the domain only, never on whether the address is a user's.
+pub(super) async fn sign_in_by_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<EmailForm>, FormRejection>,
+) -> Response {
+    if !same_origin(&state, &headers) {
+        return cross_site();
+    }
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e),
+    };
+    match state.sb.sso_begin_for_email(&f.email).await {
+        Ok(found_it) => found(&state, found_it, &f.email),
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `/sso/callback`: the provider sends the browser back here with a code.
+pub(super) async fn callback(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    query: Result<Query<CallbackQuery>, QueryRejection>,
+) -> Response {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let cb = SsoCallback {
+        code: q.code,
+        state: q.state,
+        iss: q.iss,
+        error: q.error,
+        error_description: q.error_description,
+    };
+    let browser = cookie(&headers, STATE_COOKIE).map(str::to_owned);
+    let clear = state_cookie(&state, "", 0);
+    let answer = match state.sb.sso_finish(&cb, browser.as_deref(), &ip).await {
+        Ok(SsoFinish::SignedIn(s)) => signed_in(&state, &s),
+        Ok(SsoFinish::Refused {
+            message: text,
+            retry,
+        }) => message(
+            StatusCode::FORBIDDEN,
+            "Single sign-on refused",
+            &text,
+            Some(match &retry {
+                Some(link) => (link.as_str(), "Try again"),
+                None => ("/sign-in", "Sign in"),
+            }),
+        ),
+        Err(e) => failure(&e),
+    };
+    let mut answer = answer;
+    answer.headers_mut().append(header::SET_COOKIE, clear);
+    answer
+}
