@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod fields;
+pub mod oidc;
 
 use std::sync::{Arc, Mutex};
 
