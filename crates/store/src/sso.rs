@@ -191,9 +191,8 @@ pub async fn find_user_by_sso_subject(
     issuer: &str,
     subject: &str,
 ) -> StoreResult<Option<UserId>> {
-    let id: Option<String> =
-        on!(tx, |c| {
-            sqlx::query_scalar(
+    let id: Option<String> = on!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT user_id FROM sso_identities WHERE account_id = $1 AND issuer = $2 AND subject = $3"
     )
     .bind(account.to_string())
@@ -201,7 +200,7 @@ pub async fn find_user_by_sso_subject(
     .bind(subject)
     .fetch_optional(c)
     .await
-        })?;
+    })?;
     id.map(|i| parse_id(&i)).transpose()
 }
 

@@ -52,8 +52,6 @@ pub struct OidcProvider {
     stderr: Arc<Mutex<Vec<u8>>>,
     /// For the test controls.
     admin: reqwest::Client,
-    /// One person's browser: a cookie jar, redirects followed by hand.
-    browser: reqwest::Client,
 }
 
 /// How the provider spoils the ID token of its next token response (one response only).
@@ -149,19 +147,12 @@ impl OidcProvider {
         tokio::spawn(async move {
             let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
         });
-        // No proxy: everything is on loopback.
-        let client = || {
-            reqwest::Client::builder()
-                .no_proxy()
-                .redirect(Policy::none())
-        };
         Some(OidcProvider {
             issuer,
             _child: child,
             _stdin: stdin,
             stderr,
             admin: client().build().unwrap(),
-            browser: client().cookie_store(true).build().unwrap(),
         })
     }
 
@@ -185,11 +176,10 @@ impl OidcProvider {
     /// other form of the provider (such as the self-submitting one that ends the previous
     /// session when another person signs in) is submitted as a browser would.
     ///
-    /// The cookie jar is kept between calls, as a browser's: once signed in (and the
-    /// consent given), a later call gets no login or consent form and comes back signed in
-    /// as the same person whatever `login` says, unless the request asks for
-    /// `prompt=login`.
+    /// Each call is a fresh browser (its own cookie jar): the person signs in at the
+    /// provider every time, so consecutive calls can be different people.
     pub async fn log_in(&self, authorization_url: &str, login: &str) -> String {
+        let browser = client().cookie_store(true).build().unwrap();
         let issuer = Url::parse(&self.issuer).unwrap();
         let mut url = Url::parse(authorization_url)
             .unwrap_or_else(|e| panic!("bad authorization URL {authorization_url:?}: {e}"));
@@ -201,8 +191,8 @@ impl OidcProvider {
         let mut trail = Vec::new();
         for _ in 0..20 {
             let request = match post.take() {
-                None => self.browser.get(url.clone()),
-                Some(fields) => self.browser.post(url.clone()).form(&fields),
+                None => browser.get(url.clone()),
+                Some(fields) => browser.post(url.clone()).form(&fields),
             };
             let response = request
                 .send()
@@ -361,6 +351,14 @@ fn unescape(s: &str) -> String {
     ]
     .iter()
     .fold(s.to_owned(), |s, (from, to)| s.replace(from, to))
+}
+
+/// An HTTP client for the provider: no proxy (everything is on loopback), redirects
+/// followed by hand.
+fn client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(Policy::none())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Single sign-on through an account's OpenID provider (R16): the connection settings
 //! ([`settings`]), and signing people in through the provider ([`sign_in`]).
 
+mod admit;
 mod provider;
 pub mod seal;
 mod settings;

@@ -26,7 +26,7 @@ mod routing;
 mod scim;
 mod security_headers;
 mod sessions;
-
+mod sso;
 mod tokens;
 mod users;
 mod workflows;

@@ -178,7 +178,11 @@ pub async fn assert_signed_in(b: &Browser, landed: &Landed, email: &str) {
 /// Asserts a sign-in was refused with a page saying `words`, and no session.
 pub async fn assert_refused(b: &Browser, landed: &Landed, words: &str) {
     assert_eq!(landed.status, StatusCode::FORBIDDEN, "{}", landed.page);
-    assert!(landed.page.contains(words), "{words:?} not in {}", landed.page);
+    assert!(
+        landed.page.contains(words),
+        "{words:?} not in {}",
+        landed.page
+    );
     assert_eq!(b.who().await, None);
 }
 
@@ -197,12 +201,13 @@ pub async fn audited(sso: &Sso, action: &str) -> Vec<Value> {
         .into_iter()
         .map(|e| {
             let mut v: Value = e
+                .event
                 .after
                 .as_deref()
                 .map(|a| serde_json::from_str(a).unwrap())
                 .unwrap_or(Value::Null);
-            v["actor_name"] = json!(e.actor_name);
-            v["target_name"] = json!(e.target_name);
+            v["actor_name"] = json!(e.event.actor_name);
+            v["target_name"] = json!(e.event.target_name);
             v
         })
         .collect()

@@ -17,10 +17,22 @@ async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s:
     let r = owner.get("/api/v1/account/sso").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["issuer"], sso.idp.issuer.as_str());
-    assert_eq!(r.body["redirect_uri"], format!("{}/sso/callback", s.app.sb.settings().public_url));
-    assert!(r.body["sign_in_url"].as_str().unwrap().ends_with("/sign-in/acme"));
+    assert_eq!(
+        r.body["redirect_uri"],
+        format!("{}/sso/callback", s.app.sb.settings().public_url)
+    );
+    assert!(
+        r.body["sign_in_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/sign-in/acme")
+    );
     assert!(r.body.get("client_secret").is_none(), "{:?}", r.body);
-    assert!(!r.body.to_string().contains(switchboard_testkit::oidc::CLIENT_SECRET));
+    assert!(
+        !r.body
+            .to_string()
+            .contains(switchboard_testkit::oidc::CLIENT_SECRET)
+    );
 
     let t = owner.post("/api/v1/account/sso/test", &json!({})).await;
     assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
@@ -37,7 +49,13 @@ async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s:
     assert_eq!(t.body["ok"], false);
     let failed = &t.body["checks"][1];
     assert_eq!(failed["ok"], false);
-    assert!(failed["detail"].as_str().unwrap().contains("could not fetch"), "{failed}");
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not fetch"),
+        "{failed}"
+    );
     let tested = audited(&sso, "sso.connection_tested").await;
     assert_eq!(tested.len(), 2);
     assert_eq!(tested[1]["ok"], false);
@@ -64,7 +82,13 @@ async fn bad_settings_are_named_field_by_field(s: Server) {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    for f in ["slug", "display_name", "issuer", "match_field", "client_secret"] {
+    for f in [
+        "slug",
+        "display_name",
+        "issuer",
+        "match_field",
+        "client_secret",
+    ] {
         assert!(fields.contains(&f), "{f} not in {fields:?}");
     }
 }
@@ -75,20 +99,44 @@ async fn only_administrators_of_the_account_reach_the_connection(s: Server) {
     let mut body = json!({"slug": "acme", "display_name": "Okta", "issuer": "https://acme.okta.example",
         "client_id": "x", "client_secret": "y", "claim": "email", "match_field": "email"});
     let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
-    assert_eq!(owner.put("/api/v1/account/sso", &body).await.status, StatusCode::OK);
+    assert_eq!(
+        owner.put("/api/v1/account/sso", &body).await.status,
+        StatusCode::OK
+    );
     let manager = s.as_token(&s.token(&acct.owner_ctx, "Manager").await);
-    assert_eq!(manager.get("/api/v1/account/sso").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(manager.delete("/api/v1/account/sso").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager.get("/api/v1/account/sso").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        manager.delete("/api/v1/account/sso").await.status,
+        StatusCode::FORBIDDEN
+    );
     // Another account sees none, and cannot take the sign-in link.
     let globex = s.as_token(&s.token(&other.owner_ctx, "Administrator").await);
-    assert_eq!(globex.get("/api/v1/account/sso").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        globex.get("/api/v1/account/sso").await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = globex.put("/api/v1/account/sso", &body).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
     body["slug"] = json!("globex");
-    assert_eq!(globex.put("/api/v1/account/sso", &body).await.status, StatusCode::OK);
-    assert_eq!(owner.delete("/api/v1/account/sso").await.status, StatusCode::NO_CONTENT);
-    assert_eq!(owner.get("/api/v1/account/sso").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(globex.get("/api/v1/account/sso").await.status, StatusCode::OK);
+    assert_eq!(
+        globex.put("/api/v1/account/sso", &body).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        owner.delete("/api/v1/account/sso").await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        owner.get("/api/v1/account/sso").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        globex.get("/api/v1/account/sso").await.status,
+        StatusCode::OK
+    );
 }
 
 crate::on_both!(
