@@ -33,7 +33,7 @@ describe('dashboard', () => {
     const nav = await page.locator('nav.side a').allTextContents();
     assert.deepEqual(nav, [
       'Users', 'Departments', 'Numbers', 'Workflows', 'Roles & permissions', 'Audit log',
-      'Plan & seats', 'Test call', 'Sent mail', 'API tokens',
+      'Plan & seats', 'Single sign-on', 'Test call', 'Sent mail', 'API tokens',
     ]);
     await shot(page, 'sign-in-users-list');
   });

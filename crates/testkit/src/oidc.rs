@@ -19,6 +19,7 @@ use std::time::Duration;
 use reqwest::header::LOCATION;
 use reqwest::redirect::Policy;
 use reqwest::{StatusCode, Url};
+use switchboard_domain::sso::SsoConnectionInput;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 
@@ -351,6 +352,21 @@ fn unescape(s: &str) -> String {
     ]
     .iter()
     .fold(s.to_owned(), |s, (from, to)| s.replace(from, to))
+}
+
+/// A connection "Okta" with the sign-in link `/sign-in/acme` to a provider that is never
+/// contacted (for rules that need a connection but no sign-in), matching by verified email.
+pub fn offline_connection(password_sign_in: bool) -> SsoConnectionInput {
+    SsoConnectionInput {
+        slug: "acme".into(),
+        display_name: "Okta".into(),
+        issuer: "https://acme.okta.example".into(),
+        client_id: "0oa1".into(),
+        claim: "email".into(),
+        match_field: "email".into(),
+        password_sign_in,
+        ..SsoConnectionInput::default()
+    }
 }
 
 /// An HTTP client for the provider: no proxy (everything is on loopback), redirects

@@ -151,6 +151,28 @@ pub(crate) fn render(status: StatusCode, t: &impl Template) -> Response {
 }
 
 /// A page with a heading and one message.
+#[derive(Template)]
+#[template(path = "leave_page.html")]
+struct LeavePage<'a> {
+    heading: &'a str,
+    message: &'a str,
+    url: &'a str,
+}
+
+/// A page that sends the browser on to another site (the identity provider). A redirect
+/// would do, but not after a form post: the pages' `form-action 'self'` policy covers the
+/// redirects that follow a form, and a page that moves on by itself is not a form.
+pub(crate) fn leave_for(heading: &str, message: &str, url: &str) -> Response {
+    render(
+        StatusCode::OK,
+        &LeavePage {
+            heading,
+            message,
+            url,
+        },
+    )
+}
+
 pub(crate) fn message(
     status: StatusCode,
     heading: &str,

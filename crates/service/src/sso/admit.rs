@@ -26,6 +26,27 @@ impl Switchboard {
         identity: &Identity,
         source: &str,
     ) -> Result<std::result::Result<switchboard_domain::UserId, SsoRefusal>> {
+        let answer = self.sso_judge_and_link(record, identity, source).await?;
+        if let Err(refusal) = &answer {
+            self.audit_sso_refusal(
+                record,
+                Some(identity),
+                refusal.key(),
+                &refusal.message(),
+                source,
+            )
+            .await?;
+        }
+        Ok(answer)
+    }
+
+    /// [`Switchboard::sso_admit`] without the refusal's audit event.
+    async fn sso_judge_and_link(
+        &self,
+        record: &SsoConnectionRecord,
+        identity: &Identity,
+        source: &str,
+    ) -> Result<std::result::Result<switchboard_domain::UserId, SsoRefusal>> {
         let conn = &record.connection;
         let found = self.sso_find_user(record, identity).await?;
         let found = match found {
@@ -35,17 +56,7 @@ impl Switchboard {
         };
         let user = match found {
             Ok(u) => u,
-            Err(refusal) => {
-                self.audit_sso_refusal(
-                    record,
-                    Some(identity),
-                    refusal.key(),
-                    &refusal.message(),
-                    source,
-                )
-                .await?;
-                return Ok(Err(refusal));
-            }
+            Err(refusal) => return Ok(Err(refusal)),
         };
         let mut c = self.begin_sso(record, &user, source).await?;
         let Some(mut user) = user_store::find_user(&mut c.tx, c.account.id, user.id).await? else {
@@ -53,15 +64,6 @@ impl Switchboard {
         };
         let linked = store::find_sso_subject(&mut c.tx, c.account.id, user.id).await?;
         if let Err(refusal) = judge_sso_user(&user, linked.as_deref(), identity) {
-            drop(c);
-            self.audit_sso_refusal(
-                record,
-                Some(identity),
-                refusal.key(),
-                &refusal.message(),
-                source,
-            )
-            .await?;
             return Ok(Err(refusal));
         }
         if linked.is_none() {

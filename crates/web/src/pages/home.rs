@@ -10,7 +10,7 @@ use serde::Deserialize;
 use switchboard_service::sessions::SignIn;
 
 use super::shell::{Viewer, nav_allows};
-use super::{bad_form, cross_site, failure, render, same_origin, signed_in};
+use super::{bad_form, cross_site, failure, leave_for, render, same_origin, signed_in};
 use crate::AppState;
 use crate::api::sessions::attempt_sign_in;
 use crate::auth::{ClientAddr, SESSION_COOKIE, clear_session_cookie, cookie, same_secret};
@@ -135,13 +135,17 @@ pub(super) async fn sign_out_post(
         Ok(None) => {}
         Err(e) => return failure(&e),
     }
-    let next = match state.sb.sign_out(secret, &ip).await {
-        Ok(provider) => provider.unwrap_or_else(|| "/sign-in".to_owned()),
+    let mut answer = match state.sb.sign_out(secret, &ip).await {
+        Ok(Some(provider)) => leave_for(
+            "Signed out",
+            "You are signed out of Switchboard; signing you out of your company's sign-in too…",
+            &provider,
+        ),
+        Ok(None) => Redirect::to("/sign-in").into_response(),
         Err(e) => return failure(&e),
     };
-    (
-        [(header::SET_COOKIE, clear_session_cookie(&state))],
-        Redirect::to(&next),
-    )
-        .into_response()
+    answer
+        .headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie(&state));
+    answer
 }

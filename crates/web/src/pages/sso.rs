@@ -10,7 +10,7 @@ use serde::Deserialize;
 use switchboard_service::sso::{SsoCallback, SsoFinish, SsoFound, SsoRedirect};
 
 use super::home::SignInPage;
-use super::{bad_form, cross_site, failure, message, render, same_origin, signed_in};
+use super::{bad_form, cross_site, failure, leave_for, message, render, same_origin, signed_in};
 use crate::AppState;
 use crate::auth::{ClientAddr, cookie};
 
@@ -26,12 +26,21 @@ fn state_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     .unwrap_or(HeaderValue::from_static(""))
 }
 
-fn to_provider(state: &AppState, r: &SsoRedirect) -> Response {
-    (
-        [(header::SET_COOKIE, state_cookie(state, &r.state, 600))],
-        Redirect::to(&r.url),
-    )
-        .into_response()
+/// To the provider: a redirect after a link, a page that moves on after a form post.
+fn to_provider(state: &AppState, r: &SsoRedirect, after_form: bool) -> Response {
+    let mut answer = if after_form {
+        leave_for(
+            "Signing in",
+            "Taking you to your company's sign-in page…",
+            &r.url,
+        )
+    } else {
+        Redirect::to(&r.url).into_response()
+    };
+    answer
+        .headers_mut()
+        .append(header::SET_COOKIE, state_cookie(state, &r.state, 600));
+    answer
 }
 
 fn sign_in_page(
@@ -51,9 +60,9 @@ fn sign_in_page(
     )
 }
 
-fn found(state: &AppState, f: SsoFound, email: &str) -> Response {
+fn found(state: &AppState, f: SsoFound, email: &str, after_form: bool) -> Response {
     match f {
-        SsoFound::Redirect(r) => to_provider(state, &r),
+        SsoFound::Redirect(r) => to_provider(state, &r, after_form),
         SsoFound::Choose(choices) => sign_in_page(
             StatusCode::OK,
             "Several companies sign in with this email's domain: choose yours.",
@@ -81,7 +90,7 @@ pub(super) async fn sign_in_link(
     Path(slug): Path<String>,
 ) -> Response {
     match state.sb.sso_begin(&slug).await {
-        Ok(f) => found(&state, f, ""),
+        Ok(f) => found(&state, f, "", false),
         Err(e) if e.domain().is_some() => message(
             StatusCode::NOT_FOUND,
             "No such sign-in link",
@@ -113,7 +122,7 @@ pub(super) async fn sign_in_by_email(
         Err(e) => return bad_form(&e),
     };
     match state.sb.sso_begin_for_email(&f.email).await {
-        Ok(found_it) => found(&state, found_it, &f.email),
+        Ok(found_it) => found(&state, found_it, &f.email, true),
         Err(e) => failure(&e),
     }
 }

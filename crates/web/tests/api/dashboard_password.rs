@@ -7,7 +7,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_domain::AuditFilter;
 use switchboard_domain::Plan;
-use switchboard_domain::sso::SsoConnectionInput;
 
 use crate::dashboard::signed_in;
 use crate::support::{Client, Server};
@@ -216,16 +215,7 @@ async fn with_password_sign_in_off_only_the_owner_keeps_a_password(s: Server) {
         .sb
         .set_sso_connection(
             &acct.owner_ctx,
-            &SsoConnectionInput {
-                slug: "acme".into(),
-                display_name: "Okta".into(),
-                issuer: "https://acme.okta.example".into(),
-                client_id: "0oa1".into(),
-                claim: "email".into(),
-                match_field: "email".into(),
-                password_sign_in: false,
-                ..SsoConnectionInput::default()
-            },
+            &switchboard_testkit::oidc::offline_connection(false),
             Some("client-secret"),
         )
         .await

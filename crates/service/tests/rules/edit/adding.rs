@@ -1,7 +1,6 @@
 //! R2 adding, R3 invites and R11 plan limits.
 
 use serde_json::json;
-use switchboard_domain::sso::SsoConnectionInput;
 use switchboard_domain::{Availability, Plan, UserStatus};
 use switchboard_service::accounts::AccountPatch;
 use switchboard_service::invites::InviteState;
@@ -683,16 +682,7 @@ async fn under_sso_the_invite_sends_people_to_the_identity_provider_without_a_li
     app.sb
         .set_sso_connection(
             &acct.owner_ctx,
-            &SsoConnectionInput {
-                slug: "acme".into(),
-                display_name: "Okta".into(),
-                issuer: "https://acme.okta.example".into(),
-                client_id: "0oa1".into(),
-                claim: "email".into(),
-                match_field: "email".into(),
-                password_sign_in: true,
-                ..SsoConnectionInput::default()
-            },
+            &switchboard_testkit::oidc::offline_connection(true),
             Some("client-secret"),
         )
         .await

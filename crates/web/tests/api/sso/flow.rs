@@ -47,12 +47,26 @@ async fn an_active_user_signs_in_and_later_by_the_subject_they_first_used(s: Ser
     assert_eq!(audited(&sso, "user.sso_linked").await.len(), 1);
     assert_eq!(audited(&sso, "user.signed_in_sso").await.len(), 2);
 
+    // Matched by `sub` against the external id now, which Priya does not have: she still
+    // gets in, through the subject recorded at her first sign-in alone.
+    let owner = s.as_token(&s.token(&sso.acct.owner_ctx, "Administrator").await);
+    let mut body = super::connection(idp);
+    body["claim"] = json!("sub");
+    body["match_field"] = json!("external_id");
+    assert_eq!(
+        owner.put("/api/v1/account/sso", &body).await.status,
+        StatusCode::OK
+    );
+    let by_subject = Browser::new(s);
+    let landed = by_subject.sign_in(idp, "priya@acme.example.com").await;
+    assert_signed_in(&by_subject, &landed, "priya@acme.example.com").await;
+
     // Signing out ends the provider's session too (RP-initiated logout), and comes back to
     // the sign-in page.
     let csrf = again.csrf().await;
     let out = again.post_form("/sign-out", &[("csrf_token", &csrf)]).await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER);
-    let to = out.location.unwrap();
+    assert_eq!(out.status, StatusCode::OK);
+    let to = out.moves_on_to().unwrap();
     assert!(to.starts_with(&idp.issuer), "{to}");
     assert!(to.contains("post_logout_redirect_uri="), "{to}");
     assert_eq!(again.who().await, None);
@@ -93,6 +107,14 @@ async fn a_pending_invite_is_accepted_by_the_first_sign_in(s: Server) {
     assert_eq!(ravi.status, UserStatus::Active);
     let accepted = audited(&sso, "user.invite_accepted").await;
     assert_eq!(accepted.last().unwrap()["target_name"], "Ravi Kumar");
+
+    // A session from the provider is a session like any other: deactivating ends it at once.
+    s.app
+        .sb
+        .deactivate_user(&sso.acct.owner_ctx, ravi.id, None)
+        .await
+        .unwrap();
+    assert_eq!(b.who().await, None);
 }
 
 async fn an_unverified_email_is_never_linked(s: Server) {
@@ -200,8 +222,8 @@ async fn the_sign_in_page_sends_a_claimed_domain_to_the_provider_whoever_asks(s:
         let r = Browser::new(s)
             .post_form("/sign-in/sso", &[("email", email)])
             .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{email}");
-        let to = r.location.unwrap();
+        assert_eq!(r.status, StatusCode::OK, "{email}");
+        let to = r.moves_on_to().unwrap();
         assert!(to.starts_with(&sso.idp.issuer), "{to}");
     }
     let r = Browser::new(s)

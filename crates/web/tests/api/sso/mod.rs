@@ -80,42 +80,13 @@ impl Browser {
     }
 
     pub async fn get(&self, path_and_query: &str) -> Landed {
-        let r = self
-            .http
-            .get(format!("{}{path_and_query}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned());
-        Landed {
-            status,
-            location,
-            page: r.text().await.unwrap(),
-        }
+        let url = format!("{}{path_and_query}", self.base);
+        Landed::from(self.http.get(url).send().await.unwrap()).await
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Landed {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned());
-        Landed {
-            status,
-            location,
-            page: r.text().await.unwrap(),
-        }
+        let url = format!("{}{path}", self.base);
+        Landed::from(self.http.post(url).form(form).send().await.unwrap()).await
     }
 
     /// Opens `/sign-in/acme`: the provider's authorization URL it redirects to.
@@ -165,6 +136,33 @@ impl Browser {
         }
         let v: Value = r.json().await.unwrap();
         v["user"]["email"].as_str().map(str::to_owned)
+    }
+}
+
+impl Landed {
+    async fn from(r: reqwest::Response) -> Self {
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        Self {
+            status,
+            location,
+            page: r.text().await.unwrap(),
+        }
+    }
+
+    /// Where a page that moves on by itself (after a form post) sends the browser.
+    pub fn moves_on_to(&self) -> Option<String> {
+        let at = self.page.find("http-equiv=\"refresh\" content=\"0;url=")?;
+        let rest = &self.page[at + "http-equiv=\"refresh\" content=\"0;url=".len()..];
+        let url = &rest[..rest.find('"')?];
+        Some(
+            url.replace("&amp;", "&")
+                .replace("&#x3d;", "=")
+                .replace("&#61;", "="),
+        )
     }
 }
 
