@@ -101,12 +101,13 @@ impl SsoMatch {
             })
     }
 
-    /// Whether a claim's values can stand for this field: an email-like login for the
-    /// email or login, an opaque id for the external id.
+    /// Whether a claim's values can stand for this field: only the (verified) email claim
+    /// for the email — a login a person may choose is never taken for their address — a
+    /// login for the login, an opaque id for the external id.
     pub fn accepts(&self, claim: SsoClaim) -> bool {
         use SsoClaim as C;
         match self {
-            Self::Email => matches!(claim, C::Email | C::PreferredUsername | C::Upn),
+            Self::Email => claim == C::Email,
             Self::IdpLogin => matches!(claim, C::Email | C::PreferredUsername | C::Upn),
             Self::ExternalId => matches!(claim, C::Sub | C::Oid),
         }
@@ -191,7 +192,8 @@ impl SsoConnection {
                 "must be 1-60 characters, e.g. Okta or Microsoft Entra ID",
             ));
         }
-        let issuer = input.issuer.trim().trim_end_matches('/').to_owned();
+        // Kept exactly as typed: the ID token's `iss` must equal it to the letter.
+        let issuer = input.issuer.trim().to_owned();
         if let Err(e) = check_issuer(&issuer) {
             problems.push(e);
         }
@@ -235,7 +237,7 @@ impl SsoConnection {
                 "match_field",
                 "invalid",
                 format!(
-                    "the {} claim cannot be matched to the {} field: match email, preferred_username or upn to email or idp_login, and sub or oid to external_id",
+                    "the {} claim cannot be matched to the {} field: match email to email or idp_login, preferred_username or upn to idp_login, and sub or oid to external_id",
                     c.key(),
                     m.key()
                 ),
@@ -245,6 +247,13 @@ impl SsoConnection {
             problems.push(e);
             Vec::new()
         });
+        if input.jit && email_domains.is_empty() {
+            problems.push(FieldError::new(
+                "jit",
+                "invalid",
+                "users can only be created on first sign-in for the email domains listed: list your company's domains first",
+            ));
+        }
         let (claim, match_field) = match (claim, match_field) {
             (Ok(c), Ok(m)) if problems.is_empty() => (c, m),
             (c, m) => {
@@ -299,6 +308,13 @@ fn check_issuer(issuer: &str) -> Result<(), FieldError> {
     };
     if rest.is_empty() || rest.starts_with('/') {
         return bad("names no host");
+    }
+    if rest
+        .split('/')
+        .next()
+        .is_some_and(|authority| authority.contains('@'))
+    {
+        return bad("must not carry a user name or password");
     }
     if issuer.len() > 500
         || issuer.contains(['?', '#', ' '])
@@ -461,7 +477,8 @@ pub fn judge_sso_user(
 }
 
 /// Just-in-time accounts: the name and email a new user gets from an unknown identity,
-/// when the connection allows it; only a verified email makes one.
+/// when the connection allows it; only a verified email at one of the connection's own
+/// domains makes one (a provider anyone can join must not let anyone in).
 pub fn jit_profile(conn: &SsoConnection, id: &Identity) -> Result<(String, String), SsoRefusal> {
     if !conn.jit {
         return Err(SsoRefusal::UnknownUser);
@@ -473,6 +490,9 @@ pub fn jit_profile(conn: &SsoConnection, id: &Identity) -> Result<(String, Strin
         .ok_or(SsoRefusal::MissingClaim(SsoClaim::Email))?;
     if !id.email_verified {
         return Err(SsoRefusal::EmailNotVerified);
+    }
+    if !conn.claims_email(&email) {
+        return Err(SsoRefusal::UnknownUser);
     }
     let name = id
         .name

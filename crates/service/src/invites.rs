@@ -216,6 +216,15 @@ impl Switchboard {
         if user.status == UserStatus::Inactive {
             return refuse(DomainError::LinkInvalid("for a deactivated user"));
         }
+        // An invite sent before password sign-in was turned off sets no password now.
+        if crate::sso::provider_only(&mut tx, &account, user.id)
+            .await?
+            .is_some()
+        {
+            return refuse(DomainError::LinkInvalid(
+                "not usable: your company signs in through its identity provider",
+            ));
+        }
         if !store::use_invite(&mut tx, &invite.id, now).await? {
             return refuse(DomainError::LinkInvalid("already used"));
         }

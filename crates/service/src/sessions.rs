@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
-use switchboard_domain::sso::password_sign_in_allowed;
 use switchboard_domain::{
     Account, AccountId, ActorKind, DomainError, Email, Permissions, User, UserId, UserStatus,
 };
@@ -73,8 +72,9 @@ pub enum SignIn {
     ChooseAccount(Vec<AccountChoice>),
     /// Wrong email or password, or a user who may not sign in (one answer for all).
     Refused,
-    /// The password matched, but the account signs in through its identity provider
-    /// only (R16): the provider's name and the account's sign-in link slug.
+    /// Refused, and the address's domain signs in through its identity provider only
+    /// (R16): the provider's name and the account's sign-in link slug. Said by the domain
+    /// alone, whatever the password.
     UseProvider {
         /// The provider's name.
         display_name: String,
@@ -196,37 +196,35 @@ impl Switchboard {
             .into_iter()
             .filter(|c| account.is_none_or(|a| a == c.account_id))
             .collect();
-        let hashes = candidates.iter().map(|c| c.password_hash.clone()).collect();
+        // R16: where password sign-in is off, only the owner keeps it; the others' passwords
+        // are not even checked, so the answer says nothing about them.
+        let mut hashes = Vec::with_capacity(candidates.len());
+        if !candidates.is_empty() {
+            let mut tx = self.db().read().await?;
+            for c in &candidates {
+                let allowed = match account_store::find_account(&mut tx, c.account_id).await? {
+                    Some(a) => crate::sso::provider_only(&mut tx, &a, c.user_id)
+                        .await?
+                        .is_none(),
+                    None => false,
+                };
+                hashes.push(c.password_hash.clone().filter(|_| allowed));
+            }
+        }
         let matched = verify_all(password.to_owned(), hashes).await?;
-        let matched: Vec<_> = candidates
+        let eligible: Vec<_> = candidates
             .iter()
             .zip(matched)
             .filter(|(c, ok)| *ok && c.status == "active" && c.panel_access)
             .map(|(c, _)| c)
             .collect();
-        // R16: where password sign-in is off, only the owner keeps it.
-        let mut eligible = Vec::new();
-        let mut sso_only = None;
-        if !matched.is_empty() {
-            let mut tx = self.db().read().await?;
-            for c in matched {
-                let conn = switchboard_store::sso::find_sso_connection(&mut tx, c.account_id)
-                    .await?
-                    .map(|r| r.connection);
-                let owner = account_store::find_account(&mut tx, c.account_id)
-                    .await?
-                    .is_some_and(|a| a.owner_id == c.user_id);
-                if password_sign_in_allowed(conn.as_ref(), owner) {
-                    eligible.push(c);
-                } else {
-                    sso_only = conn;
-                }
-            }
-        }
-        if let (true, Some(conn)) = (eligible.is_empty(), sso_only) {
+        if eligible.is_empty()
+            && let Some(conn) = self.provider_only_for_domain(email).await?
+        {
+            // Told by the address's domain alone, whoever types it and whatever password.
             tracing::info!(
                 source,
-                "password sign-in refused: the account uses single sign-on"
+                "password sign-in refused: the domain signs in through its provider"
             );
             return Ok(SignIn::UseProvider {
                 display_name: conn.display_name,
@@ -253,6 +251,26 @@ impl Switchboard {
                     .collect(),
             )),
         }
+    }
+
+    /// The connection that claims the address's domain, when it has turned password
+    /// sign-in off.
+    async fn provider_only_for_domain(
+        &self,
+        email: &str,
+    ) -> Result<Option<switchboard_domain::sso::SsoConnection>> {
+        let Ok(email) = Email::parse("email", email) else {
+            return Ok(None);
+        };
+        let key = email.key();
+        let domain = key.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        let mut tx = self.db().read().await?;
+        let found =
+            switchboard_store::sso::list_sso_connections_for_domain(&mut tx, domain).await?;
+        Ok(found
+            .into_iter()
+            .map(|r| r.connection)
+            .find(|c| !c.password_sign_in))
     }
 
     /// Starts a session for an active Panel Access user and audits it as `action`.

@@ -57,6 +57,8 @@ pub enum UniqueKey {
     EngineCallId,
     /// A single sign-on connection's sign-in slug.
     SsoSlug,
+    /// An email domain claimed by a single sign-on connection.
+    SsoDomain,
     /// Anything else (a primary key, a token hash).
     Other,
 }
@@ -158,6 +160,11 @@ const UNIQUE_RULES: &[(&str, &str, UniqueKey)] = &[
         "sso_connections_slug_uq",
         "sso_connections.slug",
         UniqueKey::SsoSlug,
+    ),
+    (
+        "sso_domains_domain_uq",
+        "sso_domains.domain",
+        UniqueKey::SsoDomain,
     ),
 ];
 

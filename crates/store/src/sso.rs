@@ -97,26 +97,45 @@ pub async fn find_sso_connection_by_slug(
     find_where(tx, "slug = $1", slug.to_ascii_lowercase()).await
 }
 
-/// The connections that claim an email domain (`domain` lower-cased).
+/// The connections that claim an email domain (`domain` lower-cased): at most one.
 pub async fn list_sso_connections_for_domain(
     tx: &mut Tx,
     domain: &str,
 ) -> StoreResult<Vec<SsoConnectionRecord>> {
-    // The domains are a JSON array; a text match narrows, the parsed list decides.
-    let sql = format!("SELECT {COLUMNS} FROM sso_connections WHERE email_domains LIKE $1");
-    let pattern = format!("%\"{}\"%", domain.replace(['%', '_', '\\'], ""));
-    let rows: Vec<ConnectionRow> = on!(tx, |c| sqlx::query_as(&sql)
-        .bind(pattern)
-        .fetch_all(c)
-        .await)?;
-    let mut out = Vec::new();
-    for r in rows {
-        let r = r.into_record()?;
-        if r.connection.email_domains.iter().any(|d| d == domain) {
-            out.push(r);
-        }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sso_connections WHERE account_id IN \
+         (SELECT account_id FROM sso_domains WHERE domain = $1)"
+    );
+    let rows: Vec<ConnectionRow> =
+        on!(tx, |c| sqlx::query_as(&sql).bind(domain).fetch_all(c).await)?;
+    rows.into_iter().map(ConnectionRow::into_record).collect()
+}
+
+/// Makes the account's claimed domains exactly `domains` (a domain another account
+/// claims is refused by the unique index).
+async fn replace_sso_domains(
+    tx: &mut Tx,
+    account: AccountId,
+    domains: &[String],
+) -> StoreResult<()> {
+    on!(tx, |c| sqlx::query(
+        "DELETE FROM sso_domains WHERE account_id = $1"
+    )
+    .bind(account.to_string())
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    for d in domains {
+        on!(tx, |c| sqlx::query(
+            "INSERT INTO sso_domains (domain, account_id) VALUES ($1, $2)"
+        )
+        .bind(d)
+        .bind(account.to_string())
+        .execute(c)
+        .await
+        .map(|_| ()))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Creates or replaces the account's connection.
@@ -157,12 +176,13 @@ pub async fn upsert_sso_connection(
     .execute(c)
     .await
     .map(|_| ()))?;
-    Ok(())
+    replace_sso_domains(tx, account, &conn.email_domains).await
 }
 
 /// Removes the account's connection and every subject its users signed in as.
 pub async fn delete_sso_connection(tx: &mut Tx, account: AccountId) -> StoreResult<bool> {
     delete_sso_identities(tx, account).await?;
+    replace_sso_domains(tx, account, &[]).await?;
     let n = on!(tx, |c| sqlx::query(
         "DELETE FROM sso_connections WHERE account_id = $1"
     )
@@ -248,6 +268,8 @@ pub async fn insert_sso_identity(
 pub struct SsoRequest {
     /// The account signing in to.
     pub account_id: String,
+    /// The issuer the sign-in was sent to.
+    pub issuer: String,
     /// The nonce the ID token must carry.
     pub nonce: String,
     /// The PKCE verifier for the token request.
@@ -256,33 +278,44 @@ pub struct SsoRequest {
     pub expires_at: i64,
 }
 
+/// A sign-in about to be sent to the provider.
+pub struct NewSsoRequest<'a> {
+    /// The state's hash.
+    pub state_hash: &'a str,
+    /// The account signing in to.
+    pub account: AccountId,
+    /// The issuer it goes to.
+    pub issuer: &'a str,
+    /// The nonce the ID token must carry.
+    pub nonce: &'a str,
+    /// The PKCE verifier.
+    pub code_verifier: &'a str,
+    /// Now.
+    pub now: jiff::Timestamp,
+    /// When it stops being accepted.
+    pub expires_at: jiff::Timestamp,
+}
+
 /// Remembers a sign-in sent to the provider, and forgets expired ones.
-pub async fn insert_sso_request(
-    tx: &mut Tx,
-    state_hash: &str,
-    account: AccountId,
-    nonce: &str,
-    code_verifier: &str,
-    now: jiff::Timestamp,
-    expires_at: jiff::Timestamp,
-) -> StoreResult<()> {
+pub async fn insert_sso_request(tx: &mut Tx, r: &NewSsoRequest<'_>) -> StoreResult<()> {
     on!(tx, |c| sqlx::query(
         "DELETE FROM sso_requests WHERE expires_at < $1"
     )
-    .bind(to_micros(now))
+    .bind(to_micros(r.now))
     .execute(c)
     .await
     .map(|_| ()))?;
     on!(tx, |c| sqlx::query(
-        "INSERT INTO sso_requests (state_hash, account_id, nonce, code_verifier, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO sso_requests (state_hash, account_id, issuer, nonce, code_verifier, \
+         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
-    .bind(state_hash)
-    .bind(account.to_string())
-    .bind(nonce)
-    .bind(code_verifier)
-    .bind(to_micros(now))
-    .bind(to_micros(expires_at))
+    .bind(r.state_hash)
+    .bind(r.account.to_string())
+    .bind(r.issuer)
+    .bind(r.nonce)
+    .bind(r.code_verifier)
+    .bind(to_micros(r.now))
+    .bind(to_micros(r.expires_at))
     .execute(c)
     .await
     .map(|_| ()))?;
@@ -293,7 +326,7 @@ pub async fn insert_sso_request(
 pub async fn take_sso_request(tx: &mut Tx, state_hash: &str) -> StoreResult<Option<SsoRequest>> {
     Ok(on!(tx, |c| sqlx::query_as(
         "DELETE FROM sso_requests WHERE state_hash = $1 \
-         RETURNING account_id, nonce, code_verifier, expires_at"
+         RETURNING account_id, issuer, nonce, code_verifier, expires_at"
     )
     .bind(state_hash)
     .fetch_optional(c)

@@ -96,7 +96,8 @@ impl Tamper {
 }
 
 impl OidcProvider {
-    /// Starts the provider for an app at `app_url` (redirect URI `{app_url}/sso/callback`,
+    /// Starts the provider for an app at `app_url` (redirect URI
+    /// `{app_url}/sso/callback/acme`, the connection the tests name `acme`,
     /// post-logout redirect `{app_url}/sign-in`). None when [`OIDC_PROVIDER_ENV`] is
     /// unset or empty. Panics, with the provider's stderr, if it does not start in 20 s.
     pub async fn start(app_url: &str) -> Option<OidcProvider> {
@@ -114,7 +115,7 @@ impl OidcProvider {
         let config = serde_json::json!({
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
-            "redirect_uris": [format!("{app}/sso/callback")],
+            "redirect_uris": [format!("{app}/sso/callback/acme")],
             "post_logout_redirect_uris": [format!("{app}/sign-in")],
         });
         let mut child = Command::new("node")
@@ -364,6 +365,7 @@ pub fn offline_connection(password_sign_in: bool) -> SsoConnectionInput {
         client_id: "0oa1".into(),
         claim: "email".into(),
         match_field: "email".into(),
+        email_domains: "acme.example.com".into(),
         password_sign_in,
         ..SsoConnectionInput::default()
     }

@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/sign-out", axum::routing::post(home::sign_out_post))
         .route("/sign-in/sso", axum::routing::post(sso::sign_in_by_email))
         .route("/sign-in/{slug}", get(sso::sign_in_link))
-        .route("/sso/callback", get(sso::callback))
+        .route("/sso/callback/{slug}", get(sso::callback))
         .route(
             "/settings/sso",
             get(sso_settings::page).post(sso_settings::save),

@@ -31,7 +31,7 @@ fn identity() -> Identity {
 fn a_connection_is_read_with_defaults_and_normalised_values() {
     let c = SsoConnection::parse(&input()).unwrap();
     assert_eq!(c.slug, "acme");
-    assert_eq!(c.issuer, "https://acme.okta.example");
+    assert_eq!(c.issuer, "https://acme.okta.example/", "kept as typed");
     assert_eq!(c.scopes, ["openid", "email", "profile"]);
     assert_eq!(c.email_domains, ["acme.example", "sales.acme.example"]);
     assert!(c.claims_email("ravi@SALES.acme.example"));
@@ -69,6 +69,35 @@ fn every_wrong_field_is_named() {
 }
 
 #[test]
+fn a_login_is_never_taken_for_an_email_and_jit_needs_domains() {
+    for claim in ["preferred_username", "upn"] {
+        let bad = SsoConnectionInput {
+            claim: claim.into(),
+            ..input()
+        };
+        assert!(
+            SsoConnection::parse(&bad).is_err(),
+            "{claim} matched to email"
+        );
+        let login = SsoConnectionInput {
+            claim: claim.into(),
+            match_field: "idp_login".into(),
+            ..input()
+        };
+        assert!(SsoConnection::parse(&login).is_ok());
+    }
+    let jit = SsoConnectionInput {
+        jit: true,
+        email_domains: String::new(),
+        ..input()
+    };
+    let Err(DomainError::Validation(p)) = SsoConnection::parse(&jit) else {
+        panic!("jit without domains accepted");
+    };
+    assert_eq!(p[0].field, "jit");
+}
+
+#[test]
 fn plain_http_issuers_are_only_for_this_machine() {
     for ok in ["http://127.0.0.1:9000", "http://localhost:8080/realms/x"] {
         assert!(check_issuer(ok).is_ok(), "{ok}");
@@ -76,6 +105,7 @@ fn plain_http_issuers_are_only_for_this_machine() {
     for bad in [
         "http://127.0.0.1.evil.example",
         "http://idp.example",
+        "http://127.0.0.1:1@evil.example",
         "https://idp.example/?x=1",
         "ftp://idp.example",
     ] {
@@ -105,6 +135,13 @@ fn an_unverified_email_never_identifies_anyone() {
     );
     let jit = SsoConnection { jit: true, ..c };
     assert_eq!(jit_profile(&jit, &id), Err(SsoRefusal::EmailNotVerified));
+    // Only addresses at the connection's own domains become users.
+    let outsider = Identity {
+        email: Some("mallory@gmail.example".into()),
+        ..identity()
+    };
+    assert_eq!(jit_profile(&jit, &outsider), Err(SsoRefusal::UnknownUser));
+    assert!(jit_profile(&jit, &identity()).is_ok());
 }
 
 #[test]

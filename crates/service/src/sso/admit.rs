@@ -6,7 +6,7 @@ use serde_json::json;
 use switchboard_domain::sso::{
     Identity, SsoEntry, SsoMatch, SsoRefusal, jit_profile, judge_sso_user, sso_identifier,
 };
-use switchboard_domain::{Email, NewUser, NewUserInput, User, UserStatus};
+use switchboard_domain::{DomainError, Email, NewUser, NewUserInput, User, UserStatus};
 use switchboard_store::sso::{self as store, SsoConnectionRecord};
 use switchboard_store::{accounts as account_store, invites, users as user_store};
 
@@ -155,7 +155,7 @@ impl Switchboard {
         });
         let new = match new {
             Ok(n) => n,
-            Err(e) => return Ok(Err(SsoRefusal::NotCreated(e.to_string()))),
+            Err(_) => return Ok(Err(not_created(None))),
         };
         let ctx = Ctx::new(
             record.account_id,
@@ -167,7 +167,7 @@ impl Switchboard {
         );
         match self.add_user(&ctx, new).await {
             Ok(added) => Ok(Ok(added.user)),
-            Err(Error::Domain(e)) => Ok(Err(SsoRefusal::NotCreated(e.to_string()))),
+            Err(Error::Domain(e)) => Ok(Err(not_created(Some(&e)))),
             Err(e) => Err(e),
         }
     }
@@ -237,4 +237,18 @@ impl Switchboard {
         .await?;
         c.commit().await
     }
+}
+
+/// A just-in-time user that could not be made: the plan's limits are said as they are;
+/// anything else (a conflict naming another user, say) is not told to a stranger.
+fn not_created(why: Option<&DomainError>) -> SsoRefusal {
+    SsoRefusal::NotCreated(match why {
+        Some(e @ (DomainError::SeatLimitReached { .. } | DomainError::UserLimitReached { .. })) => {
+            e.to_string()
+        }
+        _ => {
+            "your details from the identity provider do not make a valid user; ask an administrator"
+                .to_owned()
+        }
+    })
 }

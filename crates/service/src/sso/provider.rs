@@ -13,6 +13,13 @@ use super::token::Jwks;
 
 /// How long a discovery document is trusted before it is fetched again.
 const DISCOVERY_TTL: Duration = Duration::from_secs(600);
+/// How long a key set is trusted before it is fetched again (a key the provider withdrew
+/// stops being accepted within this).
+const KEYS_TTL: Duration = Duration::from_secs(3600);
+/// The least time between two fetches forced by a key the kept set lacks.
+const KEYS_REFETCH_EVERY: Duration = Duration::from_secs(10);
+/// The largest document read from a provider.
+const MAX_BODY: usize = 256 * 1024;
 
 /// What the provider says about itself.
 #[derive(Clone, Debug, Deserialize)]
@@ -40,7 +47,14 @@ pub(crate) struct Tokens {
 pub(crate) struct Providers {
     http: reqwest::Client,
     discovered: Mutex<HashMap<String, (Instant, Arc<Discovery>)>>,
-    keys: Mutex<HashMap<String, Arc<Jwks>>>,
+    /// Per key set URL: when fetched, when last fetched by force, the keys.
+    keys: Mutex<HashMap<String, KeptKeys>>,
+}
+
+struct KeptKeys {
+    fetched: Instant,
+    forced: Option<Instant>,
+    keys: Arc<Jwks>,
 }
 
 impl Default for Providers {
@@ -48,7 +62,9 @@ impl Default for Providers {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            // A provider's documents are at the URLs it names; a redirect could lead the
+            // server anywhere.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent("Switchboard")
             .build()
             .unwrap_or_default();
@@ -80,9 +96,10 @@ impl Providers {
         if !status.is_success() {
             return Err(format!("the {what} at {url} answered HTTP {status}"));
         }
-        answer
-            .json()
+        let body = read_capped(answer)
             .await
+            .map_err(|why| format!("the {what} at {url} {why}"))?;
+        serde_json::from_slice(&body)
             .map_err(|_| format!("the {what} at {url} is not the JSON document it should be"))
     }
 
@@ -92,8 +109,16 @@ impl Providers {
         (at.elapsed() < DISCOVERY_TTL).then(|| Arc::clone(d))
     }
 
-    fn kept_keys(&self, jwks_uri: &str) -> Option<Arc<Jwks>> {
-        self.keys.lock().ok()?.get(jwks_uri).map(Arc::clone)
+    /// The kept key set: `fresh` asks for a new fetch, granted when the last forced one
+    /// is old enough (a token naming an unknown key cannot make the server fetch without
+    /// end).
+    fn kept_keys(&self, jwks_uri: &str, fresh: bool) -> Option<Arc<Jwks>> {
+        let kept = self.keys.lock().ok()?;
+        let k = kept.get(jwks_uri)?;
+        let stale = k.fetched.elapsed() >= KEYS_TTL;
+        let may_force = k.forced.is_none_or(|f| f.elapsed() >= KEYS_REFETCH_EVERY);
+        let refetch = stale || (fresh && may_force);
+        (!refetch).then(|| Arc::clone(&k.keys))
     }
 
     /// The provider's discovery document, checked to name the issuer it was fetched for.
@@ -101,13 +126,31 @@ impl Providers {
         if let Some(d) = self.kept_discovery(issuer) {
             return Ok(d);
         }
-        let url = format!("{issuer}/.well-known/openid-configuration");
+        // Discovery §4: any trailing slash of the issuer is removed before the path.
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
         let d: Discovery = self.get_json("discovery document", &url).await?;
-        if d.issuer.trim_end_matches('/') != issuer && d.issuer != issuer {
+        if d.issuer != issuer {
             return Err(format!(
                 "the discovery document names issuer {:?}, not {issuer:?}: use exactly the issuer it names",
                 d.issuer
             ));
+        }
+        for (name, endpoint) in [
+            ("authorization_endpoint", Some(&d.authorization_endpoint)),
+            ("token_endpoint", Some(&d.token_endpoint)),
+            ("jwks_uri", Some(&d.jwks_uri)),
+            ("end_session_endpoint", d.end_session_endpoint.as_ref()),
+        ] {
+            if let Some(e) = endpoint
+                && !same_security(issuer, e)
+            {
+                return Err(format!(
+                    "the discovery document's {name} {e:?} is not an https URL (plain http only for a provider on this machine)"
+                ));
+            }
         }
         if d.code_challenge_methods_supported
             .as_ref()
@@ -126,7 +169,7 @@ impl Providers {
 
     /// The provider's keys; `fresh` fetches them again instead of using the kept set.
     pub(crate) async fn keys(&self, jwks_uri: &str, fresh: bool) -> Result<Arc<Jwks>, Trouble> {
-        if !fresh && let Some(k) = self.kept_keys(jwks_uri) {
+        if let Some(k) = self.kept_keys(jwks_uri, fresh) {
             return Ok(k);
         }
         let jwks: Jwks = self.get_json("key set", jwks_uri).await?;
@@ -135,7 +178,15 @@ impl Providers {
         }
         let jwks = Arc::new(jwks);
         if let Ok(mut kept) = self.keys.lock() {
-            kept.insert(jwks_uri.to_owned(), Arc::clone(&jwks));
+            let now = Instant::now();
+            kept.insert(
+                jwks_uri.to_owned(),
+                KeptKeys {
+                    fetched: now,
+                    forced: fresh.then_some(now),
+                    keys: Arc::clone(&jwks),
+                },
+            );
         }
         Ok(jwks)
     }
@@ -200,11 +251,43 @@ impl Providers {
                 .unwrap_or_else(|_| format!("HTTP {status}"));
             return Err(format!("the token endpoint refused the code: {why}"));
         }
-        answer
-            .json()
+        let body = read_capped(answer)
             .await
+            .map_err(|why| format!("the token endpoint's answer {why}"))?;
+        serde_json::from_slice(&body)
             .map_err(|_| "the token endpoint's answer is not JSON".to_owned())
     }
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes.
+async fn read_capped(mut answer: reqwest::Response) -> Result<Vec<u8>, Trouble> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer
+        .chunk()
+        .await
+        .map_err(|e| format!("could not be read: {}", plain(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(format!("is larger than {} KiB", MAX_BODY / 1024));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Whether an endpoint is as safe as the issuer allows: https, or plain http on the
+/// loopback interface when the issuer itself is such a provider.
+fn same_security(issuer: &str, endpoint: &str) -> bool {
+    let loopback = |url: &str| {
+        url.strip_prefix("http://").is_some_and(|rest| {
+            let authority = rest.split('/').next().unwrap_or("");
+            !authority.contains('@')
+                && ["127.0.0.1", "localhost", "[::1]"]
+                    .iter()
+                    .any(|h| authority == *h || authority.starts_with(&format!("{h}:")))
+        })
+    };
+    endpoint.starts_with("https://") || (loopback(issuer) && loopback(endpoint))
 }
 
 fn encode_form(pairs: &[(&str, &str)]) -> String {

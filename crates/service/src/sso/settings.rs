@@ -3,8 +3,8 @@
 //! Administrators only; every change and test is audited.
 
 use serde_json::json;
-use switchboard_domain::DomainError;
 use switchboard_domain::sso::{SsoConnection, SsoConnectionInput};
+use switchboard_domain::{AccountId, DomainError};
 use switchboard_store::sso::{self as store, SsoConnectionRecord};
 use switchboard_store::{StoreError, UniqueKey};
 
@@ -46,6 +46,11 @@ pub struct SsoTestReport {
     pub checks: Vec<SsoCheck>,
 }
 
+/// What a client secret is sealed for: this account's client at this issuer.
+pub(crate) fn secret_context(account: AccountId, issuer: &str, client_id: &str) -> String {
+    format!("{account}\n{issuer}\n{client_id}")
+}
+
 fn target(conn: &SsoConnection) -> Target<'static> {
     Target {
         kind: "sso_connection",
@@ -55,8 +60,11 @@ fn target(conn: &SsoConnection) -> Target<'static> {
 }
 
 impl Switchboard {
-    pub(crate) fn sso_redirect_uri(&self) -> String {
-        format!("{}/sso/callback", self.settings().public_url)
+    /// The connection's own redirect URI: one per connection, so that an answer meant for
+    /// one account's provider is never taken for another's (the mix-up defence of RFC 9700
+    /// §4.4.2).
+    pub(crate) fn sso_redirect_uri(&self, conn: &SsoConnection) -> String {
+        format!("{}/sso/callback/{}", self.settings().public_url, conn.slug)
     }
 
     fn sso_view(&self, r: SsoConnectionRecord) -> SsoConnectionView {
@@ -66,7 +74,7 @@ impl Switchboard {
                 self.settings().public_url,
                 r.connection.slug
             ),
-            redirect_uri: self.sso_redirect_uri(),
+            redirect_uri: self.sso_redirect_uri(&r.connection),
             connection: r.connection,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -82,9 +90,16 @@ impl Switchboard {
         Ok(found.map(|r| self.sso_view(r)))
     }
 
-    /// Creates or changes the account's connection. The client secret is needed the first
-    /// time; `None` later keeps the one saved. A new issuer forgets the provider subjects
-    /// users signed in as (they belong to the old provider).
+    /// Whether the actor may change the connection (the owner only; administrators see it).
+    pub async fn may_change_sso(&self, ctx: &Ctx) -> Result<bool> {
+        let c = self.begin_read(ctx).await?;
+        Ok(c.who.is_owner)
+    }
+
+    /// Creates or changes the account's connection (the owner only: whoever sets the
+    /// provider decides who may sign in as anyone). The client secret is needed the first
+    /// time and whenever the issuer or client id changes; `None` otherwise keeps the one
+    /// saved. A new issuer forgets the provider subjects users signed in as.
     pub async fn set_sso_connection(
         &self,
         ctx: &Ctx,
@@ -92,23 +107,38 @@ impl Switchboard {
         client_secret: Option<&str>,
     ) -> Result<SsoConnectionView> {
         let mut c = self.begin(ctx).await?;
-        c.who
-            .require(c.who.is_admin, "change the single sign-on settings")?;
+        c.who.require(
+            c.who.is_owner,
+            "change the single sign-on settings (the owner does)",
+        )?;
         let before = store::find_sso_connection(&mut c.tx, c.account.id).await?;
         let parsed = SsoConnection::parse(input);
         let secret = client_secret.map(str::trim).filter(|s| !s.is_empty());
-        let sealed = match (secret, &before) {
-            (Some(s), _) if s.len() > 1000 => Err(DomainError::field(
+        // The secret goes only to the provider it was entered for: a new issuer or client
+        // id needs it typed again, and it is sealed bound to all three.
+        let same_client = |b: &SsoConnectionRecord| {
+            parsed.as_ref().is_ok_and(|p| {
+                p.issuer == b.connection.issuer && p.client_id == b.connection.client_id
+            })
+        };
+        let sealed = match (secret, &before, &parsed) {
+            (Some(s), ..) if s.len() > 1000 => Err(DomainError::field(
                 "client_secret",
                 "too_long",
                 "must be at most 1000 characters",
             )),
-            (Some(s), _) => Ok(self
+            (Some(s), _, Ok(p)) => Ok(self
                 .settings()
                 .secret_key
-                .seal(&c.account.id.to_string(), s)?),
-            (None, Some(b)) => Ok(b.client_secret_sealed.clone()),
-            (None, None) => Err(DomainError::field(
+                .seal(&secret_context(c.account.id, &p.issuer, &p.client_id), s)?),
+            (Some(_), _, Err(_)) => Ok(String::new()),
+            (None, Some(b), _) if same_client(b) => Ok(b.client_secret_sealed.clone()),
+            (None, Some(_), _) => Err(DomainError::field(
+                "client_secret",
+                "required",
+                "is required again: the issuer or client id changed",
+            )),
+            (None, None, _) => Err(DomainError::field(
                 "client_secret",
                 "required",
                 "is required: the client secret the provider gave for this client",
@@ -139,6 +169,13 @@ impl Switchboard {
                 }
                 .into());
             }
+            Err(StoreError::Unique(UniqueKey::SsoDomain)) => {
+                return Err(DomainError::Conflict {
+                    field: "email_domains".to_owned(),
+                    message: "a domain listed already signs in through another account's provider; a domain belongs to one account".to_owned(),
+                }
+                .into());
+            }
             other => other?,
         }
         let action = if before.is_some() {
@@ -158,11 +195,14 @@ impl Switchboard {
         Ok(self.sso_view(saved))
     }
 
-    /// Removes the account's connection: everyone signs in with a password again.
+    /// Removes the account's connection (the owner only): everyone signs in with a
+    /// password again.
     pub async fn remove_sso_connection(&self, ctx: &Ctx) -> Result<()> {
         let mut c = self.begin(ctx).await?;
-        c.who
-            .require(c.who.is_admin, "change the single sign-on settings")?;
+        c.who.require(
+            c.who.is_owner,
+            "change the single sign-on settings (the owner does)",
+        )?;
         let before = store::find_sso_connection(&mut c.tx, c.account.id)
             .await?
             .ok_or_else(|| not_found("single sign-on connection"))?;
@@ -190,7 +230,14 @@ impl Switchboard {
             let ok = self
                 .settings()
                 .secret_key
-                .open(&ctx.account_id.to_string(), &r.client_secret_sealed)
+                .open(
+                    &secret_context(
+                        ctx.account_id,
+                        &r.connection.issuer,
+                        &r.connection.client_id,
+                    ),
+                    &r.client_secret_sealed,
+                )
                 .is_some();
             (r.connection, ok)
         };

@@ -179,19 +179,22 @@ impl Switchboard {
         let mut tx = self.db().write().await?;
         store::insert_sso_request(
             &mut tx,
-            &token_hash(&state),
-            record.account_id,
-            &nonce,
-            &verifier,
-            now,
-            now.saturating_add(REQUEST_TTL).unwrap_or(now),
+            &store::NewSsoRequest {
+                state_hash: &token_hash(&state),
+                account: record.account_id,
+                issuer: &conn.issuer,
+                nonce: &nonce,
+                code_verifier: &verifier,
+                now,
+                expires_at: now.saturating_add(REQUEST_TTL).unwrap_or(now),
+            },
         )
         .await?;
         tx.commit().await?;
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("response_type", "code")
             .append_pair("client_id", &conn.client_id)
-            .append_pair("redirect_uri", &self.sso_redirect_uri())
+            .append_pair("redirect_uri", &self.sso_redirect_uri(conn))
             .append_pair("scope", &conn.scopes.join(" "))
             .append_pair("state", &state)
             .append_pair("nonce", &nonce)
@@ -214,6 +217,7 @@ impl Switchboard {
     /// how a forced sign-in into someone else's session is stopped).
     pub async fn sso_finish(
         &self,
+        slug: &str,
         cb: &SsoCallback,
         browser_state: Option<&str>,
         source: &str,
@@ -249,11 +253,16 @@ impl Switchboard {
         let account_id = switchboard_store::db::parse_id(&request.account_id)?;
         let record = {
             let mut tx = self.db().read().await?;
-            store::find_sso_connection(&mut tx, account_id).await?
+            store::find_sso_connection_by_slug(&mut tx, slug).await?
         };
-        let Some(record) = record else {
+        // The answer came back to one connection's redirect URI: it must be the connection
+        // the sign-in was sent to, at the same issuer, or it is a mix-up (RFC 9700 §4.4).
+        let Some(record) =
+            record.filter(|r| r.account_id == account_id && r.connection.issuer == request.issuer)
+        else {
+            tracing::warn!(source, slug, "single sign-on answer for another connection");
             return Ok(refused(
-                "Single sign-on is no longer set up for this account.",
+                "This answer does not belong to the sign-in this browser started. Start signing in again.",
                 None,
             ));
         };
@@ -266,12 +275,16 @@ impl Switchboard {
         }
         let identity = match self.sso_identity(&record, cb, &request).await {
             Ok(identity) => identity,
-            Err(why) => {
-                self.audit_sso_refusal(&record, None, "invalid_token", &why, source)
+            Err(fault) => {
+                let (reason, shown, logged) = match fault {
+                    Fault::Token(why) => ("invalid_token", why.clone(), why),
+                    Fault::Provider { shown, logged } => ("provider_error", shown, logged),
+                };
+                self.audit_sso_refusal(&record, None, reason, &logged, source)
                     .await?;
                 return Ok(refused(
                     format!(
-                        "Switchboard could not accept the answer of {}: {why}.",
+                        "Switchboard could not accept the answer of {}: {shown}.",
                         conn.display_name
                     ),
                     Some(conn),
@@ -299,35 +312,56 @@ impl Switchboard {
         record: &SsoConnectionRecord,
         cb: &SsoCallback,
         request: &store::SsoRequest,
-    ) -> std::result::Result<Identity, String> {
+    ) -> std::result::Result<Identity, Fault> {
         let conn = &record.connection;
         if let Some(e) = &cb.error {
-            return Err(match &cb.error_description {
-                Some(d) => format!("the provider reported {e} ({d})"),
-                None => format!("the provider reported {e}"),
+            // Only the code is shown; the provider's free text goes to the audit log, cut.
+            let code: String = e.chars().take(40).collect();
+            let code = if code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                code
+            } else {
+                "an error".to_owned()
+            };
+            let detail: String = cb
+                .error_description
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            return Err(Fault::Provider {
+                shown: format!("the provider reported {code}"),
+                logged: format!("the provider reported {code} ({detail})"),
             });
         }
         // RFC 9207: an answer naming another issuer is a mix-up, whatever it carries.
         if let Some(iss) = &cb.iss
-            && iss.trim_end_matches('/') != conn.issuer
+            && iss != &conn.issuer
         {
-            return Err(format!(
+            return Err(Fault::Token(format!(
                 "the answer comes from issuer {iss:?}, not {:?}",
                 conn.issuer
-            ));
+            )));
         }
         let code = cb
             .code
             .as_deref()
             .filter(|c| !c.is_empty())
-            .ok_or("no authorization code")?;
+            .ok_or_else(|| Fault::Token("no authorization code".to_owned()))?;
         let secret = self
             .settings()
             .secret_key
-            .open(&record.account_id.to_string(), &record.client_secret_sealed)
-            .ok_or("the client secret cannot be read with this server's key; an administrator must enter it again")?;
+            .open(
+                &super::settings::secret_context(record.account_id, &conn.issuer, &conn.client_id),
+                &record.client_secret_sealed,
+            )
+            .ok_or_else(|| Fault::provider("the client secret cannot be read with this server's key; the owner must enter it again"))?;
         let providers = self.sso_providers();
-        let d = providers.discover(&conn.issuer).await?;
+        let d = providers
+            .discover(&conn.issuer)
+            .await
+            .map_err(Fault::provider)?;
         let tokens = providers
             .exchange(
                 &d,
@@ -335,9 +369,24 @@ impl Switchboard {
                 &secret,
                 code,
                 &request.code_verifier,
-                &self.sso_redirect_uri(),
+                &self.sso_redirect_uri(conn),
             )
-            .await?;
+            .await
+            .map_err(Fault::provider)?;
+        self.check_id_token(conn, &d, tokens, &request.nonce)
+            .await
+            .map_err(Fault::Token)
+    }
+
+    /// The ID token of a token answer, checked (OpenID Connect Core §3.1.3.7).
+    async fn check_id_token(
+        &self,
+        conn: &switchboard_domain::sso::SsoConnection,
+        d: &super::provider::Discovery,
+        tokens: super::provider::Tokens,
+        nonce: &str,
+    ) -> std::result::Result<Identity, String> {
+        let providers = self.sso_providers();
         let id_token = tokens
             .id_token
             .ok_or("the token endpoint sent no ID token")?;
@@ -356,10 +405,32 @@ impl Switchboard {
             &Expected {
                 issuer: &conn.issuer,
                 client_id: &conn.client_id,
-                nonce: &request.nonce,
+                nonce,
                 access_token: tokens.access_token.as_deref(),
                 now: self.now(),
             },
         )
+    }
+}
+
+/// Why the answer of the provider was not accepted.
+pub(super) enum Fault {
+    /// The ID token (or the answer carrying it) is wrong: the words are safe to show.
+    Token(String),
+    /// Talking to the provider failed: people see a short message, the log the detail.
+    Provider {
+        /// For the person.
+        shown: String,
+        /// For the audit log.
+        logged: String,
+    },
+}
+
+impl Fault {
+    fn provider(detail: impl Into<String>) -> Self {
+        Self::Provider {
+            shown: "the sign-in could not be completed with the provider".to_owned(),
+            logged: detail.into(),
+        }
     }
 }

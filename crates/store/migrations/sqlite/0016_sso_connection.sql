@@ -21,6 +21,16 @@ CREATE TABLE sso_connections (
 );
 CREATE UNIQUE INDEX sso_connections_slug_uq ON sso_connections (slug);
 
+-- Which connection an email domain belongs to: one account per domain, so the sign-in page
+-- never offers a company's addresses to another company's provider. Kept in step with
+-- sso_connections.email_domains in the same transaction.
+CREATE TABLE sso_domains (
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    domain     TEXT NOT NULL,
+    PRIMARY KEY (account_id, domain)
+);
+CREATE UNIQUE INDEX sso_domains_domain_uq ON sso_domains (domain);
+
 -- The provider's subject a user signed in as the first time; later sign-ins match by it.
 CREATE TABLE sso_identities (
     account_id TEXT   NOT NULL,
@@ -33,11 +43,12 @@ CREATE TABLE sso_identities (
 );
 CREATE UNIQUE INDEX sso_identities_subject_uq ON sso_identities (account_id, issuer, subject);
 
--- Sign-ins sent to a provider and not yet back: the state (hashed), the nonce and the PKCE
--- verifier, until the callback uses them once or they expire.
+-- Sign-ins sent to a provider and not yet back: the state (hashed), the issuer they went
+-- to, the nonce and the PKCE verifier, until the callback uses them once or they expire.
 CREATE TABLE sso_requests (
     state_hash    TEXT   NOT NULL PRIMARY KEY,
     account_id    TEXT   NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    issuer        TEXT   NOT NULL,
     nonce         TEXT   NOT NULL,
     code_verifier TEXT   NOT NULL,
     created_at    BIGINT NOT NULL,

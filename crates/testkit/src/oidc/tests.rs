@@ -64,7 +64,7 @@ impl Rp {
         let challenge = B64.encode(Sha256::digest(verifier.as_bytes()));
         let state = uuid::Uuid::now_v7().to_string();
         let nonce = uuid::Uuid::now_v7().to_string();
-        let redirect_uri = format!("{APP}/sso/callback");
+        let redirect_uri = format!("{APP}/sso/callback/acme");
         let mut params = vec![
             ("client_id", CLIENT_ID),
             ("redirect_uri", &redirect_uri),

@@ -134,7 +134,7 @@ pub async fn attempt_sign_in(
         }
         SignIn::ChooseAccount(_) => Ok(outcome),
         SignIn::UseProvider { .. } => {
-            state.limiter.succeed(ip, email);
+            state.limiter.fail(ip, email, now);
             Ok(outcome)
         }
     }

@@ -136,10 +136,12 @@ pub(super) struct CallbackQuery {
     error_description: Option<String>,
 }
 
-/// `/sso/callback`: the provider sends the browser back here with a code.
+/// `/sso/callback/<slug>`: the provider sends the browser back here with a code (each
+/// connection has its own, so an answer cannot be passed off as another provider's).
 pub(super) async fn callback(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
+    Path(slug): Path<String>,
     headers: HeaderMap,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Response {
@@ -153,7 +155,11 @@ pub(super) async fn callback(
     };
     let browser = cookie(&headers, STATE_COOKIE).map(str::to_owned);
     let clear = state_cookie(&state, "", 0);
-    let answer = match state.sb.sso_finish(&cb, browser.as_deref(), &ip).await {
+    let answer = match state
+        .sb
+        .sso_finish(&slug, &cb, browser.as_deref(), &ip)
+        .await
+    {
         Ok(SsoFinish::SignedIn(s)) => signed_in(&state, &s),
         Ok(SsoFinish::Refused {
             message: text,

@@ -18,6 +18,8 @@ use crate::AppState;
 struct SsoSettingsPage {
     shell: Shell,
     configured: bool,
+    /// The owner changes it; administrators see it.
+    may_change: bool,
     redirect_uri: String,
     sign_in_url: Option<String>,
     display_name: String,
@@ -67,10 +69,14 @@ async fn render_page(
             return message(
                 StatusCode::FORBIDDEN,
                 "Not allowed",
-                "Only administrators change single sign-on.",
+                "Only administrators see single sign-on.",
                 Some(("/", "Back to the dashboard")),
             );
         }
+        Err(e) => return failure(&e),
+    };
+    let may_change = match state.sb.may_change_sso(&v.ctx).await {
+        Ok(m) => m,
         Err(e) => return failure(&e),
     };
     let c = saved.as_ref().map(|s| &s.connection);
@@ -82,7 +88,16 @@ async fn render_page(
         &SsoSettingsPage {
             shell: v.shell("sso"),
             configured: saved.is_some(),
-            redirect_uri: format!("{}/sso/callback", state.sb.settings().public_url),
+            may_change,
+            redirect_uri: saved
+                .as_ref()
+                .map(|s| s.redirect_uri.clone())
+                .unwrap_or_else(|| {
+                    format!(
+                        "{}/sso/callback/<sign-in link>",
+                        state.sb.settings().public_url
+                    )
+                }),
             sign_in_url: saved.as_ref().map(|s| s.sign_in_url.clone()),
             display_name: text(
                 typed.map(|t| &t.display_name),

@@ -242,11 +242,16 @@ async fn with_password_sign_in_off_only_the_owner_keeps_a_password(s: Server) {
         page.contains("href=\"/sign-in/acme\">Sign in with Okta"),
         "{page}"
     );
-    // A wrong password still gets the plain refusal, which says nothing about the provider.
-    let (_, r) = s
-        .sign_in("priya@acme.example.com", "wrong password 1")
-        .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The answer comes from the address's domain alone: a wrong password, or an address
+    // with no user, is told the same, so it reveals neither the password nor the person.
+    for (email, password) in [
+        ("priya@acme.example.com", "wrong password 1"),
+        ("nobody@acme.example.com", "correct horse battery"),
+    ] {
+        let (_, r) = s.sign_in(email, password).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email}");
+        assert_eq!(r.code(), "sso_required");
+    }
     // The owner keeps a way back in.
     let (_, r) = s
         .sign_in("owner@acme.example.com", "correct horse battery")

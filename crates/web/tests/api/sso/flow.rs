@@ -49,7 +49,7 @@ async fn an_active_user_signs_in_and_later_by_the_subject_they_first_used(s: Ser
 
     // Matched by `sub` against the external id now, which Priya does not have: she still
     // gets in, through the subject recorded at her first sign-in alone.
-    let owner = s.as_token(&s.token(&sso.acct.owner_ctx, "Administrator").await);
+    let owner = super::owner_api(s, &sso.acct).await;
     let mut body = super::connection(idp);
     body["claim"] = json!("sub");
     body["match_field"] = json!("external_id");

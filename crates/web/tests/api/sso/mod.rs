@@ -10,11 +10,11 @@ mod tokens;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-use switchboard_domain::{AuditFilter, Plan};
+use switchboard_domain::{AuditFilter, Plan, RoleRef};
 use switchboard_testkit::TestAccount;
 use switchboard_testkit::oidc::{CLIENT_ID, CLIENT_SECRET, OidcProvider};
 
-use crate::support::Server;
+use crate::support::{Client, Server};
 
 /// A server, its account "Acme" with an SSO connection to a live provider.
 pub struct Sso {
@@ -48,10 +48,29 @@ pub async fn set_up(s: Server, plan: Plan, seats: u32, changes: Value) -> Option
     for (k, v) in changes.as_object().unwrap() {
         body[k] = v.clone();
     }
-    let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
-    let r = owner.put("/api/v1/account/sso", &body).await;
+    let r = owner_api(&s, &acct)
+        .await
+        .put("/api/v1/account/sso", &body)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     Some(Sso { s, idp, acct })
+}
+
+/// The API as the owner (only the owner changes the connection).
+pub async fn owner_api(s: &Server, acct: &TestAccount) -> Client {
+    let (_, secret) = s
+        .app
+        .sb
+        .create_api_token(
+            &acct.owner_ctx,
+            "owner",
+            "api",
+            Some(RoleRef::parse("Administrator")),
+            Some(acct.owner),
+        )
+        .await
+        .unwrap();
+    s.as_token(&secret)
 }
 
 /// A browser on Switchboard's side: keeps cookies, follows no redirect.

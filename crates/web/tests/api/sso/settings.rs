@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_domain::Plan;
 
-use super::{audited, connection, set_up};
+use super::{audited, connection, owner_api, set_up};
 use crate::support::Server;
 
 async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s: Server) {
@@ -13,13 +13,13 @@ async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s:
         return;
     };
     let s = &sso.s;
-    let owner = s.as_token(&s.token(&sso.acct.owner_ctx, "Administrator").await);
+    let owner = owner_api(s, &sso.acct).await;
     let r = owner.get("/api/v1/account/sso").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["issuer"], sso.idp.issuer.as_str());
     assert_eq!(
         r.body["redirect_uri"],
-        format!("{}/sso/callback", s.app.sb.settings().public_url)
+        format!("{}/sso/callback/acme", s.app.sb.settings().public_url)
     );
     assert!(
         r.body["sign_in_url"]
@@ -39,10 +39,20 @@ async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s:
     assert_eq!(t.body["ok"], true, "{:?}", t.body);
     assert_eq!(t.body["checks"].as_array().unwrap().len(), 3);
 
-    // A change keeps the saved secret when none is sent; a wrong issuer is found by the test.
+    // A change keeps the saved secret when none is sent — but not for another issuer: the
+    // secret goes only to the provider it was entered for.
     let mut body = connection(&sso.idp);
     body.as_object_mut().unwrap().remove("client_secret");
+    body["display_name"] = json!("Acme Login");
+    assert_eq!(
+        owner.put("/api/v1/account/sso", &body).await.status,
+        StatusCode::OK
+    );
     body["issuer"] = json!("http://127.0.0.1:9/nothing-here");
+    let r = owner.put("/api/v1/account/sso", &body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "client_secret");
+    body["client_secret"] = json!("another-secret");
     let r = owner.put("/api/v1/account/sso", &body).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let t = owner.post("/api/v1/account/sso/test", &json!({})).await;
@@ -60,12 +70,12 @@ async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s:
     assert_eq!(tested.len(), 2);
     assert_eq!(tested[1]["ok"], false);
     assert_eq!(audited(&sso, "sso.connection_created").await.len(), 1);
-    assert_eq!(audited(&sso, "sso.connection_changed").await.len(), 1);
+    assert_eq!(audited(&sso, "sso.connection_changed").await.len(), 2);
 }
 
 async fn bad_settings_are_named_field_by_field(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
-    let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+    let owner = owner_api(&s, &acct).await;
     let r = owner.get("/api/v1/account/sso").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = owner
@@ -93,34 +103,59 @@ async fn bad_settings_are_named_field_by_field(s: Server) {
     }
 }
 
-async fn only_administrators_of_the_account_reach_the_connection(s: Server) {
+async fn only_the_owner_changes_the_connection_and_other_accounts_see_nothing(s: Server) {
     let acct = s.account("Acme", Plan::Pro, 5).await;
     let other = s.account("Globex", Plan::Pro, 5).await;
     let mut body = json!({"slug": "acme", "display_name": "Okta", "issuer": "https://acme.okta.example",
-        "client_id": "x", "client_secret": "y", "claim": "email", "match_field": "email"});
-    let owner = s.as_token(&s.token(&acct.owner_ctx, "Administrator").await);
+        "client_id": "x", "client_secret": "y", "claim": "email", "match_field": "email",
+        "email_domains": ["acme.example.com"]});
+    let owner = owner_api(&s, &acct).await;
+    // An administrator who is not the owner sees the connection but cannot change it:
+    // whoever chooses the provider decides who may sign in as anyone, the owner included.
+    let ada = s
+        .app
+        .user(
+            &acct.owner_ctx,
+            json!({"name": "Ada Admin", "email": "ada@acme.example.com", "panel_access": true,
+                   "role": "Administrator"}),
+        )
+        .await;
+    let ada_ctx = switchboard_service::Ctx::user(acct.id, ada, "test");
+    let admin = s.as_token(&s.token(&ada_ctx, "Administrator").await);
+    let r = admin.put("/api/v1/account/sso", &body).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(
         owner.put("/api/v1/account/sso", &body).await.status,
         StatusCode::OK
+    );
+    assert_eq!(
+        admin.get("/api/v1/account/sso").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        admin.delete("/api/v1/account/sso").await.status,
+        StatusCode::FORBIDDEN
     );
     let manager = s.as_token(&s.token(&acct.owner_ctx, "Manager").await);
     assert_eq!(
         manager.get("/api/v1/account/sso").await.status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(
-        manager.delete("/api/v1/account/sso").await.status,
-        StatusCode::FORBIDDEN
-    );
-    // Another account sees none, and cannot take the sign-in link.
-    let globex = s.as_token(&s.token(&other.owner_ctx, "Administrator").await);
+
+    // Another account sees none, and can take neither the sign-in link nor the domains.
+    let globex = owner_api(&s, &other).await;
     assert_eq!(
         globex.get("/api/v1/account/sso").await.status,
         StatusCode::NOT_FOUND
     );
     let r = globex.put("/api/v1/account/sso", &body).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "slug");
     body["slug"] = json!("globex");
+    let r = globex.put("/api/v1/account/sso", &body).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "email_domains");
+    body["email_domains"] = json!(["globex.example.com"]);
     assert_eq!(
         globex.put("/api/v1/account/sso", &body).await.status,
         StatusCode::OK
@@ -142,5 +177,5 @@ async fn only_administrators_of_the_account_reach_the_connection(s: Server) {
 crate::on_both!(
     administrators_set_and_test_the_connection_and_never_read_the_secret,
     bad_settings_are_named_field_by_field,
-    only_administrators_of_the_account_reach_the_connection,
+    only_the_owner_changes_the_connection_and_other_accounts_see_nothing,
 );

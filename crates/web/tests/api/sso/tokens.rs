@@ -43,6 +43,24 @@ async fn a_state_from_another_browser_or_used_twice_is_refused(s: Server) {
     let landed = replay.callback(&back).await;
     assert_refused(&replay, &landed, "not started in this browser").await;
 
+    // An answer brought back to another account's connection (a mix-up: its provider
+    // would be handed this provider's code) is refused before any code is spent.
+    let globex = sso.s.account("Globex", Plan::Pro, 5).await;
+    let mut other = super::connection(&sso.idp);
+    other["slug"] = json!("globex");
+    other["email_domains"] = json!([]);
+    let r = super::owner_api(s, &globex)
+        .await
+        .put("/api/v1/account/sso", &other)
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{:?}", r.body);
+    let b = Browser::new(s);
+    let back = sso.idp.log_in(&b.start().await, PRIYA).await;
+    let landed = b
+        .callback(&back.replace("/sso/callback/acme", "/sso/callback/globex"))
+        .await;
+    assert_refused(&b, &landed, "does not belong to the sign-in").await;
+
     // A state that was never issued, with a cookie to match.
     let b = Browser::new(s);
     let auth = b.start().await;
