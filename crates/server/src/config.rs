@@ -45,12 +45,20 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// The key for secrets kept in the database: the one given, else `secret.key` in the data
-/// directory (the SQLite file's directory, or `./switchboard-data`), made on first run.
-pub fn secret_key(database_url: &str, given: Option<&str>) -> anyhow::Result<SecretKey> {
+/// The key for secrets kept in the database: the one given, else the one in `file`, else
+/// in `secret.key` in the data directory (the SQLite file's directory, or
+/// `./switchboard-data`); a missing file is made with a new key.
+pub fn secret_key(
+    database_url: &str,
+    given: Option<&str>,
+    file: Option<&Path>,
+) -> anyhow::Result<SecretKey> {
     if let Some(hex_text) = given.filter(|k| !k.trim().is_empty()) {
         return SecretKey::from_hex(hex_text)
-            .map_err(|e| anyhow::anyhow!("--secret-key / SWITCHBOARD_SECRET_KEY: {e}"));
+            .map_err(|e| anyhow::anyhow!("SWITCHBOARD_SECRET_KEY: {e}"));
+    }
+    if let Some(file) = file {
+        return key_in(file);
     }
     let dir = match Backend::of_url(database_url) {
         Backend::Sqlite => {
@@ -66,16 +74,22 @@ pub fn secret_key(database_url: &str, given: Option<&str>) -> anyhow::Result<Sec
         }
         Backend::Postgres => Path::new("./switchboard-data").to_path_buf(),
     };
-    let file = dir.join("secret.key");
-    match std::fs::read_to_string(&file) {
+    key_in(&dir.join("secret.key"))
+}
+
+/// The key in `file`, made when the file does not exist.
+fn key_in(file: &Path) -> anyhow::Result<SecretKey> {
+    match std::fs::read_to_string(file) {
         Ok(text) => {
             SecretKey::from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
             let key = SecretKey::generate();
-            write_private(&file, &key.to_hex())
+            write_private(file, &key.to_hex())
                 .with_context(|| format!("cannot write the secret key to {}", file.display()))?;
             Ok(key)
         }

@@ -30,16 +30,14 @@ pub struct Cli {
     /// address `serve` listens on).
     #[arg(long, global = true, env = "SWITCHBOARD_PUBLIC_URL")]
     public_url: Option<String>,
-    /// The key (64 hex digits) secrets kept in the database are encrypted with, such as
-    /// single sign-on client secrets. Default: `secret.key` in the data directory, made on
-    /// first run. Give every `serve` process on one PostgreSQL the same key.
-    #[arg(
-        long,
-        global = true,
-        env = "SWITCHBOARD_SECRET_KEY",
-        hide_env_values = true
-    )]
-    secret_key: Option<String>,
+    /// The file holding the key (64 hex digits) that secrets kept in the database, such as
+    /// single sign-on client secrets, are encrypted with; made on first run when missing.
+    /// Default: `secret.key` in the data directory. The environment variable
+    /// SWITCHBOARD_SECRET_KEY, when set, gives the key itself (never on the command line,
+    /// where other users of the machine could read it). Give every `serve` process on one
+    /// PostgreSQL the same key.
+    #[arg(long, global = true, env = "SWITCHBOARD_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -315,7 +313,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let db = config::open(&cli.database_url).await?;
-    let key = config::secret_key(&cli.database_url, cli.secret_key.as_deref())?;
+    let key = config::secret_key(
+        &cli.database_url,
+        std::env::var("SWITCHBOARD_SECRET_KEY").ok().as_deref(),
+        cli.secret_key_file.as_deref(),
+    )?;
     if let Command::Serve(args) = cli.command {
         return crate::serve::serve(db, key, cli.public_url.as_deref(), args).await;
     }

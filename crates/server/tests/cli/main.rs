@@ -331,6 +331,35 @@ fn with_no_database_url_it_uses_sqlite_under_switchboard_data() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.path().join("switchboard-data/switchboard.db").exists());
+    // The key that seals stored secrets is made beside it, readable by its owner only, and
+    // kept: a second run reads the same key.
+    let key = dir.path().join("switchboard-data/secret.key");
+    let first = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(first.len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    let again = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), first);
+    // A key given that is not one is refused, naming where it came from.
+    let bad = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env("SWITCHBOARD_SECRET_KEY", "not-hex")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("SWITCHBOARD_SECRET_KEY"), "{}", stderr(&bad));
 }
 
 async fn an_operator_imports_users_from_csv_all_or_nothing_and_exports_them(backend: Backend) {
