@@ -36,6 +36,8 @@ pub struct AppState {
     pub limiter: Arc<SignInLimiter>,
     /// Password reset request counters (per process).
     pub reset_limiter: Arc<SignInLimiter>,
+    /// Single sign-on starts per address (each writes a pending sign-in; per process).
+    pub sso_limiter: Arc<SignInLimiter>,
     /// The first-run setup link, when open.
     pub setup: Arc<SetupGate>,
 }
@@ -49,6 +51,7 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(SignInLimiter::new()),
             reset_limiter: Arc::new(SignInLimiter::for_password_resets()),
+            sso_limiter: Arc::new(SignInLimiter::for_sso_starts()),
             setup: Arc::new(SetupGate::closed()),
         }
     }

@@ -33,6 +33,8 @@ pub const RESET_EMAIL_LIMIT: u32 = 3;
 pub const RESET_IP_LIMIT: u32 = 10;
 /// Most counters kept.
 pub const MAX_KEYS: usize = 10_000;
+/// Single sign-on starts one address may make per window.
+pub const SSO_START_IP_LIMIT: u32 = 60;
 
 #[derive(Clone, Copy, Debug)]
 struct Count {
@@ -107,6 +109,18 @@ impl SignInLimiter {
             policy: Policy::Resets {
                 email_limit: RESET_EMAIL_LIMIT,
                 ip_limit: RESET_IP_LIMIT,
+            },
+        }
+    }
+
+    /// The limiter of single sign-on starts: per address only (a limit per account would
+    /// let a stranger use up a company's sign-ins).
+    pub fn for_sso_starts() -> Self {
+        Self {
+            counts: Mutex::default(),
+            policy: Policy::Resets {
+                email_limit: u32::MAX,
+                ip_limit: SSO_START_IP_LIMIT,
             },
         }
     }

@@ -359,7 +359,11 @@ fn with_no_database_url_it_uses_sqlite_under_switchboard_data() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("SWITCHBOARD_SECRET_KEY"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("SWITCHBOARD_SECRET_KEY"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 async fn an_operator_imports_users_from_csv_all_or_nothing_and_exports_them(backend: Backend) {

@@ -84,11 +84,33 @@ fn found(state: &AppState, f: SsoFound, email: &str, after_form: bool) -> Respon
     }
 }
 
+/// Counts a start from `ip`; the page to answer when it has made too many.
+fn throttled(state: &AppState, ip: &str) -> Option<Response> {
+    let now = state.sb.now();
+    if let Err(secs) = state.sso_limiter.check(ip, "sso", now) {
+        return Some(message(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-ins",
+            &format!(
+                "Too many single sign-ons were started from your address. Try again in {} minutes.",
+                secs.div_ceil(60)
+            ),
+            Some(("/sign-in", "Sign in")),
+        ));
+    }
+    state.sso_limiter.fail(ip, "sso", now);
+    None
+}
+
 /// `/sign-in/<slug>`: straight to the account's provider.
 pub(super) async fn sign_in_link(
     State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
     Path(slug): Path<String>,
 ) -> Response {
+    if let Some(page) = throttled(&state, &ip) {
+        return page;
+    }
     match state.sb.sso_begin(&slug).await {
         Ok(f) => found(&state, f, "", false),
         Err(e) if e.domain().is_some() => message(
@@ -111,11 +133,15 @@ pub(super) struct EmailForm {
 /// domain. The answer depends on the domain only, never on whether the address is a user's.
 pub(super) async fn sign_in_by_email(
     State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     form: Result<Form<EmailForm>, FormRejection>,
 ) -> Response {
     if !same_origin(&state, &headers) {
         return cross_site();
+    }
+    if let Some(page) = throttled(&state, &ip) {
+        return page;
     }
     let Form(f) = match form {
         Ok(f) => f,

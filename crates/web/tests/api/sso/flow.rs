@@ -236,7 +236,27 @@ async fn the_sign_in_page_sends_a_claimed_domain_to_the_provider_whoever_asks(s:
     assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
 }
 
+async fn one_address_cannot_start_sign_ins_without_end(s: Server) {
+    let Some(sso) = set_up(s, Plan::Pro, 5, json!({})).await else {
+        return;
+    };
+    // Each start writes a pending sign-in: one address gets a bounded number per window.
+    let busy = sso.s.browser_from("127.0.0.9");
+    for _ in 0..switchboard_web::ratelimit::SSO_START_IP_LIMIT {
+        let (status, _) = busy.page("/sign-in/acme").await;
+        assert!(status.is_success(), "{status}");
+    }
+    let (status, page) = busy.page("/sign-in/acme").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(page.contains("Try again in 15 minutes"), "{page}");
+    // Someone else is not held up by it.
+    let b = Browser::new(&sso.s);
+    let landed = b.sign_in(&sso.idp, "stranger@acme.example.com").await;
+    assert_refused(&b, &landed, "There is no Switchboard user for you").await;
+}
+
 crate::on_both!(
+    one_address_cannot_start_sign_ins_without_end,
     an_active_user_signs_in_and_later_by_the_subject_they_first_used,
     a_pending_invite_is_accepted_by_the_first_sign_in,
     an_unverified_email_is_never_linked,
