@@ -265,12 +265,8 @@ impl Switchboard {
         let key = email.key();
         let domain = key.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
         let mut tx = self.db().read().await?;
-        let found =
-            switchboard_store::sso::list_sso_connections_for_domain(&mut tx, domain).await?;
-        Ok(found
-            .into_iter()
-            .map(|r| r.connection)
-            .find(|c| !c.password_sign_in))
+        let found = switchboard_store::sso::find_sso_connection_by_domain(&mut tx, domain).await?;
+        Ok(found.map(|r| r.connection).filter(|c| !c.password_sign_in))
     }
 
     /// Starts a session for an active Panel Access user and audits it as `action`.

@@ -97,18 +97,18 @@ pub async fn find_sso_connection_by_slug(
     find_where(tx, "slug = $1", slug.to_ascii_lowercase()).await
 }
 
-/// The connections that claim an email domain (`domain` lower-cased): at most one.
-pub async fn list_sso_connections_for_domain(
+/// The connection that claims an email domain (`domain` lower-cased; a domain belongs to
+/// one account at most).
+pub async fn find_sso_connection_by_domain(
     tx: &mut Tx,
     domain: &str,
-) -> StoreResult<Vec<SsoConnectionRecord>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM sso_connections WHERE account_id IN \
-         (SELECT account_id FROM sso_domains WHERE domain = $1)"
-    );
-    let rows: Vec<ConnectionRow> =
-        on!(tx, |c| sqlx::query_as(&sql).bind(domain).fetch_all(c).await)?;
-    rows.into_iter().map(ConnectionRow::into_record).collect()
+) -> StoreResult<Option<SsoConnectionRecord>> {
+    find_where(
+        tx,
+        "account_id IN (SELECT account_id FROM sso_domains WHERE domain = $1)",
+        domain.to_owned(),
+    )
+    .await
 }
 
 /// Makes the account's claimed domains exactly `domains` (a domain another account

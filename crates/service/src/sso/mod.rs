@@ -11,7 +11,7 @@ mod token;
 pub(crate) use provider::Providers;
 pub use seal::SecretKey;
 pub use settings::{SsoCheck, SsoConnectionView, SsoTestReport};
-pub use sign_in::{SsoCallback, SsoChoice, SsoFinish, SsoFound, SsoRedirect};
+pub use sign_in::{SsoCallback, SsoFinish, SsoFound, SsoRedirect};
 
 use switchboard_domain::ActorKind;
 use switchboard_domain::Permissions;

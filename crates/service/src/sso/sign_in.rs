@@ -29,22 +29,11 @@ pub struct SsoRedirect {
     pub state: String,
 }
 
-/// An account whose provider an email could sign in through.
-#[derive(Clone, Debug)]
-pub struct SsoChoice {
-    /// The sign-in link's slug.
-    pub slug: String,
-    /// The provider's name.
-    pub display_name: String,
-}
-
 /// What an email's domain leads to.
 #[derive(Clone, Debug)]
 pub enum SsoFound {
-    /// One provider: go there.
+    /// Go to the provider.
     Redirect(SsoRedirect),
-    /// Several accounts claim the domain: the person chooses.
-    Choose(Vec<SsoChoice>),
     /// No provider claims the domain.
     None,
     /// The provider cannot be reached: what to tell the person.
@@ -137,25 +126,13 @@ impl Switchboard {
         };
         let key = email.key();
         let domain = key.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-        let mut found = {
+        let found = {
             let mut tx = self.db().read().await?;
-            store::list_sso_connections_for_domain(&mut tx, domain).await?
+            store::find_sso_connection_by_domain(&mut tx, domain).await?
         };
-        match found.len() {
-            0 => Ok(SsoFound::None),
-            1 => {
-                let one = found.remove(0);
-                self.sso_redirect(&one).await
-            }
-            _ => Ok(SsoFound::Choose(
-                found
-                    .into_iter()
-                    .map(|r| SsoChoice {
-                        slug: r.connection.slug,
-                        display_name: r.connection.display_name,
-                    })
-                    .collect(),
-            )),
+        match found {
+            Some(record) => self.sso_redirect(&record).await,
+            None => Ok(SsoFound::None),
         }
     }
 

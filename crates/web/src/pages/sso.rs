@@ -63,15 +63,6 @@ fn sign_in_page(
 fn found(state: &AppState, f: SsoFound, email: &str, after_form: bool) -> Response {
     match f {
         SsoFound::Redirect(r) => to_provider(state, &r, after_form),
-        SsoFound::Choose(choices) => sign_in_page(
-            StatusCode::OK,
-            "Several companies sign in with this email's domain: choose yours.",
-            email,
-            choices
-                .into_iter()
-                .map(|c| (c.slug, c.display_name))
-                .collect(),
-        ),
         SsoFound::None => sign_in_page(
             StatusCode::OK,
             "Single sign-on is not set up for this email's domain. Sign in with your password, or use the sign-in link your company gave you.",
