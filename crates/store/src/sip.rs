@@ -59,8 +59,7 @@ pub async fn find_sip_domain(tx: &mut Tx, account: AccountId) -> StoreResult<Opt
     .await)?;
     found
         .map(|d| {
-            SipDomain::parse("domain", &d)
-                .map_err(|_| StoreError::Corrupt("sip domain".to_owned()))
+            SipDomain::parse("domain", &d).map_err(|_| StoreError::Corrupt("sip domain".to_owned()))
         })
         .transpose()
 }

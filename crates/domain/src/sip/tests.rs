@@ -54,7 +54,11 @@ fn a_sip_domain_is_a_lower_case_dns_name() {
         "ac me.example.com",
     ] {
         let e = SipDomain::parse("sip_domain", bad).unwrap_err();
-        assert_eq!((e.field.as_str(), e.code), ("sip_domain", "invalid"), "{bad}");
+        assert_eq!(
+            (e.field.as_str(), e.code),
+            ("sip_domain", "invalid"),
+            "{bad}"
+        );
     }
     let e = SipDomain::parse("sip_domain", "  ").unwrap_err();
     assert_eq!(e.code, "required");

@@ -114,9 +114,7 @@ impl Switchboard {
             issued_at: c.now,
         };
         store::upsert_sip_credential(&mut c.tx, &record).await?;
-        let view = |r: &SipCredentialRecord| {
-            json!({ "username": r.username, "domain": r.realm, "issued_at": r.issued_at.to_string() })
-        };
+        let view = |r: &SipCredentialRecord| json!({ "username": r.username, "domain": r.realm, "issued_at": r.issued_at.to_string() });
         let action = if before.is_some() {
             "sip_credentials.rotated"
         } else {
