@@ -20,6 +20,7 @@ pub mod role;
 pub mod routing;
 pub mod schedule;
 pub mod search;
+pub mod sip;
 pub mod sso;
 pub mod tokens;
 pub mod user;

@@ -24,6 +24,7 @@ pub mod scheduler;
 pub mod scim;
 pub mod secrets;
 pub mod sessions;
+pub mod sip;
 pub mod sso;
 pub mod tokens;
 pub mod users;

@@ -16,6 +16,9 @@ use crate::{Change, Ctx, Switchboard, Target};
 pub const SCOPE_API: &str = "api";
 /// The scope of an API token that reports finished calls (the telephony engine).
 pub const SCOPE_CALLS_INGEST: &str = "calls:ingest";
+/// The scope of the SIP proxy's token: it looks up SIP credentials for a REGISTER and may
+/// do nothing else, so it is never combined with another scope.
+pub const SCOPE_SIP_PROXY: &str = "sip:proxy";
 
 /// How often a token's "last used" time is written at most (saves a write per request).
 const TOUCH_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
@@ -31,7 +34,7 @@ pub struct NewApiToken<'a> {
     pub role: Option<RoleRef>,
     /// The user it acts for (default: the acting user, if any).
     pub user: Option<UserId>,
-    /// `api` and/or `calls:ingest` (ignored for SCIM tokens).
+    /// `api` and/or `calls:ingest`, or `sip:proxy` alone (ignored for SCIM tokens).
     pub scopes: &'a [&'a str],
     /// When it stops working; `None` for never. Must be in the future.
     pub expires_at: Option<jiff::Timestamp>,
@@ -42,16 +45,16 @@ pub fn has_scope(t: &ApiTokenRecord, scope: &str) -> bool {
     scopes_vec_has(&t.scopes, scope)
 }
 
-/// The scopes an `api` token asks for, each once; reporting calls is the
-/// Administrators'.
+/// The scopes an `api` token asks for, each once; reporting calls and the SIP proxy's
+/// lookup are the Administrators', and the SIP proxy's scope stands alone.
 fn granted_scopes(who: &Principal, scopes: &[&str]) -> Result<Vec<String>> {
     let mut granted: Vec<String> = Vec::new();
     for s in scopes.iter().map(|s| s.trim()) {
-        if !matches!(s, SCOPE_API | SCOPE_CALLS_INGEST) {
+        if !matches!(s, SCOPE_API | SCOPE_CALLS_INGEST | SCOPE_SIP_PROXY) {
             return refuse(DomainError::field(
                 "scopes",
                 "invalid",
-                format!("{s:?} is not a scope; use api or calls:ingest"),
+                format!("{s:?} is not a scope; use api, calls:ingest or sip:proxy"),
             ));
         }
         if !scopes_vec_has(&granted, s) {
@@ -62,11 +65,21 @@ fn granted_scopes(who: &Principal, scopes: &[&str]) -> Result<Vec<String>> {
         return refuse(DomainError::field(
             "scopes",
             "required",
-            "give at least one scope: api or calls:ingest",
+            "give at least one scope: api, calls:ingest or sip:proxy",
         ));
     }
     if scopes_vec_has(&granted, SCOPE_CALLS_INGEST) {
         who.require(who.is_admin, "create tokens that report calls")?;
+    }
+    if scopes_vec_has(&granted, SCOPE_SIP_PROXY) {
+        who.require(who.is_admin, "create tokens for the SIP proxy")?;
+        if granted.len() > 1 {
+            return refuse(DomainError::field(
+                "scopes",
+                "invalid",
+                "sip:proxy stands alone: the SIP proxy's token may do nothing else",
+            ));
+        }
     }
     Ok(granted)
 }
@@ -133,9 +146,9 @@ impl Switchboard {
             .await
     }
 
-    /// Creates a token with the given scopes (`api`, `calls:ingest`; ignored for SCIM
-    /// tokens) and returns its secret, shown once. A role is needed for the `api` scope;
-    /// only Administrators create tokens that report calls.
+    /// Creates a token with the given scopes (`api`, `calls:ingest`, `sip:proxy`; ignored
+    /// for SCIM tokens) and returns its secret, shown once. A role is needed for the `api`
+    /// scope; only Administrators create tokens that report calls or serve the SIP proxy.
     pub async fn create_scoped_api_token(
         &self,
         ctx: &Ctx,
@@ -312,11 +325,15 @@ fn scopes_vec_has(scopes: &[String], scope: &str) -> bool {
 
 /// Whether a non-administrator may see and revoke `t`: an API token of their own user (or,
 /// for a token of the account, another token of the account) with no more rights than
-/// they hold. SCIM and call-reporting tokens are the Administrators' alone.
+/// they hold. SCIM, call-reporting and SIP proxy tokens are the Administrators' alone.
 fn may_manage(who: &Principal, t: &ApiTokenRecord, roles: &[Role]) -> bool {
     let within = t
         .role_id
         .and_then(|r| roles.iter().find(|role| role.id == r))
         .is_some_and(|role| role.permissions.is_within(&who.perms));
-    t.kind == "api" && !has_scope(t, SCOPE_CALLS_INGEST) && t.user_id == who.user_id && within
+    t.kind == "api"
+        && !has_scope(t, SCOPE_CALLS_INGEST)
+        && !has_scope(t, SCOPE_SIP_PROXY)
+        && t.user_id == who.user_id
+        && within
 }

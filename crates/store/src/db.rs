@@ -59,6 +59,8 @@ pub enum UniqueKey {
     SsoSlug,
     /// An email domain claimed by a single sign-on connection.
     SsoDomain,
+    /// An account's SIP domain.
+    SipDomain,
     /// Anything else (a primary key, a token hash).
     Other,
 }
@@ -165,6 +167,11 @@ const UNIQUE_RULES: &[(&str, &str, UniqueKey)] = &[
         "sso_domains_domain_uq",
         "sso_domains.domain",
         UniqueKey::SsoDomain,
+    ),
+    (
+        "sip_domains_domain_uq",
+        "sip_domains.domain",
+        UniqueKey::SipDomain,
     ),
 ];
 

@@ -18,6 +18,7 @@ pub mod probe;
 pub mod resources;
 pub mod roles;
 pub mod schema;
+pub mod sip;
 pub mod sqlite;
 pub mod sso;
 pub mod user_search;

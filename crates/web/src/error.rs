@@ -48,6 +48,10 @@ pub struct Problem {
     /// (`account_required`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<ProblemAccount>,
+    /// Why a SIP registration is refused (`registration_refused`): `inactive`,
+    /// `pending_invite` or `receive_calls_off`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// An account a person may sign in to.
@@ -100,6 +104,7 @@ impl ApiError {
                 errors: Vec::new(),
                 blockers: Vec::new(),
                 accounts: Vec::new(),
+                reason: None,
             }),
             retry_after: None,
         }
@@ -150,6 +155,12 @@ impl ApiError {
     /// Adds the accounts to choose from.
     pub fn with_accounts(mut self, accounts: Vec<ProblemAccount>) -> Self {
         self.problem.accounts = accounts;
+        self
+    }
+
+    /// Adds the reason of a refusal.
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.problem.reason = Some(reason.to_owned());
         self
     }
 

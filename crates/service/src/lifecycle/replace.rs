@@ -77,6 +77,7 @@ impl Switchboard {
         let original = old.clone();
         park(&mut old, &r, parking)?;
         write(&mut c, &mut old).await?;
+        crate::sip::revoke_on_extension_change(&mut c, &original, &old).await?;
 
         let new = successor(&old, &r, email, extension, c.now);
         if let Err(e) = self.hand_over(&mut c, id, &new, password).await {

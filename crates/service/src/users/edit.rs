@@ -170,6 +170,7 @@ impl Switchboard {
             let (b, a) = crate::diff(&before_view, &after_view);
             c.audit("user.updated", user_target(&u), Some(b), Some(a))
                 .await?;
+            crate::sip::revoke_on_extension_change(c, before, &u).await?;
         }
         if let Some(new) = &edit.email_requested {
             self.request_email_change(c, &u, new).await?;

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod roles;
 pub mod routing;
 pub mod sessions;
+pub mod sip;
 pub mod sso;
 pub mod tokens;
 pub mod users;
@@ -40,4 +41,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mail::router())
         .merge(calls::router())
         .merge(sso::router())
+        .merge(sip::router())
 }

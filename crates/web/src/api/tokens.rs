@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::ApiTokenRecord;
 use switchboard_domain::{ApiTokenId, RoleRef};
 use switchboard_service::Ctx;
-use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST};
+use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST, SCOPE_SIP_PROXY};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -49,6 +49,11 @@ pub enum ApiTokenScope {
     /// Administrators create these.
     #[serde(rename = "calls:ingest")]
     CallsIngest,
+    /// Looking up SIP credentials for a REGISTER (`GET /sip/credentials`): the SIP
+    /// proxy's token. It stands alone and may do nothing else; only Administrators create
+    /// these.
+    #[serde(rename = "sip:proxy")]
+    SipProxy,
 }
 
 impl ApiTokenScope {
@@ -56,11 +61,12 @@ impl ApiTokenScope {
         match self {
             Self::Api => SCOPE_API,
             Self::CallsIngest => SCOPE_CALLS_INGEST,
+            Self::SipProxy => SCOPE_SIP_PROXY,
         }
     }
 
     fn from_key(key: &str) -> Option<Self> {
-        [Self::Api, Self::CallsIngest]
+        [Self::Api, Self::CallsIngest, Self::SipProxy]
             .into_iter()
             .find(|s| s.key() == key)
     }
@@ -140,7 +146,8 @@ pub struct ApiTokenCreateIn {
     #[schema(min_length = 1, max_length = 100, example = "Manager")]
     pub role: Option<String>,
     /// What the token may do: `api` (the REST API within `role`, the default) and/or
-    /// `calls:ingest` (report finished calls, for the telephony engine).
+    /// `calls:ingest` (report finished calls, for the telephony engine); or `sip:proxy`
+    /// alone (look up SIP credentials, for the SIP proxy).
     #[schema(min_items = 1)]
     pub scopes: Option<Vec<ApiTokenScope>>,
     /// When the token stops working (RFC 3339, in the future); omit for a token that does
@@ -210,7 +217,7 @@ pub async fn create_api_token(
             return Err(ApiError::field(
                 "scopes",
                 "required",
-                "give at least one scope: api or calls:ingest",
+                "give at least one scope: api, calls:ingest or sip:proxy",
             ));
         }
         Some(s) => s.iter().map(|s| s.key()).collect(),

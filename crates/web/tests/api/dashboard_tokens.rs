@@ -74,6 +74,7 @@ async fn a_new_token_shows_its_secret_once_and_works_until_revoked(s: Server) {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("No tokens yet."), "{page}");
     assert!(page.contains("value=\"calls:ingest\""), "{page}");
+    assert!(page.contains("value=\"sip:proxy\""), "{page}");
 
     let basic = role_id(&s, &acct.owner_ctx, "Basic").await;
     let (status, page) = create(&browser, &csrf, "CRM <sync>", &basic, "").await;
@@ -252,6 +253,7 @@ async fn basic_users_are_refused_and_managers_get_only_what_the_service_allows(s
         "the owner's token is not theirs: {page}"
     );
     assert!(!page.contains("value=\"calls:ingest\""), "{page}");
+    assert!(!page.contains("value=\"sip:proxy\""), "{page}");
     assert!(!page.contains("SCIM provisioning"), "{page}");
     assert!(
         !page.contains(&format!("<option value=\"{admin}\"")),

@@ -26,6 +26,7 @@ mod routing;
 mod scim;
 mod security_headers;
 mod sessions;
+mod sip;
 mod sso;
 mod tokens;
 mod users;

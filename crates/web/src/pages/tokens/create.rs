@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use switchboard_domain::RoleRef;
 use switchboard_service::Error as ServiceError;
-use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST};
+use switchboard_service::tokens::{NewApiToken, SCOPE_API, SCOPE_CALLS_INGEST, SCOPE_SIP_PROXY};
 
 use super::{EXPIRIES, FormErrors, Posted, TokenForm, created, not_allowed, view};
 use crate::AppState;
@@ -25,6 +25,7 @@ pub(crate) async fn create_post(State(state): State<AppState>, v: Viewer, f: For
         name: f.text("name"),
         api: scopes.iter().any(|s| s == SCOPE_API),
         calls: scopes.iter().any(|s| s == SCOPE_CALLS_INGEST),
+        sip: scopes.iter().any(|s| s == SCOPE_SIP_PROXY),
         role: f.text("role"),
         expiry: f.text("expires"),
     };
@@ -85,6 +86,9 @@ fn checked(
     }
     if scopes.is_empty() {
         errors.scopes = Some("Tick at least one thing the token may do.".into());
+    } else if form.sip && scopes.len() > 1 {
+        errors.scopes =
+            Some("The SIP proxy's token may do nothing else: tick only that box.".into());
     }
     if form.api && form.role.is_empty() {
         errors.role = Some("Choose the role that bounds what the token may do.".into());

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use switchboard_domain::ApiTokenRecord;
 use switchboard_domain::{BuiltinRole, DomainError, Role, may_grant};
-use switchboard_service::tokens::{SCOPE_API, SCOPE_CALLS_INGEST};
+use switchboard_service::tokens::{SCOPE_API, SCOPE_CALLS_INGEST, SCOPE_SIP_PROXY};
 
 use super::shell::{Shell, Viewer, nav_allows, sentence};
 use super::{failure, message};
@@ -67,6 +67,7 @@ struct TokenForm {
     name: String,
     api: bool,
     calls: bool,
+    sip: bool,
     role: String,
     expiry: String,
 }
@@ -78,6 +79,7 @@ impl Default for TokenForm {
             name: String::new(),
             api: true,
             calls: false,
+            sip: false,
             role: String::new(),
             expiry: String::new(),
         }
@@ -154,6 +156,7 @@ fn scope_label(s: &str) -> &str {
     match s {
         SCOPE_API => "REST API",
         SCOPE_CALLS_INGEST => "Report calls",
+        SCOPE_SIP_PROXY => "SIP proxy",
         other => other,
     }
 }
