@@ -253,22 +253,6 @@ impl Switchboard {
         }
     }
 
-    /// The connection that claims the address's domain, when it has turned password
-    /// sign-in off.
-    async fn provider_only_for_domain(
-        &self,
-        email: &str,
-    ) -> Result<Option<switchboard_domain::sso::SsoConnection>> {
-        let Ok(email) = Email::parse("email", email) else {
-            return Ok(None);
-        };
-        let key = email.key();
-        let domain = key.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-        let mut tx = self.db().read().await?;
-        let found = switchboard_store::sso::find_sso_connection_by_domain(&mut tx, domain).await?;
-        Ok(found.map(|r| r.connection).filter(|c| !c.password_sign_in))
-    }
-
     /// Starts a session for an active Panel Access user and audits it as `action`.
     /// `None` when the user may not sign in (any more).
     pub(crate) async fn start_session(

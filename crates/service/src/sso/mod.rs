@@ -41,6 +41,28 @@ pub(crate) async fn provider_only(
     Ok(conn.filter(|c| !password_sign_in_allowed(Some(c), owner)))
 }
 
+/// The lower-cased domain of an address, when it is one.
+pub(crate) fn email_domain(email: &str) -> Option<String> {
+    let key = switchboard_domain::Email::parse("email", email).ok()?.key();
+    key.rsplit_once('@').map(|(_, d)| d.to_owned())
+}
+
+impl crate::Switchboard {
+    /// The connection that claims the address's domain, when it has turned password
+    /// sign-in off (R16: the sign-in answer then depends on the domain alone).
+    pub(crate) async fn provider_only_for_domain(
+        &self,
+        email: &str,
+    ) -> Result<Option<SsoConnection>> {
+        let Some(domain) = email_domain(email) else {
+            return Ok(None);
+        };
+        let mut tx = self.db().read().await?;
+        let found = switchboard_store::sso::find_sso_connection_by_domain(&mut tx, &domain).await?;
+        Ok(found.map(|r| r.connection).filter(|c| !c.password_sign_in))
+    }
+}
+
 /// The actor SSO events are recorded under when no user is (yet) known.
 pub(crate) fn sso_principal(display_name: &str) -> Principal {
     Principal {

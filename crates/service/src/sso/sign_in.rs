@@ -7,7 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
-use switchboard_domain::Email;
 use switchboard_domain::sso::{Identity, SsoConnection, SsoRefusal};
 use switchboard_store::sso::{self as store, SsoConnectionRecord};
 
@@ -121,14 +120,12 @@ impl Switchboard {
     /// Starts a sign-in for a work email: through the provider that claims its domain. The
     /// answer depends on the domain only, never on whether the address is a user's.
     pub async fn sso_begin_for_email(&self, email: &str) -> Result<SsoFound> {
-        let Ok(email) = Email::parse("email", email) else {
+        let Some(domain) = super::email_domain(email) else {
             return Ok(SsoFound::None);
         };
-        let key = email.key();
-        let domain = key.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
         let found = {
             let mut tx = self.db().read().await?;
-            store::find_sso_connection_by_domain(&mut tx, domain).await?
+            store::find_sso_connection_by_domain(&mut tx, &domain).await?
         };
         match found {
             Some(record) => self.sso_redirect(&record).await,
