@@ -143,6 +143,24 @@ pub async fn delete_user_sessions(
     Ok(n)
 }
 
+/// Ends the account's sessions that began with a password, except `keep`'s (the owner's),
+/// when password sign-in is turned off. Returns how many ended.
+pub async fn delete_password_sessions(
+    tx: &mut Tx,
+    account: AccountId,
+    keep: UserId,
+) -> StoreResult<u64> {
+    let n = on!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1 AND user_id <> $2 AND NOT via_sso"
+    )
+    .bind(account.to_string())
+    .bind(keep.to_string())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n)
+}
+
 /// Revokes every session and API token of a user. Returns how many credentials ended.
 pub async fn revoke_user_credentials(
     tx: &mut Tx,

@@ -178,6 +178,20 @@ impl Switchboard {
             }
             other => other?,
         }
+        // Turning passwords off ends the sessions passwords opened (the owner's excepted):
+        // someone the provider has shut out must not keep working on an old one.
+        let was_allowed = before
+            .as_ref()
+            .is_none_or(|b| b.connection.password_sign_in);
+        let mut ended = 0;
+        if was_allowed && !conn.password_sign_in {
+            ended = switchboard_store::auth::delete_password_sessions(
+                &mut c.tx,
+                c.account.id,
+                c.account.owner_id,
+            )
+            .await?;
+        }
         let action = if before.is_some() {
             "sso.connection_changed"
         } else {
@@ -186,6 +200,7 @@ impl Switchboard {
         let mut after = json!(conn);
         after["client_secret_changed"] = json!(secret.is_some());
         after["identities_forgotten"] = json!(forgotten);
+        after["password_sessions_ended"] = json!(ended);
         let b = before.as_ref().map(|b| json!(b.connection));
         c.audit(action, target(&conn), b, Some(after)).await?;
         let saved = store::find_sso_connection(&mut c.tx, c.account.id)

@@ -211,6 +211,15 @@ async fn with_password_sign_in_off_only_the_owner_keeps_a_password(s: Server) {
             json!({ "name": "Priya Sharma", "email": "priya@acme.example.com", "panel_access": true }),
         )
         .await;
+    // Sessions opened with passwords before: Priya's ends when passwords are turned off,
+    // the owner's lives on.
+    let (priya_before, r) = s
+        .sign_in("priya@acme.example.com", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (owner_before, _) = s
+        .sign_in("owner@acme.example.com", "correct horse battery")
+        .await;
     s.app
         .sb
         .set_sso_connection(
@@ -220,6 +229,14 @@ async fn with_password_sign_in_off_only_the_owner_keeps_a_password(s: Server) {
         )
         .await
         .unwrap();
+    assert_eq!(
+        priya_before.get("/api/v1/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        owner_before.get("/api/v1/session").await.status,
+        StatusCode::OK
+    );
     // The right password is not enough: the API and the sign-in page both say where to go.
     let (_, r) = s
         .sign_in("priya@acme.example.com", "correct horse battery")
