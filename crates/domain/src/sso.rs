@@ -189,11 +189,7 @@ fn check_issuer(issuer: &str) -> Result<(), FieldError> {
     let rest = if let Some(rest) = issuer.strip_prefix("https://") {
         rest
     } else if let Some(rest) = issuer.strip_prefix("http://") {
-        let authority = rest.split('/').next().unwrap_or("");
-        let loopback = ["127.0.0.1", "localhost", "[::1]"]
-            .iter()
-            .any(|h| authority == *h || authority.starts_with(&format!("{h}:")));
-        if !loopback {
+        if !is_loopback_http(issuer) {
             return bad(
                 "must start with https:// (plain http only for a provider on this machine)",
             );
@@ -221,6 +217,18 @@ fn check_issuer(issuer: &str) -> Result<(), FieldError> {
         return bad("must be a URL without spaces, query or fragment");
     }
     Ok(())
+}
+
+/// Whether `url` is plain http to this machine (no user name or password in it): the only
+/// plain http a provider, or any of its endpoints, may use.
+pub fn is_loopback_http(url: &str) -> bool {
+    url.strip_prefix("http://").is_some_and(|rest| {
+        let authority = rest.split('/').next().unwrap_or("");
+        !authority.contains('@')
+            && ["127.0.0.1", "localhost", "[::1]"]
+                .iter()
+                .any(|h| authority == *h || authority.starts_with(&format!("{h}:")))
+    })
 }
 
 fn parse_domains(raw: &str) -> Result<Vec<String>, FieldError> {

@@ -138,7 +138,7 @@ fn dummy_hash() -> Option<&'static str> {
         .as_deref()
 }
 
-fn user_principal(user: &User) -> Principal {
+pub(crate) fn user_principal(user: &User) -> Principal {
     Principal {
         kind: ActorKind::User,
         id: Some(user.id.to_string()),

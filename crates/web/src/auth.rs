@@ -73,9 +73,22 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 /// SameSite=Lax (not sent with cross-site form posts), Path=/, and Secure when served over
 /// https.
 pub fn set_session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    set_cookie(SESSION_COOKIE, value, max_age_secs, "/", secure)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax (a top-level navigation from another site,
+/// such as an identity provider's redirect back, carries it; a cross-site form post does
+/// not), limited to `path`, and Secure when served over https.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    path: &str,
+    secure: bool,
+) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let v = format!(
-        "{SESSION_COOKIE}={value}; Max-Age={max_age_secs}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        "{name}={value}; Max-Age={max_age_secs}; Path={path}; HttpOnly; SameSite=Lax{secure}"
     );
     HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
 }

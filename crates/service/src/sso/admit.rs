@@ -182,15 +182,10 @@ impl Switchboard {
         let account = account_store::lock_account(&mut tx, record.account_id)
             .await?
             .ok_or_else(|| crate::error::not_found("account"))?;
-        let mut who = sso_principal(&record.connection.display_name);
-        who.id = Some(user.id.to_string());
-        who.name = user.name.to_string();
-        who.user_id = Some(user.id);
-        who.kind = switchboard_domain::ActorKind::User;
         Ok(Change {
             tx,
             account,
-            who,
+            who: crate::sessions::user_principal(user),
             now: self.now(),
             source: source.to_owned(),
             usage_at_lock: None,

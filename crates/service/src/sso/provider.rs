@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use switchboard_domain::sso::is_loopback_http;
+
 use super::token::Jwks;
 
 /// How long a discovery document is trusted before it is fetched again.
@@ -278,16 +280,7 @@ async fn read_capped(mut answer: reqwest::Response) -> Result<Vec<u8>, Trouble> 
 /// Whether an endpoint is as safe as the issuer allows: https, or plain http on the
 /// loopback interface when the issuer itself is such a provider.
 fn same_security(issuer: &str, endpoint: &str) -> bool {
-    let loopback = |url: &str| {
-        url.strip_prefix("http://").is_some_and(|rest| {
-            let authority = rest.split('/').next().unwrap_or("");
-            !authority.contains('@')
-                && ["127.0.0.1", "localhost", "[::1]"]
-                    .iter()
-                    .any(|h| authority == *h || authority.starts_with(&format!("{h}:")))
-        })
-    };
-    endpoint.starts_with("https://") || (loopback(issuer) && loopback(endpoint))
+    endpoint.starts_with("https://") || (is_loopback_http(issuer) && is_loopback_http(endpoint))
 }
 
 fn encode_form(pairs: &[(&str, &str)]) -> String {

@@ -75,10 +75,6 @@ fn refused(message: impl Into<String>, retry: Option<&SsoConnection>) -> SsoFini
     }
 }
 
-fn random(prefix: &str) -> String {
-    new_token(prefix)
-}
-
 impl Switchboard {
     /// The provider's sign-out URL for a session of `account` started through it, with
     /// the way back to the sign-in page; `None` when it offers none or cannot be reached.
@@ -145,9 +141,9 @@ impl Switchboard {
                 )));
             }
         };
-        let state = random("st_");
-        let nonce = random("n_");
-        let verifier = random("pkce_");
+        let state = new_token("st_");
+        let nonce = new_token("n_");
+        let verifier = new_token("pkce_");
         let challenge = B64.encode(Sha256::digest(verifier.as_bytes()));
         let now = self.now();
         let mut tx = self.db().write().await?;

@@ -12,18 +12,13 @@ use switchboard_service::sso::{SsoCallback, SsoFinish, SsoFound, SsoRedirect};
 use super::home::SignInPage;
 use super::{bad_form, cross_site, failure, leave_for, message, render, same_origin, signed_in};
 use crate::AppState;
-use crate::auth::{ClientAddr, cookie};
+use crate::auth::{ClientAddr, cookie, set_cookie};
 
 /// The cookie binding a sign-in to the browser that started it.
 const STATE_COOKIE: &str = "sb_sso_state";
 
 fn state_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    // SameSite=Lax: the provider's redirect back is a top-level GET, which carries it.
-    HeaderValue::from_str(&format!(
-        "{STATE_COOKIE}={value}; Max-Age={max_age}; Path=/sso; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    set_cookie(STATE_COOKIE, value, max_age, "/sso", state.secure_cookies)
 }
 
 /// To the provider: a redirect after a link, a page that moves on after a form post.

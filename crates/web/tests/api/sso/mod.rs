@@ -10,11 +10,13 @@ mod tokens;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-use switchboard_domain::{AuditFilter, Plan, RoleRef};
+use switchboard_domain::{AuditFilter, Plan};
 use switchboard_testkit::TestAccount;
 use switchboard_testkit::oidc::{CLIENT_ID, CLIENT_SECRET, OidcProvider};
 
-use crate::support::{Client, Server};
+pub use crate::users::owner_api;
+
+use crate::support::Server;
 
 /// A server, its account "Acme" with an SSO connection to a live provider.
 pub struct Sso {
@@ -54,23 +56,6 @@ pub async fn set_up(s: Server, plan: Plan, seats: u32, changes: Value) -> Option
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     Some(Sso { s, idp, acct })
-}
-
-/// The API as the owner (only the owner changes the connection).
-pub async fn owner_api(s: &Server, acct: &TestAccount) -> Client {
-    let (_, secret) = s
-        .app
-        .sb
-        .create_api_token(
-            &acct.owner_ctx,
-            "owner",
-            "api",
-            Some(RoleRef::parse("Administrator")),
-            Some(acct.owner),
-        )
-        .await
-        .unwrap();
-    s.as_token(&secret)
 }
 
 /// A browser on Switchboard's side: keeps cookies, follows no redirect.
@@ -130,20 +115,8 @@ impl Browser {
         self.callback(&back).await
     }
 
-    /// The session's CSRF token.
-    pub async fn csrf(&self) -> String {
-        let r = self
-            .http
-            .get(format!("{}/api/v1/session", self.base))
-            .send()
-            .await
-            .unwrap();
-        let v: Value = r.json().await.unwrap();
-        v["csrf_token"].as_str().unwrap().to_owned()
-    }
-
-    /// Who the session belongs to (email), if signed in.
-    pub async fn who(&self) -> Option<String> {
+    /// The session as `GET /api/v1/session` tells it, if signed in.
+    async fn session(&self) -> Option<Value> {
         let r = self
             .http
             .get(format!("{}/api/v1/session", self.base))
@@ -153,7 +126,18 @@ impl Browser {
         if r.status() != StatusCode::OK {
             return None;
         }
-        let v: Value = r.json().await.unwrap();
+        Some(r.json().await.unwrap())
+    }
+
+    /// The session's CSRF token.
+    pub async fn csrf(&self) -> String {
+        let v = self.session().await.unwrap();
+        v["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Who the session belongs to (email), if signed in.
+    pub async fn who(&self) -> Option<String> {
+        let v = self.session().await?;
         v["user"]["email"].as_str().map(str::to_owned)
     }
 }

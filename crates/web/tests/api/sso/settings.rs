@@ -7,6 +7,7 @@ use switchboard_domain::Plan;
 
 use super::{audited, connection, owner_api, set_up};
 use crate::support::Server;
+use crate::users::{api_as, user};
 
 async fn administrators_set_and_test_the_connection_and_never_read_the_secret(s: Server) {
     let Some(sso) = set_up(s, Plan::Pro, 5, json!({})).await else {
@@ -112,16 +113,14 @@ async fn only_the_owner_changes_the_connection_and_other_accounts_see_nothing(s:
     let owner = owner_api(&s, &acct).await;
     // An administrator who is not the owner sees the connection but cannot change it:
     // whoever chooses the provider decides who may sign in as anyone, the owner included.
-    let ada = s
-        .app
-        .user(
-            &acct.owner_ctx,
-            json!({"name": "Ada Admin", "email": "ada@acme.example.com", "panel_access": true,
-                   "role": "Administrator"}),
-        )
-        .await;
-    let ada_ctx = switchboard_service::Ctx::user(acct.id, ada, "test");
-    let admin = s.as_token(&s.token(&ada_ctx, "Administrator").await);
+    let ada = user(
+        &s,
+        &acct,
+        json!({"name": "Ada Admin", "email": "ada@acme.example.com", "panel_access": true,
+               "role": "Administrator"}),
+    )
+    .await;
+    let admin = api_as(&s, &acct, ada, "Administrator").await;
     let r = admin.put("/api/v1/account/sso", &body).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(
