@@ -13,11 +13,49 @@ use crate::ids::UserId;
 use crate::schedule::WeeklySchedule;
 use crate::user::{Availability, User, UserStatus};
 
+/// What the ring plan reads of a member: a whole [`User`], or the few columns the call
+/// route reads on every incoming call.
+pub trait Ringable {
+    /// The user's id.
+    fn id(&self) -> UserId;
+    /// Active, invited or deactivated.
+    fn status(&self) -> UserStatus;
+    /// Whether Receive calls is on.
+    fn receive_calls(&self) -> bool;
+    /// Their call hours, in their time zone.
+    fn call_hours(&self) -> &WeeklySchedule;
+    /// Their time zone.
+    fn time_zone(&self) -> TimeZone;
+    /// Available, busy, away or offline.
+    fn availability(&self) -> Availability;
+}
+
+impl Ringable for User {
+    fn id(&self) -> UserId {
+        self.id
+    }
+    fn status(&self) -> UserStatus {
+        self.status
+    }
+    fn receive_calls(&self) -> bool {
+        self.receive_calls
+    }
+    fn call_hours(&self) -> &WeeklySchedule {
+        &self.call_hours
+    }
+    fn time_zone(&self) -> TimeZone {
+        self.time_zone.time_zone()
+    }
+    fn availability(&self) -> Availability {
+        self.availability
+    }
+}
+
 /// A member as the ring plan needs them: the user and when they last finished a call.
 #[derive(Clone, Copy, Debug)]
-pub struct Candidate<'a> {
+pub struct Candidate<'a, U: Ringable = User> {
     /// The member.
-    pub user: &'a User,
+    pub user: &'a U,
     /// When their last answered call ended (longest idle); `None` = never.
     pub idle_since: Option<Timestamp>,
 }
@@ -148,38 +186,56 @@ pub fn next_opening(schedule: &WeeklySchedule, tz: &TimeZone, at: Timestamp) -> 
 
 /// The first reason, in order of importance, that `c` would not ring at `at`; `None` when
 /// they would ring.
-fn exclusion(c: &Candidate<'_>, at: Timestamp, closed: Option<&Exclusion>) -> Option<Exclusion> {
+fn exclusion<U: Ringable>(
+    c: &Candidate<'_, U>,
+    at: Timestamp,
+    closed: Option<&Exclusion>,
+) -> Option<Exclusion> {
     let u = c.user;
-    match u.status {
+    match u.status() {
         UserStatus::Inactive => return Some(Exclusion::Inactive),
         UserStatus::PendingInvite => return Some(Exclusion::PendingInvite),
         UserStatus::Active => {}
     }
-    if !u.receive_calls {
+    if !u.receive_calls() {
         return Some(Exclusion::ReceiveCallsOff);
     }
     if let Some(closed) = closed {
         return Some(closed.clone());
     }
-    let tz = u.time_zone.time_zone();
-    if !is_open_at(&u.call_hours, &tz, at) {
-        return Some(Exclusion::OutsideCallHours {
-            local_time: at.to_zoned(tz.clone()),
-            next_opening: next_opening(&u.call_hours, &tz, at),
-        });
+    let hours = u.call_hours();
+    if !hours.is_any_time() {
+        let tz = u.time_zone();
+        if !is_open_at(hours, &tz, at) {
+            return Some(Exclusion::OutsideCallHours {
+                local_time: at.to_zoned(tz.clone()),
+                next_opening: next_opening(hours, &tz, at),
+            });
+        }
     }
-    if u.availability != Availability::Available {
-        return Some(Exclusion::Availability(u.availability));
+    let availability = u.availability();
+    if availability != Availability::Available {
+        return Some(Exclusion::Availability(availability));
     }
     None
+}
+
+/// Why `user` would not ring at `at` on a direct call (R17: status, receive calls, call
+/// hours, availability); `None` when they would.
+pub fn user_exclusion<U: Ringable>(user: &U, at: Timestamp) -> Option<Exclusion> {
+    let c = Candidate {
+        user,
+        idle_since: None,
+    };
+    exclusion(&c, at, None)
 }
 
 /// The ring plan of `dept` at `at`. `members` are the department's members in ring order;
 /// `rotation` is how many calls round robin has handed out so far (the first member to
 /// ring is the next one after the last call's).
-pub fn ring_plan(
+pub fn ring_plan<U: Ringable>(
     dept: &Department,
-    members: &[Candidate<'_>],
+    members: &[Candidate<'_, U>],
     at: Timestamp,
     rotation: u64,
 ) -> RingPlan {
@@ -188,11 +244,11 @@ pub fn ring_plan(
     let closed = (!open).then(|| Exclusion::DepartmentClosed {
         next_opening: next_opening(&dept.business_hours, &dept_tz, at),
     });
-    let mut eligible: Vec<(usize, &Candidate<'_>)> = Vec::new();
+    let mut eligible: Vec<(usize, &Candidate<'_, U>)> = Vec::new();
     let mut excluded = Vec::new();
     for (i, c) in members.iter().enumerate() {
         match exclusion(c, at, closed.as_ref()) {
-            Some(reason) => excluded.push((c.user.id, reason)),
+            Some(reason) => excluded.push((c.user.id(), reason)),
             None => eligible.push((i, c)),
         }
     }
@@ -201,10 +257,10 @@ pub fn ring_plan(
             if eligible.is_empty() {
                 Vec::new()
             } else {
-                vec![eligible.iter().map(|(_, c)| c.user.id).collect()]
+                vec![eligible.iter().map(|(_, c)| c.user.id()).collect()]
             }
         }
-        RoutingMethod::Sequential => eligible.iter().map(|(_, c)| vec![c.user.id]).collect(),
+        RoutingMethod::Sequential => eligible.iter().map(|(_, c)| vec![c.user.id()]).collect(),
         RoutingMethod::RoundRobin => {
             // Rotate over member positions, so a member who cannot ring keeps their place
             // in the rotation and the next call starts after the previous call's start.
@@ -212,13 +268,13 @@ pub fn ring_plan(
             let start = usize::try_from(rotation % n as u64).unwrap_or(0);
             let mut order: Vec<_> = eligible.clone();
             order.sort_by_key(|(i, _)| (i + n - start) % n);
-            order.iter().map(|(_, c)| vec![c.user.id]).collect()
+            order.iter().map(|(_, c)| vec![c.user.id()]).collect()
         }
         RoutingMethod::LongestIdle => {
             let mut order: Vec<_> = eligible.clone();
             // Never rung first, then the longest since their last call; ties by member order.
             order.sort_by_key(|(i, c)| (c.idle_since, *i));
-            order.iter().map(|(_, c)| vec![c.user.id]).collect()
+            order.iter().map(|(_, c)| vec![c.user.id()]).collect()
         }
     };
     RingPlan {

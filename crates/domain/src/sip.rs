@@ -117,5 +117,7 @@ pub fn may_register(user: &User) -> Result<(), RegisterRefusal> {
     }
 }
 
+pub mod route;
+
 #[cfg(test)]
 mod tests;

@@ -239,6 +239,7 @@ async fn record_calls(
                 number: "+14155550199".to_owned(),
                 department_id: Some(department),
                 user_id: Some(members[(n * 37) % MEMBERS]),
+                reached: None,
                 started_at: ended - SignedDuration::from_mins(4),
                 ended_at: ended,
                 outcome: "answered".to_owned(),

@@ -16,7 +16,7 @@ use switchboard_store::{StoreError, UniqueKey, auth, departments, users};
 
 use crate::ctx::{Actor, Principal};
 use crate::error::{Result, forbidden};
-use crate::tokens::{SCOPE_CALLS_INGEST, has_scope};
+use crate::tokens::{SCOPE_CALLS_INGEST, SCOPE_SIP_PROXY, has_scope};
 use crate::{Change, Ctx, Switchboard, Target};
 
 /// The directions a call can take.
@@ -39,6 +39,9 @@ pub struct NewCall {
     pub department_id: Option<DepartmentId>,
     /// The user who answered; for an unanswered call, the user it was offered to.
     pub user_id: Option<UserId>,
+    /// Instead of `user_id`: the extension or mobile number the call reached, as a SIP
+    /// proxy knows it.
+    pub reached: Option<String>,
     /// Start.
     pub started_at: jiff::Timestamp,
     /// End.
@@ -186,13 +189,14 @@ async fn visibility(c: &mut crate::Change, who: &Principal, what: &str) -> Resul
     }
 }
 
-/// Whether the actor may report calls: the operator, or a token with `calls:ingest`.
+/// Whether the actor may report calls: the operator, a token with `calls:ingest`, or the
+/// SIP proxy's (`sip:proxy`), which reports the calls it routed.
 async fn may_report_calls(c: &mut Change, ctx: &Ctx) -> Result<bool> {
     Ok(match &ctx.actor {
         Actor::System(_) => true,
         Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
             .await?
-            .is_some_and(|t| has_scope(&t, SCOPE_CALLS_INGEST)),
+            .is_some_and(|t| has_scope(&t, SCOPE_CALLS_INGEST) || has_scope(&t, SCOPE_SIP_PROXY)),
         Actor::User(_) | Actor::Scim(_) => false,
     })
 }
@@ -236,7 +240,19 @@ async fn checked_record(
             "is in the future: report calls once they have finished",
         ));
     }
-    let user = referenced_user(c, (call.department_id, call.user_id), &mut errors).await?;
+    let user_id = match (call.user_id, call.reached.as_deref()) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "reached",
+                "invalid",
+                "give user_id or reached, not both",
+            ));
+            call.user_id
+        }
+        (None, Some(r)) => reached_user(c, r, &mut errors).await?,
+        (id, None) => id,
+    };
+    let user = referenced_user(c, (call.department_id, user_id), &mut errors).await?;
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors).into());
     }
@@ -248,7 +264,7 @@ async fn checked_record(
         caller,
         number,
         department_id: call.department_id,
-        user_id: call.user_id,
+        user_id,
         user_name: user.as_ref().map(|u| u.name.to_string()),
         user_extension: user.as_ref().map(|u| i64::from(u.extension.value())),
         started_at: call_time(call.started_at),
@@ -256,6 +272,30 @@ async fn checked_record(
         outcome,
     };
     Ok(record)
+}
+
+/// The user whose extension or mobile number a call reached; an unknown one is noted in
+/// `errors`.
+async fn reached_user(
+    c: &mut Change,
+    reached: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<UserId>> {
+    let found = if let Ok(ext) = switchboard_domain::Extension::parse("reached", reached) {
+        users::find_user_by_extension(&mut c.tx, c.account.id, ext).await?
+    } else if let Ok(mobile) = E164::parse("reached", reached) {
+        users::find_user_by_mobile(&mut c.tx, c.account.id, &mobile).await?
+    } else {
+        None
+    };
+    if found.is_none() {
+        errors.push(FieldError::new(
+            "reached",
+            "not_found",
+            "no user of the account has this extension or mobile number",
+        ));
+    }
+    Ok(found.map(|u| u.id))
 }
 
 /// The user a reported call names; a department or user the account does not have is

@@ -9,7 +9,7 @@ use switchboard_domain::{Department, DepartmentId, User};
 use switchboard_store::{calls, departments, users};
 
 use crate::error::{Result, not_found};
-use crate::{Ctx, Switchboard};
+use crate::{Change, Ctx, Switchboard};
 
 /// A ring plan with what it was computed from.
 #[derive(Clone, Debug)]
@@ -29,6 +29,37 @@ impl RingPlanView {
     }
 }
 
+/// The ring plan of a department at `at`, read in the caller's snapshot; `None` when the
+/// account has no such department. No permission is checked here: the callers do.
+pub(crate) async fn read_ring_plan(
+    c: &mut Change,
+    id: DepartmentId,
+    at: jiff::Timestamp,
+) -> Result<Option<RingPlanView>> {
+    let Some(department) = departments::find_department(&mut c.tx, c.account.id, id).await? else {
+        return Ok(None);
+    };
+    let members = users::list_department_users(&mut c.tx, c.account.id, id).await?;
+    let idle: HashMap<_, _> = calls::list_member_last_answered(&mut c.tx, c.account.id, id)
+        .await?
+        .into_iter()
+        .collect();
+    let rotation = departments::find_department_rotation(&mut c.tx, c.account.id, id).await?;
+    let candidates: Vec<Candidate<'_>> = members
+        .iter()
+        .map(|user| Candidate {
+            user,
+            idle_since: idle.get(&user.id).copied(),
+        })
+        .collect();
+    let plan = ring_plan(&department, &candidates, at, rotation);
+    Ok(Some(RingPlanView {
+        department,
+        members,
+        plan,
+    }))
+}
+
 impl Switchboard {
     /// The ring plan of a department at `at` (now when `None`), read in one snapshot.
     pub async fn ring_plan(
@@ -39,28 +70,9 @@ impl Switchboard {
     ) -> Result<RingPlanView> {
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.perms.view_users, "view users")?;
-        let department = departments::find_department(&mut c.tx, c.account.id, id)
-            .await?
-            .ok_or_else(|| not_found("department"))?;
-        let members = users::list_department_users(&mut c.tx, c.account.id, id).await?;
-        let idle: HashMap<_, _> = calls::list_member_last_answered(&mut c.tx, c.account.id, id)
-            .await?
-            .into_iter()
-            .collect();
-        let rotation = departments::find_department_rotation(&mut c.tx, c.account.id, id).await?;
         let at = at.unwrap_or(c.now);
-        let candidates: Vec<Candidate<'_>> = members
-            .iter()
-            .map(|user| Candidate {
-                user,
-                idle_since: idle.get(&user.id).copied(),
-            })
-            .collect();
-        let plan = ring_plan(&department, &candidates, at, rotation);
-        Ok(RingPlanView {
-            department,
-            members,
-            plan,
-        })
+        read_ring_plan(&mut c, id, at)
+            .await?
+            .ok_or_else(|| not_found("department"))
     }
 }

@@ -1,7 +1,10 @@
 //! SIP: each account's SIP domain, and its users' SIP credentials (digests only).
 
+use switchboard_domain::schedule::WeeklySchedule;
 use switchboard_domain::sip::SipDomain;
-use switchboard_domain::{AccountId, UserId};
+use switchboard_domain::sip::route::{RegisteredPhone, RouteMember};
+use switchboard_domain::user::{Availability, UserStatus};
+use switchboard_domain::{AccountId, DepartmentId, E164, Extension, TimeZoneName, UserId};
 
 use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
 
@@ -111,7 +114,8 @@ pub async fn upsert_sip_credential(tx: &mut Tx, r: &SipCredentialRecord) -> Stor
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (account_id, user_id) DO UPDATE SET username = excluded.username, \
          realm = excluded.realm, ha1_md5 = excluded.ha1_md5, \
-         ha1_sha256 = excluded.ha1_sha256, issued_at = excluded.issued_at"
+         ha1_sha256 = excluded.ha1_sha256, issued_at = excluded.issued_at, \
+         contact = NULL, received = NULL, registered_until = NULL"
     )
     .bind(r.account_id.to_string())
     .bind(r.user_id.to_string())
@@ -152,4 +156,170 @@ pub async fn delete_account_sip_credentials(tx: &mut Tx, account: AccountId) -> 
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?)
+}
+
+/// Where a user's phone is registered, as the SIP proxy reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipPhone {
+    /// The user.
+    pub user_id: UserId,
+    /// The phone's Contact URI.
+    pub contact: String,
+    /// The address the REGISTER came from (`sip:ip:port`), when it differs from the
+    /// Contact (a phone behind NAT).
+    pub received: Option<String>,
+    /// Until when the registration holds.
+    pub until: jiff::Timestamp,
+}
+
+/// Records (or, with `None`, forgets) where the user's phone is registered.
+pub async fn set_sip_registration(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    phone: Option<(&str, Option<&str>, jiff::Timestamp)>,
+) -> StoreResult<()> {
+    let (contact, received, until) = match phone {
+        Some((c, r, u)) => (Some(c), r, Some(to_micros(u))),
+        None => (None, None, None),
+    };
+    on!(tx, |c| sqlx::query(
+        "UPDATE sip_credentials SET contact = $3, received = $4, registered_until = $5 \
+         WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .bind(contact)
+    .bind(received)
+    .bind(until)
+    .execute(c)
+    .await
+    .map(|_| ()))
+    .map_err(StoreError::from)
+}
+
+#[derive(sqlx::FromRow)]
+struct PhoneRow {
+    user_id: String,
+    contact: String,
+    received: Option<String>,
+    registered_until: i64,
+}
+
+impl PhoneRow {
+    fn into_phone(self) -> StoreResult<SipPhone> {
+        Ok(SipPhone {
+            user_id: parse_id(&self.user_id)?,
+            contact: self.contact,
+            received: self.received,
+            until: from_micros(self.registered_until)?,
+        })
+    }
+}
+
+/// The phones of a department's members registered at `now`.
+pub async fn list_department_phones(
+    tx: &mut Tx,
+    account: AccountId,
+    department: DepartmentId,
+    now: jiff::Timestamp,
+) -> StoreResult<Vec<SipPhone>> {
+    let rows: Vec<PhoneRow> = on!(tx, |c| sqlx::query_as(
+        "SELECT s.user_id, s.contact, s.received, s.registered_until \
+         FROM department_members m JOIN sip_credentials s \
+         ON s.account_id = m.account_id AND s.user_id = m.user_id \
+         WHERE m.account_id = $1 AND m.department_id = $2 \
+         AND s.contact IS NOT NULL AND s.registered_until > $3"
+    )
+    .bind(account.to_string())
+    .bind(department.to_string())
+    .bind(to_micros(now))
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter().map(PhoneRow::into_phone).collect()
+}
+
+/// The user's phone registered at `now`, if any.
+pub async fn find_user_phone(
+    tx: &mut Tx,
+    account: AccountId,
+    user: UserId,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<SipPhone>> {
+    let row: Option<PhoneRow> = on!(tx, |c| sqlx::query_as(
+        "SELECT user_id, contact, received, registered_until FROM sip_credentials \
+         WHERE account_id = $1 AND user_id = $2 AND contact IS NOT NULL \
+         AND registered_until > $3"
+    )
+    .bind(account.to_string())
+    .bind(user.to_string())
+    .bind(to_micros(now))
+    .fetch_optional(c)
+    .await)?;
+    row.map(PhoneRow::into_phone).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct RouteMemberRow {
+    id: String,
+    extension: i64,
+    mobile: Option<String>,
+    status: String,
+    receive_calls: bool,
+    call_hours: String,
+    time_zone: String,
+    availability: String,
+    voicemail: bool,
+    contact: Option<String>,
+    received: Option<String>,
+}
+
+impl RouteMemberRow {
+    fn into_member(self) -> StoreResult<RouteMember> {
+        let bad = |what: &str| StoreError::Corrupt(format!("route member {what}"));
+        Ok(RouteMember {
+            id: parse_id(&self.id)?,
+            extension: u32::try_from(self.extension)
+                .ok()
+                .and_then(Extension::from_number)
+                .ok_or_else(|| bad("extension"))?,
+            mobile: self.mobile.map(E164::from_trusted),
+            status: UserStatus::parse("s", &self.status).map_err(|_| bad("status"))?,
+            receive_calls: self.receive_calls,
+            call_hours: WeeklySchedule::from_json(&self.call_hours),
+            time_zone: TimeZoneName::parse("tz", &self.time_zone).map_err(|_| bad("tz"))?,
+            availability: Availability::parse("a", &self.availability)
+                .map_err(|_| bad("availability"))?,
+            voicemail: self.voicemail,
+            phone: self.contact.map(|contact| RegisteredPhone {
+                contact,
+                received: self.received,
+            }),
+        })
+    }
+}
+
+/// A department's members in ring order as the call route reads them, each with the phone
+/// registered at `now`: one statement, on the path of every incoming call.
+pub async fn list_route_members(
+    tx: &mut Tx,
+    account: AccountId,
+    department: DepartmentId,
+    now: jiff::Timestamp,
+) -> StoreResult<Vec<RouteMember>> {
+    let rows: Vec<RouteMemberRow> = on!(tx, |c| sqlx::query_as(
+        "SELECT u.id, u.extension, u.mobile, u.status, u.receive_calls, u.call_hours, \
+         u.time_zone, u.availability, u.voicemail, s.contact, s.received \
+         FROM department_members m \
+         JOIN users u ON u.account_id = m.account_id AND u.id = m.user_id \
+         LEFT JOIN sip_credentials s ON s.account_id = m.account_id AND s.user_id = m.user_id \
+         AND s.contact IS NOT NULL AND s.registered_until > $3 \
+         WHERE m.account_id = $1 AND m.department_id = $2 ORDER BY m.position, u.id"
+    )
+    .bind(account.to_string())
+    .bind(department.to_string())
+    .bind(to_micros(now))
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter().map(RouteMemberRow::into_member).collect()
 }

@@ -109,19 +109,23 @@ where
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is too large",
-                )
-            } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
-            }
-        })?;
+        let bytes = body_bytes(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+        }
+    })
 }
 
 /// A query string, deserialized with the offending parameter named.
@@ -136,22 +140,58 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let field = json_path(e.path());
-                let message = e.into_inner().to_string();
-                let field = unknown_field(&message)
-                    .or_else(|| missing_field(&message))
-                    .unwrap_or(if field.is_empty() {
-                        "query".to_owned()
-                    } else {
-                        field
-                    });
-                ApiError::field(&field, "invalid", clean_message(&message))
-            })
+        parse_form(parts.uri.query().unwrap_or("").as_bytes(), "query").map(ApiQuery)
+    }
+}
+
+/// Deserializes `application/x-www-form-urlencoded` text (a query string or a form body),
+/// naming the offending parameter; `whole` names the input when no parameter is to blame.
+fn parse_form<T: DeserializeOwned>(bytes: &[u8], whole: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = json_path(e.path());
+        let message = e.into_inner().to_string();
+        let field = unknown_field(&message)
+            .or_else(|| missing_field(&message))
+            .unwrap_or(if field.is_empty() {
+                whole.to_owned()
+            } else {
+                field
+            });
+        ApiError::field(&field, "invalid", clean_message(&message))
+    })
+}
+
+/// A body sent as JSON or as an HTML-style form (`application/x-www-form-urlencoded`),
+/// for endpoints that machines such as a SIP proxy post to with nothing but form
+/// encoding at hand. Either way the offending field is named.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJsonOrForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJsonOrForm<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            return ApiJson::from_request(req, state)
+                .await
+                .map(|ApiJson(v)| ApiJsonOrForm(v));
+        }
+        let bytes = body_bytes(req, state).await?;
+        parse_form(&bytes, "body").map(ApiJsonOrForm)
     }
 }
 

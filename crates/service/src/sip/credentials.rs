@@ -62,7 +62,7 @@ async fn editable_user(c: &mut Change, user: UserId) -> Result<User> {
     Ok(u)
 }
 
-async fn account_domain(c: &mut Change) -> Result<SipDomain> {
+pub(super) async fn account_domain(c: &mut Change) -> Result<SipDomain> {
     match store::find_sip_domain(&mut c.tx, c.account.id).await? {
         Some(d) => Ok(d),
         None => refuse(DomainError::InvalidState(

@@ -6,6 +6,7 @@
 
 pub mod credentials;
 pub mod proxy;
+pub mod route;
 
 use md5::Md5;
 use serde_json::json;

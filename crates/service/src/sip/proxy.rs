@@ -33,14 +33,21 @@ pub enum Registration {
     Refused(RegisterRefusal),
 }
 
-/// Whether the actor is the SIP proxy: a token with the `sip:proxy` scope.
-async fn is_sip_proxy(c: &mut Change, ctx: &Ctx) -> Result<bool> {
-    Ok(match &ctx.actor {
+/// Refuses anyone but the SIP proxy: a token with the `sip:proxy` scope.
+pub(super) async fn require_sip_proxy(c: &mut Change, ctx: &Ctx, doing: &str) -> Result<()> {
+    let proxy = match &ctx.actor {
         Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
             .await?
             .is_some_and(|t| has_scope(&t, SCOPE_SIP_PROXY)),
         Actor::System(_) | Actor::User(_) | Actor::Scim(_) => false,
-    })
+    };
+    if proxy {
+        Ok(())
+    } else {
+        Err(forbidden(format!(
+            "{doing} needs an API token with the sip:proxy scope"
+        )))
+    }
 }
 
 /// The user whose phone registers as `username` under the account's `domain`, and their
@@ -62,7 +69,65 @@ async fn registering(
         .map(|r| (u, r)))
 }
 
+/// The user registering as `username@domain`, when the domain is the account's and they
+/// hold credentials for it.
+async fn find_registering(
+    c: &mut Change,
+    username: &str,
+    domain: &str,
+) -> Result<(User, store::SipCredentialRecord)> {
+    let mine = store::find_sip_domain(&mut c.tx, c.account.id).await?;
+    let domain = SipDomain::parse("domain", domain)
+        .ok()
+        .filter(|d| mine.as_ref() == Some(d))
+        .ok_or_else(|| not_found("SIP domain"))?;
+    registering(c, username.trim(), &domain)
+        .await?
+        .ok_or_else(|| not_found("SIP credentials"))
+}
+
+/// A registration the proxy accepted: where the phone is, and for how long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhoneBinding {
+    /// The phone's Contact URI.
+    pub contact: String,
+    /// The address the REGISTER came from, when it differs (NAT).
+    pub received: Option<String>,
+    /// Seconds the registration holds; 0 removes it.
+    pub expires_secs: u32,
+}
+
 impl Switchboard {
+    /// Records where `username@domain`'s phone is registered (or, with 0 seconds, that it
+    /// unregistered), as the proxy reports after accepting a REGISTER. The call route
+    /// rings that phone until the registration expires. Not audited: phones refresh their
+    /// registration every few minutes, and it changes nothing anyone decided.
+    pub async fn sip_registered(
+        &self,
+        ctx: &Ctx,
+        username: &str,
+        domain: &str,
+        binding: &PhoneBinding,
+    ) -> Result<()> {
+        let mut c = self.begin(ctx).await?;
+        require_sip_proxy(&mut c, ctx, "reporting a registration").await?;
+        let (user, _) = find_registering(&mut c, username, domain).await?;
+        let until = c
+            .now
+            .checked_add(jiff::SignedDuration::from_secs(i64::from(
+                binding.expires_secs,
+            )))
+            .unwrap_or(c.now);
+        let phone = (binding.expires_secs > 0).then_some((
+            binding.contact.as_str(),
+            binding.received.as_deref(),
+            until,
+        ));
+        store::set_sip_registration(&mut c.tx, c.account.id, user.id, phone).await?;
+        c.tx.commit().await?;
+        Ok(())
+    }
+
     /// The REGISTER lookup (tokens with the `sip:proxy` scope only). Not found when the
     /// domain is not this account's, or nobody here holds credentials as `username`;
     /// otherwise the digests when R17 allows the user to register, else the refusal.
@@ -73,19 +138,8 @@ impl Switchboard {
         domain: &str,
     ) -> Result<Registration> {
         let mut c = self.begin_read(ctx).await?;
-        if !is_sip_proxy(&mut c, ctx).await? {
-            return Err(forbidden(
-                "looking up SIP credentials needs an API token with the sip:proxy scope",
-            ));
-        }
-        let mine = store::find_sip_domain(&mut c.tx, c.account.id).await?;
-        let domain = SipDomain::parse("domain", domain)
-            .ok()
-            .filter(|d| mine.as_ref() == Some(d))
-            .ok_or_else(|| not_found("SIP domain"))?;
-        let (user, cred) = registering(&mut c, username.trim(), &domain)
-            .await?
-            .ok_or_else(|| not_found("SIP credentials"))?;
+        require_sip_proxy(&mut c, ctx, "looking up SIP credentials").await?;
+        let (user, cred) = find_registering(&mut c, username, domain).await?;
         c.tx.rollback().await?;
         Ok(match may_register(&user) {
             Ok(()) => Registration::Allowed(SipDigests {

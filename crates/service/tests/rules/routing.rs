@@ -18,6 +18,7 @@ fn call(id: &str, dept: switchboard_domain::DepartmentId, user: UserId, ended: &
         number: "+14155550199".to_owned(),
         department_id: Some(dept),
         user_id: Some(user),
+        reached: None,
         started_at: ended - jiff::SignedDuration::from_mins(3),
         ended_at: ended,
         outcome: "answered".to_owned(),

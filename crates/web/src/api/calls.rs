@@ -17,7 +17,7 @@ use super::params;
 use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJsonOrForm, ApiQuery};
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -100,6 +100,10 @@ pub struct CallIn {
     /// The user who answered; for an unanswered call, the user it was offered to.
     #[schema(format = "uuid")]
     pub user_id: Option<String>,
+    /// Instead of `user_id`, for engines that know numbers rather than ids (a SIP proxy):
+    /// the extension or mobile number the call reached.
+    #[schema(max_length = 20, example = "201")]
+    pub reached: Option<String>,
     /// When the call started (RFC 3339).
     #[schema(format = DateTime)]
     pub started_at: String,
@@ -183,11 +187,14 @@ pub struct CallPage {
     pub next_cursor: Option<String>,
 }
 
-/// Reports a finished call (tokens with the `calls:ingest` scope). Idempotent by
+/// Reports a finished call (tokens with the `calls:ingest` or `sip:proxy` scope), as JSON
+/// or as a form (`application/x-www-form-urlencoded`, what a SIP proxy can send). Idempotent by
 /// `engine_call_id`: the first report creates the record (201); reporting it again
 /// answers the same record (200) and changes nothing. Inbound calls to a department move
 /// its round robin on.
-#[utoipa::path(post, path = "/calls", tag = "calls", request_body = CallIn,
+#[utoipa::path(post, path = "/calls", tag = "calls",
+    request_body(content((CallIn = "application/json"),
+        (CallIn = "application/x-www-form-urlencoded"))),
     responses(
         (status = 201, description = "The call was recorded", body = CallOut),
         (status = 200, description = "The call had been reported before; nothing changed",
@@ -195,12 +202,15 @@ pub struct CallPage {
 pub async fn record_call(
     State(state): State<AppState>,
     Authed(ctx): Authed,
-    ApiJson(input): ApiJson<CallIn>,
+    ApiJsonOrForm(input): ApiJsonOrForm<CallIn>,
 ) -> ApiResult<(StatusCode, Json<CallOut>)> {
     params::non_empty("engine_call_id", &input.engine_call_id)?;
     params::max_len("engine_call_id", &input.engine_call_id, 200)?;
     params::non_empty("caller", &input.caller)?;
     params::max_len("caller", &input.caller, 64)?;
+    if let Some(r) = &input.reached {
+        params::max_len("reached", r, 20)?;
+    }
     let number = params::e164("number", &input.number)?;
     let department_id = input
         .department_id
@@ -225,6 +235,7 @@ pub async fn record_call(
                 number: number.to_string(),
                 department_id,
                 user_id,
+                reached: input.reached.filter(|r| !r.trim().is_empty()),
                 started_at,
                 ended_at,
                 outcome: input.outcome.key().to_owned(),

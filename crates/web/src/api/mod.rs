@@ -14,6 +14,7 @@ pub mod roles;
 pub mod routing;
 pub mod sessions;
 pub mod sip;
+pub mod sip_proxy;
 pub mod sso;
 pub mod tokens;
 pub mod users;
@@ -42,4 +43,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(calls::router())
         .merge(sso::router())
         .merge(sip::router())
+        .merge(sip_proxy::router())
 }

@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use switchboard_domain::routing::Exclusion;
+use switchboard_domain::sip::route::{Reach, RegisteredPhone, reach};
 use switchboard_domain::{DepartmentId, DomainError, Fallback};
 use switchboard_service::routing::RingPlanView;
 
@@ -36,6 +37,14 @@ struct Ringing {
     extension: String,
 }
 
+/// How a ringing member would be reached on the real system, in words.
+struct RealLeg {
+    name: String,
+    extension: String,
+    how: String,
+    reachable: bool,
+}
+
 /// One member who would not, and why in words.
 struct NotRinging {
     name: String,
@@ -53,6 +62,8 @@ struct Plan {
     groups: Vec<Vec<Ringing>>,
     excluded: Vec<NotRinging>,
     fallback: String,
+    /// `None` when the account has no SIP domain (no proxy routes its calls).
+    real: Option<Vec<RealLeg>>,
 }
 
 #[derive(Template)]
@@ -102,9 +113,14 @@ pub(super) async fn test_call_page(
     let mut plan = None;
     let mut status = StatusCode::OK;
     if let (Some(id), None) = (chosen, &error) {
-        match state.sb.ring_plan(&v.ctx, id, at).await {
-            Ok(view) => plan = Some(describe(&v, &view, &all)),
-            Err(e) => match e.domain() {
+        let phones = state.sb.department_phones(&v.ctx, id).await;
+        match (state.sb.ring_plan(&v.ctx, id, at).await, phones) {
+            (Ok(view), Ok(phones)) => {
+                let mut p = describe(&v, &view, &all);
+                p.real = phones.map(|ph| real_legs(&view, &ph));
+                plan = Some(p);
+            }
+            (Ok(_), Err(e)) | (Err(e), _) => match e.domain() {
                 Some(DomainError::NotFound(_)) => {
                     status = StatusCode::NOT_FOUND;
                     error = Some("There is no such department in this account.".to_owned());
@@ -205,7 +221,39 @@ fn describe(v: &Viewer, view: &RingPlanView, all: &[switchboard_domain::Departme
         groups,
         excluded,
         fallback,
+        real: None,
     }
+}
+
+/// Each ringing member as the SIP proxy would reach them now: their registered phone, or
+/// their mobile through the carrier gateway, or nothing (the call route decides the same).
+fn real_legs(
+    view: &RingPlanView,
+    phones: &std::collections::HashMap<switchboard_domain::UserId, RegisteredPhone>,
+) -> Vec<RealLeg> {
+    view.plan
+        .ringing()
+        .filter_map(|id| view.member(id))
+        .map(|u| {
+            let (how, reachable) = match reach(u.mobile.as_ref(), phones.get(&u.id), true) {
+                Ok(Reach::Phone(_)) => ("rings their SIP phone".to_owned(), true),
+                Ok(Reach::Mobile(m)) => (
+                    format!("no phone registered: rings their mobile {m} through the carrier"),
+                    true,
+                ),
+                Err(_) => (
+                    "no phone registered and no mobile number: cannot be reached".to_owned(),
+                    false,
+                ),
+            };
+            RealLeg {
+                name: u.name.to_string(),
+                extension: u.extension.to_string(),
+                how,
+                reachable,
+            }
+        })
+        .collect()
 }
 
 /// Why a member would not ring, in words.

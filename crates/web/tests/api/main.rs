@@ -27,6 +27,8 @@ mod scim;
 mod security_headers;
 mod sessions;
 mod sip;
+mod sip_calls;
+mod sip_route;
 mod sso;
 mod tokens;
 mod users;

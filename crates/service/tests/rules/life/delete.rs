@@ -413,6 +413,7 @@ async fn call_records_keep_the_former_users_name_and_extension(app: TestApp) {
                 number: "+919000000001".to_owned(),
                 department_id: None,
                 user_id: Some(priya),
+                reached: None,
                 started_at: start,
                 ended_at: start
                     .checked_add(jiff::SignedDuration::from_mins(3))

@@ -1,0 +1,215 @@
+//! The call route for an INVITE (SPEC §3): the dialled extension or number and the moment
+//! → the steps the SIP proxy rings, in order: the department's (or user's) ringing step,
+//! then the fallback (voicemail, or another department's route). The proxy asks for one
+//! step at a time (`stage` 0, 1, …), so a fallback is decided when it is reached. Only
+//! tokens with the `sip:proxy` scope ask.
+
+use std::collections::{HashMap, HashSet};
+
+use switchboard_domain::department::Fallback;
+use switchboard_domain::routing::{Candidate, ring_plan};
+use switchboard_domain::sip::SipDomain;
+use switchboard_domain::sip::route::{
+    Gateway, RegisteredPhone, RouteMember, Step, department_step, user_step,
+};
+use switchboard_domain::{DepartmentId, Extension, RoutingMethod, User};
+use switchboard_store::sip as store;
+use switchboard_store::{calls, departments, users};
+
+use super::credentials::account_domain;
+use super::proxy::require_sip_proxy;
+use crate::error::{Result, not_found};
+use crate::{Change, Ctx, Switchboard};
+
+/// What the proxy can reach besides registered phones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Gateways {
+    /// Its carrier gateway: users without a registered phone ring on their mobile.
+    pub carrier: Option<Gateway>,
+    /// Its voicemail server: a voicemail fallback leaves a message there.
+    pub voicemail: Option<Gateway>,
+}
+
+/// One step of a call's route.
+#[derive(Clone, Debug)]
+pub struct CallRoute {
+    /// The account's SIP domain (the host of every leg's Request-URI).
+    pub domain: SipDomain,
+    /// The step.
+    pub step: Step,
+}
+
+/// Whom a dialled string reaches.
+enum Callee {
+    User(Box<User>),
+    Department(DepartmentId),
+}
+
+/// Internal calls dial an extension; anything else is one of the account's numbers.
+async fn resolve(c: &mut Change, to: &str) -> Result<Option<Callee>> {
+    if let Ok(ext) = Extension::parse("to", to) {
+        return Ok(users::find_user_by_extension(&mut c.tx, c.account.id, ext)
+            .await?
+            .map(|u| Callee::User(Box::new(u))));
+    }
+    Ok(None)
+}
+
+/// The ringing step of a department at `at`, and its fallback; `None` when the account
+/// has no such department. Reads only what routing needs (members with their phones in
+/// one statement; call history only for the methods that use it).
+async fn department_route(
+    c: &mut Change,
+    id: DepartmentId,
+    at: jiff::Timestamp,
+    carrier: bool,
+) -> Result<Option<(Option<Step>, Fallback)>> {
+    let Some(department) = departments::find_department(&mut c.tx, c.account.id, id).await? else {
+        return Ok(None);
+    };
+    let members = store::list_route_members(&mut c.tx, c.account.id, id, at).await?;
+    let idle: HashMap<_, _> = if department.routing_method == RoutingMethod::LongestIdle {
+        calls::list_member_last_answered(&mut c.tx, c.account.id, id)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let rotation = if department.routing_method == RoutingMethod::RoundRobin {
+        departments::find_department_rotation(&mut c.tx, c.account.id, id).await?
+    } else {
+        0
+    };
+    let candidates: Vec<Candidate<'_, RouteMember>> = members
+        .iter()
+        .map(|m| Candidate {
+            user: m,
+            idle_since: idle.get(&m.id).copied(),
+        })
+        .collect();
+    let plan = ring_plan(&department, &candidates, at, rotation);
+    let step = department_step(&plan, id, department.ring_time_secs, &members, carrier);
+    Ok(Some((step, plan.fallback)))
+}
+
+fn phone_of(p: store::SipPhone) -> (switchboard_domain::UserId, RegisteredPhone) {
+    (
+        p.user_id,
+        RegisteredPhone {
+            contact: p.contact,
+            received: p.received,
+        },
+    )
+}
+
+/// The steps of a call in order, computed until step `stage` is known (a department
+/// visited twice ends the chain, so fallbacks cannot loop).
+async fn steps_until(
+    c: &mut Change,
+    callee: Callee,
+    to: &str,
+    stage: usize,
+    at: jiff::Timestamp,
+    gw: &Gateways,
+) -> Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    let mut next = Some(callee);
+    let mut seen = HashSet::new();
+    while let Some(callee) = next.take() {
+        if steps.len() > stage {
+            break;
+        }
+        match callee {
+            Callee::User(user) => {
+                let phone = store::find_user_phone(&mut c.tx, c.account.id, user.id, at)
+                    .await?
+                    .map(|p| phone_of(p).1);
+                let member = RouteMember::of(&user, phone);
+                steps.extend(user_step(&member, gw.carrier.is_some(), at));
+                if user.voicemail && gw.voicemail.is_some() {
+                    steps.push(Step::Voicemail {
+                        mailbox: user.extension.to_string(),
+                    });
+                }
+            }
+            Callee::Department(id) => {
+                if !seen.insert(id) {
+                    break;
+                }
+                let Some((step, fallback)) =
+                    department_route(c, id, at, gw.carrier.is_some()).await?
+                else {
+                    break;
+                };
+                steps.extend(step);
+                match fallback {
+                    Fallback::Voicemail if gw.voicemail.is_some() => steps.push(Step::Voicemail {
+                        mailbox: to.to_owned(),
+                    }),
+                    Fallback::Department { department_id } => {
+                        next = Some(Callee::Department(department_id));
+                    }
+                    Fallback::Voicemail | Fallback::None => {}
+                }
+            }
+        }
+    }
+    Ok(steps)
+}
+
+impl Switchboard {
+    /// Step `stage` of the route of a call to `to` (an extension, or one of the account's
+    /// numbers) at `at` (now when `None`); `None` when the route has no such step (the
+    /// proxy hangs up). Not found when `to` is neither.
+    pub async fn sip_call_route(
+        &self,
+        ctx: &Ctx,
+        to: &str,
+        stage: usize,
+        at: Option<jiff::Timestamp>,
+        gateways: &Gateways,
+    ) -> Result<Option<CallRoute>> {
+        let mut c = self.begin_read(ctx).await?;
+        require_sip_proxy(&mut c, ctx, "asking for a call route").await?;
+        let domain = account_domain(&mut c).await?;
+        let to = to.trim();
+        let callee = resolve(&mut c, to)
+            .await?
+            .ok_or_else(|| not_found("extension or number"))?;
+        let at = at.unwrap_or(c.now);
+        let mut steps = steps_until(&mut c, callee, to, stage, at, gateways).await?;
+        c.tx.rollback().await?;
+        Ok((stage < steps.len()).then(|| CallRoute {
+            domain,
+            step: steps.swap_remove(stage),
+        }))
+    }
+}
+
+impl Switchboard {
+    /// The phones of a department's members registered now, for "who would ring on the
+    /// real system" (whoever may view users); `None` when the account has no SIP domain,
+    /// so no proxy routes its calls.
+    pub async fn department_phones(
+        &self,
+        ctx: &Ctx,
+        id: DepartmentId,
+    ) -> Result<Option<HashMap<switchboard_domain::UserId, RegisteredPhone>>> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who.require(c.who.perms.view_users, "view users")?;
+        if store::find_sip_domain(&mut c.tx, c.account.id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let phones = store::list_department_phones(&mut c.tx, c.account.id, id, c.now)
+            .await?
+            .into_iter()
+            .map(phone_of)
+            .collect();
+        c.tx.rollback().await?;
+        Ok(Some(phones))
+    }
+}
