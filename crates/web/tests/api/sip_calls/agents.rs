@@ -37,7 +37,8 @@ const RESPONSE_HEADERS: &str = "[last_Via:]\n[last_From:]\n[last_To:];tag=[pid]S
 /// A phone (UAS): answers after `answer`, or handles the CANCEL; then the caller's BYE.
 fn phone_scenario(answer: Answer) -> String {
     let ring_ms = match answer {
-        Answer::After(d) => ms(d),
+        // SIPp reads a timeout of 0 as none.
+        Answer::After(d) => ms(d).max(1),
         Answer::Never => 600_000,
     };
     format!(

@@ -137,7 +137,58 @@ async fn a_call_to_an_extension_rings_the_registered_phone(s: Server) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+async fn an_unanswered_direct_call_goes_on_to_the_users_voicemail(s: Server) {
+    if !sip_tools() {
+        return;
+    }
+    let dir = scratch("direct-voicemail");
+    let sa = sip_account(&s, "Voicemail Co").await;
+    let agent = user(&s, &sa.acct, json!({ "name": "Priya", "mobile": "+919876540201", "extension": "201", "voicemail": true })).await;
+    let pw = credentials(&sa.admin, agent).await;
+    let vm_port = super::free_udp_port();
+    let k = Kamailio::start(
+        &dir,
+        &s.base,
+        &sa.proxy_token,
+        super::free_udp_port(),
+        Some(vm_port),
+    )
+    .await;
+    let voicemail = Agent::phone(
+        &dir,
+        "voicemail",
+        &k.address,
+        vm_port,
+        Answer::After(Duration::ZERO),
+    );
+    let port = super::free_udp_port();
+    assert!(register(&dir, &k.address, port, ("201", DOMAIN, &pw), 200).await);
+    let phone = Agent::phone(&dir, "phone-201", &k.address, port, Answer::Never);
+    let started = std::time::Instant::now();
+    assert!(
+        call(&dir, &k.address, "201", Duration::from_millis(200), 200).await,
+        "voicemail answers; see {}",
+        dir.display()
+    );
+    // The phone rang its 30 s, was cancelled, and the voicemail server took the call.
+    assert!(
+        started.elapsed() >= Duration::from_secs(29),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(phone.invites().len(), 1);
+    assert!(phone.was_cancelled());
+    let vm = voicemail.invites();
+    assert_eq!(vm.len(), 1, "{:?}", voicemail.received());
+    assert!(
+        vm[0].first_line.starts_with("INVITE sip:201@127.0.0.1:"),
+        "{vm:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 crate::on_both!(
     phones_register_with_their_credentials_and_r17_refuses_the_rest,
     a_call_to_an_extension_rings_the_registered_phone,
+    an_unanswered_direct_call_goes_on_to_the_users_voicemail,
 );
