@@ -288,6 +288,7 @@ async fn insert_departments(
             number: E164::from_trusted(format!("+9180{:08}", n)),
             label: format!("Line {}", n + 1),
             owner_id: *owner,
+            destination: None,
         };
         switchboard_store::resources::insert_number(&mut tx, &number, now).await?;
     }

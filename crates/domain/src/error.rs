@@ -31,15 +31,21 @@ impl FieldError {
     }
 }
 
-/// Something that blocks deleting a user (R8).
+/// Something that blocks deleting a user or a department (R8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Blocker {
-    /// `number`, `workflow` or `department`.
+    /// `number` (owned), `workflow` (owned), `department` (managed) or `destination` (a
+    /// number whose incoming calls go to the record being deleted).
     pub kind: &'static str,
     /// The blocking record's id.
     pub id: String,
     /// What a person recognises it by (the number, the workflow or department name).
     pub label: String,
+}
+
+impl Blocker {
+    /// The kind of a number whose calls are routed to the record being deleted.
+    pub const DESTINATION: &'static str = "destination";
 }
 
 /// Everything a use case can refuse, with a stable code per variant.
@@ -81,9 +87,20 @@ pub enum DomainError {
     /// The owner cannot be deleted, deactivated or demoted (R7).
     #[error("{0}")]
     OwnerProtected(String),
-    /// The user owns resources that must be reassigned first (R8).
-    #[error("{name} still owns {}; reassign them first", list_blockers(.blockers))]
+    /// The user owns resources, or receives the calls of numbers, that must be reassigned
+    /// first (R8).
+    #[error("{}", owns_resources(.name, .blockers))]
     OwnsResources {
+        name: String,
+        blockers: Vec<Blocker>,
+    },
+    /// The department is the destination of numbers that must be routed elsewhere first
+    /// (R8); the blockers are those numbers.
+    #[error(
+        "Department {name} is the destination of {}; route those numbers elsewhere first",
+        list_labels(.blockers)
+    )]
+    DestinationInUse {
         name: String,
         blockers: Vec<Blocker>,
     },
@@ -121,15 +138,55 @@ fn summarize(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-fn list_blockers(blockers: &[Blocker]) -> String {
+fn list_blockers<'a>(blockers: impl Iterator<Item = &'a Blocker>) -> String {
     blockers
-        .iter()
         .map(|b| format!("{} {}", b.kind, b.label))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+fn list_labels(blockers: &[Blocker]) -> String {
+    blockers
+        .iter()
+        .map(|b| b.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "Priya still owns number +1…, workflow IVR and is the destination of +1…; reassign
+/// them first", naming only what applies.
+fn owns_resources(name: &str, blockers: &[Blocker]) -> String {
+    let (routed, owned): (Vec<&Blocker>, Vec<&Blocker>) = blockers
+        .iter()
+        .partition(|b| b.kind == Blocker::DESTINATION);
+    let routed = routed
+        .iter()
+        .map(|b| b.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = match (owned.is_empty(), routed.is_empty()) {
+        (false, true) => format!("still owns {}", list_blockers(owned.into_iter())),
+        (true, false) => format!("is the destination of {routed}"),
+        (false, false) => format!(
+            "still owns {} and is the destination of {routed}",
+            list_blockers(owned.into_iter())
+        ),
+        (true, true) => "still owns numbers, workflows or departments".to_owned(),
+    };
+    format!("{name} {what}; reassign them first")
+}
+
 impl DomainError {
+    /// The records blocking a delete (R8), when that is the refusal.
+    pub fn blockers(&self) -> &[Blocker] {
+        match self {
+            Self::OwnsResources { blockers, .. } | Self::DestinationInUse { blockers, .. } => {
+                blockers
+            }
+            _ => &[],
+        }
+    }
+
     /// A validation error for a single field.
     pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
@@ -149,6 +206,7 @@ impl DomainError {
             Self::LastAdmin => "last_admin",
             Self::OwnerProtected(_) => "owner_protected",
             Self::OwnsResources { .. } => "owns_resources",
+            Self::DestinationInUse { .. } => "destination_in_use",
             Self::SeatLimitReached { .. } => "seat_limit_reached",
             Self::UserLimitReached { .. } => "user_limit_reached",
             Self::NotFound(_) => "not_found",

@@ -35,7 +35,7 @@ pub use error::{Blocker, DomainError, FieldError, Problems};
 pub use ids::*;
 pub use mail::{MailStatus, NewMail, OutboxMail};
 pub use phone::E164;
-pub use resources::{PhoneNumber, Workflow, WorkflowKind};
+pub use resources::{Destination, PhoneNumber, Workflow, WorkflowKind};
 pub use role::{
     BuiltinRole, EditRefusal, Permissions, Role, Scope, edit_scope, may_grant, outranks_or_equals,
 };

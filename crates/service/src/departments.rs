@@ -1,10 +1,10 @@
 //! Departments: settings, ordered members, managers.
 
 use switchboard_domain::{
-    Department, DepartmentId, DomainError, Fallback, Name, RoutingMethod, Scope, TimeZoneName,
-    User, UserId, UserStatus, WeeklySchedule,
+    Department, DepartmentId, Destination, DomainError, Fallback, Name, PhoneNumber, RoutingMethod,
+    Scope, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
 };
-use switchboard_store::{StoreError, UniqueKey, departments as store, users};
+use switchboard_store::{StoreError, UniqueKey, departments as store, resources, users};
 
 use crate::error::{Error, Result, not_found, refuse};
 use crate::{Change, Ctx, Switchboard, Target};
@@ -406,7 +406,8 @@ impl Switchboard {
     }
 
     /// Deletes a department; members stay users. Refused while another department falls
-    /// back to it.
+    /// back to it, or while numbers route their calls to it (R8, with those numbers as
+    /// the blockers).
     pub async fn delete_department(&self, ctx: &Ctx, id: DepartmentId) -> Result<()> {
         let mut c = self.begin(ctx).await?;
         c.who
@@ -421,6 +422,18 @@ impl Switchboard {
                     other.name, d.name
                 )));
             }
+        }
+        let routed =
+            resources::list_numbers_routed_to(&mut c.tx, c.account.id, Destination::Department(id))
+                .await?;
+        if !routed.is_empty() {
+            return refuse(DomainError::DestinationInUse {
+                name: d.name.to_string(),
+                blockers: routed
+                    .iter()
+                    .map(PhoneNumber::destination_blocker)
+                    .collect(),
+            });
         }
         store::delete_department(&mut c.tx, c.account.id, id).await?;
         c.audit("department.deleted", target(&d), Some(view(&d)), None)

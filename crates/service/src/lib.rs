@@ -16,6 +16,7 @@ pub mod import;
 pub mod invites;
 pub mod lifecycle;
 pub mod mail;
+pub mod numbers;
 pub mod password_resets;
 pub mod resources;
 pub mod roles;

@@ -1,15 +1,16 @@
-//! Phone numbers and workflows, each owned by a user (R8).
+//! Workflows, each owned by a user (R8), and the owner rule they share with phone numbers
+//! (`numbers`).
 
 use switchboard_domain::{
-    DomainError, E164, Name, NumberId, PhoneNumber, UserId, UserStatus, Workflow, WorkflowId,
-    WorkflowKind,
+    DomainError, Name, UserId, UserStatus, Workflow, WorkflowId, WorkflowKind,
 };
-use switchboard_store::{StoreError, UniqueKey, resources as store, users};
+use switchboard_store::{resources as store, users};
 
 use crate::error::{Result, not_found, refuse};
 use crate::{Change, Ctx, Switchboard, Target};
 
-async fn check_owner(c: &mut Change, owner: UserId) -> Result<()> {
+/// An owner must be a user of the account who is not deactivated.
+pub(crate) async fn check_owner(c: &mut Change, owner: UserId) -> Result<()> {
     match users::find_user(&mut c.tx, c.account.id, owner).await? {
         None => refuse(DomainError::field(
             "owner_id",
@@ -22,18 +23,6 @@ async fn check_owner(c: &mut Change, owner: UserId) -> Result<()> {
             format!("{} is deactivated and cannot own resources", u.name),
         )),
         Some(_) => Ok(()),
-    }
-}
-
-fn number_view(n: &PhoneNumber) -> serde_json::Value {
-    serde_json::json!({ "number": n.number.as_str(), "label": n.label, "owner_id": n.owner_id.to_string() })
-}
-
-fn number_target(n: &PhoneNumber) -> Target<'static> {
-    Target {
-        kind: "number",
-        id: Some(n.id.to_string()),
-        name: n.number.to_string(),
     }
 }
 
@@ -50,111 +39,6 @@ fn workflow_target(w: &Workflow) -> Target<'static> {
 }
 
 impl Switchboard {
-    /// Adds a phone number owned by `owner`.
-    pub async fn create_number(
-        &self,
-        ctx: &Ctx,
-        number: E164,
-        label: String,
-        owner: UserId,
-    ) -> Result<PhoneNumber> {
-        let mut c = self.begin(ctx).await?;
-        c.who
-            .require(c.who.perms.manage_departments, "manage numbers")?;
-        let label = switchboard_domain::resources::parse_label(&label)
-            .map_err(|e| DomainError::Validation(vec![e]))?;
-        check_owner(&mut c, owner).await?;
-        let n = PhoneNumber {
-            id: NumberId::new(),
-            account_id: c.account.id,
-            number,
-            label,
-            owner_id: owner,
-        };
-        match store::insert_number(&mut c.tx, &n, c.now).await {
-            Err(StoreError::Unique(UniqueKey::Number)) => {
-                return refuse(DomainError::Conflict {
-                    field: "number".to_owned(),
-                    message: format!("{} is already in this account", n.number),
-                });
-            }
-            other => other?,
-        }
-        c.audit(
-            "number.created",
-            number_target(&n),
-            None,
-            Some(number_view(&n)),
-        )
-        .await?;
-        c.commit().await?;
-        Ok(n)
-    }
-
-    /// Changes a number's label or owner.
-    pub async fn update_number(
-        &self,
-        ctx: &Ctx,
-        id: NumberId,
-        label: Option<String>,
-        owner: Option<UserId>,
-    ) -> Result<PhoneNumber> {
-        let mut c = self.begin(ctx).await?;
-        c.who
-            .require(c.who.perms.manage_departments, "manage numbers")?;
-        let before = store::find_number(&mut c.tx, c.account.id, id)
-            .await?
-            .ok_or_else(|| not_found("number"))?;
-        let mut n = before.clone();
-        if let Some(l) = label {
-            n.label = switchboard_domain::resources::parse_label(&l)
-                .map_err(|e| DomainError::Validation(vec![e]))?;
-        }
-        if let Some(o) = owner {
-            check_owner(&mut c, o).await?;
-            n.owner_id = o;
-        }
-        store::update_number(&mut c.tx, &n).await?;
-        let (b, a) = crate::diff(&number_view(&before), &number_view(&n));
-        c.audit("number.updated", number_target(&n), Some(b), Some(a))
-            .await?;
-        c.commit().await?;
-        Ok(n)
-    }
-
-    /// Removes a number.
-    pub async fn delete_number(&self, ctx: &Ctx, id: NumberId) -> Result<()> {
-        let mut c = self.begin(ctx).await?;
-        c.who
-            .require(c.who.perms.manage_departments, "manage numbers")?;
-        let n = store::find_number(&mut c.tx, c.account.id, id)
-            .await?
-            .ok_or_else(|| not_found("number"))?;
-        store::delete_number(&mut c.tx, c.account.id, id).await?;
-        c.audit(
-            "number.deleted",
-            number_target(&n),
-            Some(number_view(&n)),
-            None,
-        )
-        .await?;
-        c.commit().await
-    }
-
-    /// Reads a number.
-    pub async fn get_number(&self, ctx: &Ctx, id: NumberId) -> Result<PhoneNumber> {
-        let mut c = self.begin_read(ctx).await?;
-        store::find_number(&mut c.tx, c.account.id, id)
-            .await?
-            .ok_or_else(|| not_found("number"))
-    }
-
-    /// Lists numbers, optionally of one owner.
-    pub async fn list_numbers(&self, ctx: &Ctx, owner: Option<UserId>) -> Result<Vec<PhoneNumber>> {
-        let mut c = self.begin_read(ctx).await?;
-        Ok(store::list_numbers(&mut c.tx, c.account.id, owner).await?)
-    }
-
     /// Adds a workflow owned by `owner`.
     pub async fn create_workflow(
         &self,

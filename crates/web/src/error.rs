@@ -41,7 +41,8 @@ pub struct Problem {
     pub code: String,
     /// Per-field problems (empty when the problem is not about a field).
     pub errors: Vec<ProblemField>,
-    /// The blocking records, when a delete is refused (`owns_resources`).
+    /// The blocking records, when a delete is refused (`owns_resources`,
+    /// `destination_in_use`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<ProblemBlocker>,
     /// The accounts to choose from, when a sign-in matches users of several accounts
@@ -63,10 +64,11 @@ pub struct ProblemAccount {
     pub name: String,
 }
 
-/// A record that blocks deleting a user.
+/// A record that blocks deleting a user or a department.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ProblemBlocker {
-    /// `number`, `workflow` or `department`.
+    /// `number` (owned), `workflow` (owned), `department` (managed) or `destination` (a
+    /// number whose incoming calls go to the user or department).
     pub kind: String,
     /// The record's id.
     pub id: String,
@@ -195,6 +197,7 @@ pub fn status_of(e: &DomainError) -> StatusCode {
         | DomainError::LastAdmin
         | DomainError::OwnerProtected(_)
         | DomainError::OwnsResources { .. }
+        | DomainError::DestinationInUse { .. }
         | DomainError::SeatLimitReached { .. }
         | DomainError::UserLimitReached { .. }
         | DomainError::Conflict { .. }
@@ -210,16 +213,15 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let mut err = Self::new(status_of(&e), e.code(), e.to_string());
         err.problem.errors = e.field_errors().iter().map(field).collect();
-        if let DomainError::OwnsResources { blockers, .. } = &e {
-            err.problem.blockers = blockers
-                .iter()
-                .map(|b| ProblemBlocker {
-                    kind: b.kind.to_owned(),
-                    id: b.id.clone(),
-                    label: b.label.clone(),
-                })
-                .collect();
-        }
+        err.problem.blockers = e
+            .blockers()
+            .iter()
+            .map(|b| ProblemBlocker {
+                kind: b.kind.to_owned(),
+                id: b.id.clone(),
+                label: b.label.clone(),
+            })
+            .collect();
         err
     }
 }

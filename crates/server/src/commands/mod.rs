@@ -1,18 +1,20 @@
 //! The command-line interface: `migrate`, `account create`, `users add|list`,
-//! `audit verify`, `token create`, `scim-token create`, `mail list`.
+//! `numbers list|route`, `audit verify`, `token create`, `scim-token create`, `mail list`.
 
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use switchboard_domain::AccountId;
 
 use crate::config::{self, DEFAULT_DATABASE_URL};
 
+mod numbers;
 mod operator;
 mod ring_plan;
 mod users;
 
+use numbers::{numbers_list, numbers_route};
 use operator::{
     account_create, audit_head, audit_verify, mail_list, scim_token_create, token_create,
 };
@@ -56,6 +58,9 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Phone numbers and where their incoming calls go.
+    #[command(subcommand)]
+    Numbers(NumbersCommand),
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -229,6 +234,43 @@ struct UsersList {
 }
 
 #[derive(Debug, Subcommand)]
+enum NumbersCommand {
+    /// List the account's numbers: where each one's calls go, and who owns it.
+    List(NumbersList),
+    /// Route a number's incoming calls to a department or a user, or stop routing it.
+    Route(NumbersRoute),
+}
+
+#[derive(Debug, Args)]
+struct NumbersList {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("to").required(true).args(["department", "user", "none"])))]
+struct NumbersRoute {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// The number, in international form (or national form in the account's country).
+    number: String,
+    /// Send its calls to this department (name or id).
+    #[arg(long)]
+    department: Option<String>,
+    /// Send its calls to this user (email or id).
+    #[arg(long)]
+    user: Option<String>,
+    /// Stop routing it: its calls ring nobody.
+    #[arg(long)]
+    none: bool,
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Check every account's hash chain (or one), and that it ends at the head the account
     /// records; exits with status 2 at the first broken link.
@@ -341,6 +383,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Users(UsersCommand::List(l)) => users_list(&sb, l).await,
         Command::Users(UsersCommand::Import(i)) => users_import(&sb, i).await,
         Command::RingPlan(r) => ring_plan(&sb, r).await,
+        Command::Numbers(NumbersCommand::List(l)) => numbers_list(&sb, l).await,
+        Command::Numbers(NumbersCommand::Route(r)) => numbers_route(&sb, r).await,
         Command::Users(UsersCommand::Export(e)) => users_export(&sb, e).await,
         Command::Audit(AuditCommand::Verify {
             account,

@@ -5,6 +5,7 @@ mod arrows;
 mod connections;
 mod fields;
 mod mail;
+mod numbers;
 mod serve;
 
 use std::process::{Command, Output};

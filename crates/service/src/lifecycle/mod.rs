@@ -7,7 +7,8 @@ pub use replace::{ReplaceMode, Replacement};
 
 use serde::Serialize;
 use switchboard_domain::{
-    Blocker, DomainError, EditRefusal, Role, User, UserId, UserStatus, outranks_or_equals,
+    Blocker, Destination, DomainError, EditRefusal, Role, User, UserId, UserStatus,
+    outranks_or_equals,
 };
 use switchboard_store::{
     StoreError, accounts, auth, departments, invites, resources, roles, users as store,
@@ -43,6 +44,8 @@ pub struct Reassigned {
     pub resources: u64,
     /// Departments whose management moved.
     pub departments: u64,
+    /// Numbers whose calls now go to the new user.
+    pub destinations: u64,
 }
 
 async fn blockers_of(c: &mut Change, id: UserId) -> Result<Vec<Blocker>> {
@@ -67,6 +70,11 @@ async fn blockers_of(c: &mut Change, id: UserId) -> Result<Vec<Blocker>> {
             id: d.to_string(),
             label: name,
         });
+    }
+    for n in
+        resources::list_numbers_routed_to(&mut c.tx, c.account.id, Destination::User(id)).await?
+    {
+        out.push(n.destination_blocker());
     }
     Ok(out)
 }
@@ -276,7 +284,8 @@ impl Switchboard {
             .await
     }
 
-    /// Moves every number, workflow and department management of `from` to `to` (R8).
+    /// Moves every number, workflow and department management of `from` to `to`, and
+    /// routes to `to` the calls of the numbers whose destination is `from` (R8).
     pub async fn reassign_resources(
         &self,
         ctx: &Ctx,
@@ -323,6 +332,13 @@ impl Switchboard {
             resources: resources::reassign_owned_resources(&mut c.tx, c.account.id, from, to)
                 .await?,
             departments: departments::reassign_managed_departments(
+                &mut c.tx,
+                c.account.id,
+                from,
+                to,
+            )
+            .await?,
+            destinations: resources::reassign_number_destinations(
                 &mut c.tx,
                 c.account.id,
                 from,

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use switchboard_domain::{
-    AccountId, DepartmentId, DomainError, Permissions, RoleRef, Scope, User, UserId, UserStatus,
+    AccountId, DepartmentId, DomainError, Email, Permissions, RoleRef, Scope, User, UserId,
+    UserStatus,
 };
 use switchboard_store::users::{UserCursor, UserFilter};
 use switchboard_store::{Tx, departments, roles, users as store};
@@ -107,6 +108,15 @@ impl Switchboard {
         c.who
             .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
         store::find_user(&mut c.tx, c.account.id, id)
+            .await?
+            .ok_or_else(|| not_found("user"))
+    }
+
+    /// Finds the user of the account holding `email` (compared without case).
+    pub async fn find_user_by_email(&self, ctx: &Ctx, email: &Email) -> Result<User> {
+        let mut c = self.begin_read(ctx).await?;
+        c.who.require(c.who.perms.view_users, "view users")?;
+        store::find_user_by_email(&mut c.tx, c.account.id, email)
             .await?
             .ok_or_else(|| not_found("user"))
     }

@@ -3,5 +3,6 @@
 //! provides a private PostgreSQL and sets `SWITCHBOARD_TEST_POSTGRES_URL`.
 
 mod migrations;
+mod plans;
 mod support;
 mod writes;

@@ -1,17 +1,19 @@
 //! `/api/v1/numbers`: the account's phone numbers (DIDs), each owned by a user whose
-//! deletion it blocks (R8). Anyone signed in may read them; changing them needs the
+//! deletion it blocks (R8), and routed to a destination — a department or a user — whose
+//! deletion it blocks too. Anyone signed in may read them; changing them needs the
 //! "manage departments, numbers, workflows" permission.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use switchboard_domain::{NumberId, PhoneNumber, UserId};
+use switchboard_domain::{Destination, NumberId, PhoneNumber, UserId};
+use switchboard_service::numbers::{NewNumber, NumberPatch};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::params;
+use super::params::{self, double_option};
 use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -39,6 +41,9 @@ pub struct NumberOut {
     /// The user who owns the number.
     #[schema(format = "uuid")]
     pub owner_id: String,
+    /// Where incoming calls to the number go; `null` when it is not routed.
+    #[schema(required = true)]
+    pub destination: Option<NumberDestination>,
 }
 
 impl From<&PhoneNumber> for NumberOut {
@@ -48,7 +53,56 @@ impl From<&PhoneNumber> for NumberOut {
             number: n.number.to_string(),
             label: n.label.clone(),
             owner_id: n.owner_id.to_string(),
+            destination: n.destination.as_ref().map(NumberDestination::of),
         }
+    }
+}
+
+/// What a number's calls go to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberDestinationType {
+    /// A department: its members ring under its routing method.
+    Department,
+    /// One user.
+    User,
+}
+
+/// Where a number's incoming calls go: a department or a user of the account. Neither can
+/// be deleted while a number routes to it (`destination_in_use`, `owns_resources`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberDestination {
+    /// `department` or `user`.
+    #[serde(rename = "type")]
+    pub type_: NumberDestinationType,
+    /// The department's or user's id (a user who is not deactivated).
+    #[schema(format = "uuid")]
+    pub id: String,
+}
+
+impl NumberDestination {
+    fn of(d: &Destination) -> Self {
+        match d {
+            Destination::Department(id) => Self {
+                type_: NumberDestinationType::Department,
+                id: id.to_string(),
+            },
+            Destination::User(id) => Self {
+                type_: NumberDestinationType::User,
+                id: id.to_string(),
+            },
+        }
+    }
+
+    fn parse(self) -> Result<Destination, ApiError> {
+        const FIELD: &str = "destination";
+        Ok(match self.type_ {
+            NumberDestinationType::Department => {
+                Destination::Department(params::id(FIELD, &self.id)?)
+            }
+            NumberDestinationType::User => Destination::User(params::id(FIELD, &self.id)?),
+        })
     }
 }
 
@@ -72,10 +126,13 @@ pub struct NumberCreateIn {
     /// The owning user: an active or invited user of the account.
     #[schema(format = "uuid")]
     pub owner_id: String,
+    /// Where incoming calls go; absent or `null`: the number is not routed yet.
+    pub destination: Option<NumberDestination>,
 }
 
-/// Changes to a number; absent (or `null`) fields stay as they are. The number itself
-/// cannot change: add the new one and delete the old.
+/// Changes to a number; absent fields stay as they are, and so do `label` and `owner_id`
+/// when `null`; `destination: null` stops routing the number. The number itself cannot
+/// change: add the new one and delete the old.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NumberPatchIn {
@@ -85,6 +142,10 @@ pub struct NumberPatchIn {
     /// A new owner: an active or invited user of the account.
     #[schema(format = "uuid")]
     pub owner_id: Option<String>,
+    /// A new destination, or `null` to stop routing the number.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NumberDestination>, nullable)]
+    pub destination: Option<Option<NumberDestination>>,
 }
 
 /// Filters of the numbers list.
@@ -101,7 +162,8 @@ fn location(id: NumberId) -> Result<HeaderValue, ApiError> {
     HeaderValue::from_str(&format!("/api/v1/numbers/{id}")).map_err(|e| ApiError::internal(&e))
 }
 
-/// Adds a phone number owned by a user (Administrators).
+/// Adds a phone number owned by a user, optionally routed to a destination
+/// (Administrators).
 #[utoipa::path(post, path = "/numbers", tag = "numbers", request_body = NumberCreateIn,
     responses((status = 201, description = "The number was added", body = NumberOut,
         headers(("Location" = String, description = "The new number's URL")))))]
@@ -114,7 +176,17 @@ pub async fn create_number(
     let label = input.label.unwrap_or_default();
     params::max_len("label", &label, 100)?;
     let owner: UserId = params::id("owner_id", &input.owner_id)?;
-    let n = state.sb.create_number(&ctx, number, label, owner).await?;
+    let destination = input
+        .destination
+        .map(NumberDestination::parse)
+        .transpose()?;
+    let new = NewNumber {
+        number,
+        label,
+        owner,
+        destination,
+    };
+    let n = state.sb.create_number(&ctx, new).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::LOCATION, location(n.id)?);
     Ok((StatusCode::CREATED, headers, Json(NumberOut::from(&n))))
@@ -152,7 +224,7 @@ pub async fn get_number(
     Ok(Json(NumberOut::from(&n)))
 }
 
-/// Changes a number's label or owner (Administrators).
+/// Changes a number's label, owner or destination (Administrators).
 #[utoipa::path(patch, path = "/numbers/{id}", tag = "numbers", request_body = NumberPatchIn,
     params(("id" = String, Path, format = "uuid", description = "Number id")),
     responses((status = 200, description = "The updated number", body = NumberOut)))]
@@ -170,7 +242,16 @@ pub async fn update_number(
         .as_deref()
         .map(|o| params::id::<UserId>("owner_id", o))
         .transpose()?;
-    let n = state.sb.update_number(&ctx, id, input.label, owner).await?;
+    let destination = input
+        .destination
+        .map(|d| d.map(NumberDestination::parse).transpose())
+        .transpose()?;
+    let patch = NumberPatch {
+        label: input.label,
+        owner,
+        destination,
+    };
+    let n = state.sb.update_number(&ctx, id, patch).await?;
     Ok(Json(NumberOut::from(&n)))
 }
 

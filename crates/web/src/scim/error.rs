@@ -90,6 +90,7 @@ fn of_domain(e: &DomainError) -> ScimError {
         DomainError::LastAdmin
         | DomainError::OwnerProtected(_)
         | DomainError::OwnsResources { .. }
+        | DomainError::DestinationInUse { .. }
         | DomainError::InvalidState(_) => (StatusCode::CONFLICT, None),
         DomainError::SeatLimitReached { .. } | DomainError::UserLimitReached { .. } => {
             (StatusCode::FORBIDDEN, None)

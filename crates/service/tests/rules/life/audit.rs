@@ -11,7 +11,7 @@ use switchboard_testkit::{
     TestApp, both_backends, delete_audit_event, new_user, rewind_audit_head, tamper_audit_event,
 };
 
-use crate::life::support::{code, department, e164, events, json_of, name, patch};
+use crate::life::support::{code, department, e164, events, json_of, name, owned, patch};
 
 async fn an_edit_is_audited_with_actor_target_and_before_after_values(app: TestApp) {
     let acct = app.account("Acme", Plan::Pro, 5).await;
@@ -94,7 +94,7 @@ async fn each_change_of_the_life_cycle_writes_its_event(app: TestApp) {
         .await
         .unwrap();
     app.sb
-        .create_number(ctx, e164("+919000000001"), "Main".to_owned(), priya)
+        .create_number(ctx, owned("+919000000001", "Main", priya))
         .await
         .unwrap();
     app.sb
@@ -189,7 +189,7 @@ async fn a_refused_change_writes_no_audit_event(app: TestApp) {
         )
         .await;
     app.sb
-        .create_number(ctx, e164("+919000000001"), String::new(), carl)
+        .create_number(ctx, owned("+919000000001", "", carl))
         .await
         .unwrap();
     app.sb

@@ -9,7 +9,7 @@ use switchboard_service::{Ctx, Error};
 use switchboard_testkit::{TestAccount, TestApp, both_backends, new_user};
 
 use crate::life::support::{
-    code, department, e164, events_with, json_of, name, refusal, token_works,
+    code, department, e164, events_with, json_of, name, owned, refusal, token_works,
 };
 
 /// Priya, a Panel Access Manager on extension 204 who owns a number and a workflow and
@@ -35,7 +35,7 @@ async fn priya_with_resources(
         )
         .await;
     app.sb
-        .create_number(ctx, e164("+919000000001"), "Support line".to_owned(), priya)
+        .create_number(ctx, owned("+919000000001", "Support line", priya))
         .await
         .unwrap();
     app.sb
@@ -117,7 +117,7 @@ async fn each_kind_of_resource_blocks_deletion_on_its_own(app: TestApp) {
         )
         .await;
     app.sb
-        .create_number(ctx, e164("+919000000002"), String::new(), a)
+        .create_number(ctx, owned("+919000000002", "", a))
         .await
         .unwrap();
     app.sb

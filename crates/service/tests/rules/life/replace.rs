@@ -8,7 +8,9 @@ use switchboard_service::lifecycle::{ReplaceMode, Replacement};
 use switchboard_service::users::UserQuery;
 use switchboard_testkit::{TestAccount, TestApp, both_backends};
 
-use crate::life::support::{department, e164, email, events, events_with, name, patch, refusal};
+use crate::life::support::{
+    department, e164, email, events, events_with, name, owned, patch, refusal,
+};
 
 struct Team {
     asha: UserId,
@@ -56,7 +58,7 @@ async fn team(app: &TestApp, acct: &TestAccount) -> Team {
         .unwrap()
         .id;
     app.sb
-        .create_number(ctx, e164("+919000000001"), "Sales line".to_owned(), priya)
+        .create_number(ctx, owned("+919000000001", "Sales line", priya))
         .await
         .unwrap();
     app.sb

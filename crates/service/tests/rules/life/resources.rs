@@ -4,9 +4,12 @@
 use serde_json::json;
 use switchboard_domain::{Permissions, Plan, Scope, UserStatus, WorkflowKind};
 use switchboard_service::departments::DepartmentPatch;
+use switchboard_service::numbers::NumberPatch;
 use switchboard_testkit::{TestApp, both_backends};
 
-use crate::life::support::{code, department, e164, events_with, json_of, name, patch, refusal};
+use crate::life::support::{
+    code, department, e164, events_with, json_of, name, owned, patch, refusal,
+};
 
 async fn department_names_are_unique_within_an_account(app: TestApp) {
     let acct = app.account("Acme", Plan::Pro, 5).await;
@@ -273,26 +276,37 @@ async fn numbers_are_unique_in_an_account_and_owned_by_an_active_user(app: TestA
 
     let n = app
         .sb
-        .create_number(ctx, e164("+919000000001"), "Main".to_owned(), priya)
+        .create_number(ctx, owned("+919000000001", "Main", priya))
         .await
         .unwrap();
     assert_eq!(
         code(
             app.sb
-                .create_number(ctx, e164("+91 90000 00001"), "Again".to_owned(), priya)
+                .create_number(ctx, owned("+91 90000 00001", "Again", priya))
                 .await
         ),
         "conflict"
     );
     let err = refusal(
         app.sb
-            .create_number(ctx, e164("+919000000002"), String::new(), ivan)
+            .create_number(ctx, owned("+919000000002", "", ivan))
             .await,
     );
     let fe = err.domain().unwrap().field_errors();
     assert_eq!((fe[0].field.as_str(), fe[0].code), ("owner_id", "inactive"));
     assert_eq!(
-        code(app.sb.update_number(ctx, n.id, None, Some(ivan)).await),
+        code(
+            app.sb
+                .update_number(
+                    ctx,
+                    n.id,
+                    NumberPatch {
+                        owner: Some(ivan),
+                        ..NumberPatch::default()
+                    }
+                )
+                .await
+        ),
         "validation_failed"
     );
     assert_eq!(
@@ -332,7 +346,7 @@ async fn another_accounts_records_are_not_found(app: TestApp) {
         .await;
     let number = app
         .sb
-        .create_number(bctx, e164("+919000000001"), "Globex main".to_owned(), bob)
+        .create_number(bctx, owned("+919000000001", "Globex main", bob))
         .await
         .unwrap();
     let flow = app
@@ -358,7 +372,14 @@ async fn another_accounts_records_are_not_found(app: TestApp) {
     assert_eq!(
         code(
             app.sb
-                .update_number(actx, number.id, Some("x".into()), None)
+                .update_number(
+                    actx,
+                    number.id,
+                    NumberPatch {
+                        label: Some("x".into()),
+                        ..NumberPatch::default()
+                    }
+                )
                 .await
         ),
         "not_found"
@@ -413,7 +434,7 @@ async fn another_accounts_records_are_not_found(app: TestApp) {
     assert_eq!(
         code(
             app.sb
-                .create_number(actx, e164("+919000000009"), String::new(), bob)
+                .create_number(actx, owned("+919000000009", "", bob))
                 .await
         ),
         "validation_failed"

@@ -8,6 +8,7 @@ use switchboard_domain::{
 };
 use switchboard_service::accounts::NewAccount;
 use switchboard_service::departments::NewDepartment;
+use switchboard_service::numbers::NewNumber;
 use switchboard_service::{Ctx, Error};
 use switchboard_testkit::TestApp;
 
@@ -42,6 +43,11 @@ pub fn name(s: &str) -> Name {
 
 pub fn e164(s: &str) -> E164 {
     E164::parse("mobile", s).unwrap()
+}
+
+/// A number owned by `owner`, not routed anywhere.
+pub fn owned(number: &str, label: &str, owner: UserId) -> NewNumber {
+    NewNumber::owned_by(e164(number), label, owner)
 }
 
 pub fn email(s: &str) -> Email {

@@ -176,6 +176,7 @@ pub async fn reassign_resources(
     Ok(Json(UserReassigned {
         resources: moved.resources,
         departments: moved.departments,
+        destinations: moved.destinations,
     }))
 }
 

@@ -429,8 +429,8 @@ pub struct UserPage {
 pub struct UserDeletionCheck {
     /// Whether the delete can go ahead now.
     pub can_delete: bool,
-    /// Numbers, workflows and managed departments to reassign first (`POST
-    /// /users/{id}/reassign` moves them all).
+    /// Numbers, workflows and managed departments to reassign first, and numbers whose
+    /// calls go to the user (`destination`); `POST /users/{id}/reassign` moves them all.
     pub blockers: Vec<ProblemBlocker>,
     /// Why it cannot go ahead besides blockers (the owner, the last administrator).
     pub refusal: Option<String>,
@@ -456,6 +456,9 @@ pub struct UserReassigned {
     /// Departments whose management moved.
     #[schema(minimum = 0)]
     pub departments: u64,
+    /// Numbers whose incoming calls now go to the new user.
+    #[schema(minimum = 0)]
+    pub destinations: u64,
 }
 
 /// Free extensions in the account's range.

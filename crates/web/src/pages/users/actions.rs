@@ -430,11 +430,15 @@ pub(super) async fn reassign_post(
         .await
         .map(|u| u.name.to_string())
         .unwrap_or_default();
+    let routed = match moved.destinations {
+        0 => String::new(),
+        n => format!(" The calls of {n} numbers now go to them."),
+    };
     redirect_with(
         &state,
         &here,
         &Flash::ok(format!(
-            "{} numbers and workflows and {} departments now belong to {to_name}.",
+            "{} numbers and workflows and {} departments now belong to {to_name}.{routed}",
             moved.resources, moved.departments
         )),
     )

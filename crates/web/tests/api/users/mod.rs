@@ -18,6 +18,7 @@ use switchboard_domain::{
 };
 use switchboard_service::Ctx;
 use switchboard_service::departments::NewDepartment;
+use switchboard_service::numbers::NewNumber;
 use switchboard_testkit::TestAccount;
 
 use crate::support::{Client, Reply, Server};
@@ -88,9 +89,7 @@ pub async fn number(s: &Server, ctx: &Ctx, e164: &str, owner: UserId) -> String 
         .sb
         .create_number(
             ctx,
-            E164::parse("number", e164).unwrap(),
-            "Sales line".to_owned(),
-            owner,
+            NewNumber::owned_by(E164::parse("number", e164).unwrap(), "Sales line", owner),
         )
         .await
         .unwrap()

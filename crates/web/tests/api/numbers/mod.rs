@@ -1,5 +1,9 @@
 //! `/api/v1/numbers`: adding, reading, listing, editing and removing phone numbers; refusals
-//! that name the field; tenant isolation; each default role's rights.
+//! that name the field; tenant isolation; each default role's rights. Where a number's
+//! calls go is in `destinations`, the Numbers page in `dashboard`.
+
+mod dashboard;
+mod destinations;
 
 use reqwest::Method;
 use serde_json::json;

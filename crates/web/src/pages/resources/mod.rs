@@ -1,6 +1,9 @@
 //! Numbers and Workflows in the dashboard (those who manage departments): the account's
 //! phone numbers and workflows with their owners — add one, hand it to another owner, or
-//! remove it. Both are owned resources (R8) and share one page shape.
+//! remove it. Both are owned resources (R8) and share one page shape; what only numbers
+//! have, their destination, is in `numbers`.
+
+mod numbers;
 
 use askama::Template;
 use axum::Router;
@@ -10,6 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use switchboard_domain::{DomainError, E164, Name, User, UserId, UserStatus, WorkflowKind};
 use switchboard_service::Error as ServiceError;
+use switchboard_service::numbers::{NewNumber, NumberPatch};
 
 use super::shell::everyone;
 use super::shell::{
@@ -77,7 +81,7 @@ pub(super) fn router() -> Router<AppState> {
                 ),
             );
     }
-    r
+    r.route("/numbers/{id}/destination", post(numbers::destination_post))
 }
 
 /// A row of the list.
@@ -86,6 +90,8 @@ struct Row {
     title: String,
     detail: String,
     owner: String,
+    /// A number's destination as its form value (`numbers::form_value`); empty otherwise.
+    destination: String,
 }
 
 /// A person who may own resources.
@@ -107,6 +113,7 @@ struct Typed {
     first: String,
     second: String,
     owner: String,
+    destination: String,
 }
 
 #[derive(Template)]
@@ -120,6 +127,7 @@ struct ResourcesPage {
     rows: Vec<Row>,
     owners: Vec<Owner>,
     kinds: Vec<KindOpt>,
+    destinations: numbers::Choices,
     typed: Typed,
     error: Option<String>,
 }
@@ -168,6 +176,13 @@ async fn show(
         Err(e) => return failure(&e),
     };
     let owners = owners_of(&people, &rows);
+    let destinations = match kind {
+        Kind::Number => match numbers::choices(state, v, &people, &rows).await {
+            Ok(d) => d,
+            Err(e) => return failure(&e),
+        },
+        Kind::Workflow => numbers::Choices::default(),
+    };
     let kinds = KINDS
         .iter()
         .map(|(value, label)| KindOpt {
@@ -187,6 +202,7 @@ async fn show(
             rows,
             owners,
             kinds,
+            destinations,
             typed,
             error,
         },
@@ -206,6 +222,7 @@ async fn rows_of(state: &AppState, v: &Viewer, kind: Kind) -> Result<Vec<Row>, S
                 title: n.number.to_string(),
                 detail: n.label.clone(),
                 owner: n.owner_id.to_string(),
+                destination: numbers::form_value(n.destination.as_ref()),
             })
             .collect(),
         Kind::Workflow => state
@@ -222,6 +239,7 @@ async fn rows_of(state: &AppState, v: &Viewer, kind: Kind) -> Result<Vec<Row>, S
                     .map_or("", |(_, l)| l)
                     .to_owned(),
                 owner: w.owner_id.to_string(),
+                destination: String::new(),
             })
             .collect(),
     })
@@ -292,6 +310,7 @@ async fn add_post(State(state): State<AppState>, v: Viewer, f: FormData, kind: K
         first: f.text("first"),
         second: f.text("second"),
         owner: f.text("owner"),
+        destination: f.text("destination"),
     };
     let Ok(owner) = typed.owner.parse::<UserId>() else {
         let e = ServiceError::Domain(DomainError::field(
@@ -302,14 +321,22 @@ async fn add_post(State(state): State<AppState>, v: Viewer, f: FormData, kind: K
         return refused_here(&state, &v, kind, typed, &e).await;
     };
     let added = match kind {
-        Kind::Number => match E164::parse("number", &typed.first) {
-            Ok(n) => state
-                .sb
-                .create_number(&v.ctx, n, typed.second.clone(), owner)
-                .await
-                .map(|n| n.number.to_string()),
-            Err(e) => Err(ServiceError::Domain(e.into())),
-        },
+        Kind::Number => {
+            let parsed = E164::parse("number", &typed.first).and_then(|n| {
+                numbers::parse_form(&typed.destination).map(|destination| NewNumber {
+                    destination,
+                    ..NewNumber::owned_by(n, typed.second.clone(), owner)
+                })
+            });
+            match parsed {
+                Ok(new) => state
+                    .sb
+                    .create_number(&v.ctx, new)
+                    .await
+                    .map(|n| n.number.to_string()),
+                Err(e) => Err(ServiceError::Domain(e.into())),
+            }
+        }
         Kind::Workflow => {
             let parsed = Name::parse("name", &typed.first)
                 .and_then(|name| WorkflowKind::parse("kind", &typed.second).map(|k| (name, k)));
@@ -355,9 +382,13 @@ async fn owner_post(
         let what = match kind {
             Kind::Number => {
                 let id = raw.parse().map_err(|_| not_found(kind))?;
+                let patch = NumberPatch {
+                    owner: Some(owner),
+                    ..NumberPatch::default()
+                };
                 state
                     .sb
-                    .update_number(&v.ctx, id, None, Some(owner))
+                    .update_number(&v.ctx, id, patch)
                     .await?
                     .number
                     .to_string()
