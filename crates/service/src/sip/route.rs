@@ -7,14 +7,15 @@
 use std::collections::{HashMap, HashSet};
 
 use switchboard_domain::department::Fallback;
+use switchboard_domain::resources::Destination;
 use switchboard_domain::routing::{Candidate, ring_plan};
 use switchboard_domain::sip::SipDomain;
 use switchboard_domain::sip::route::{
     Gateway, RegisteredPhone, RouteMember, Step, department_step, user_step,
 };
-use switchboard_domain::{DepartmentId, Extension, RoutingMethod, User};
+use switchboard_domain::{DepartmentId, E164, Extension, RoutingMethod, User};
 use switchboard_store::sip as store;
-use switchboard_store::{calls, departments, users};
+use switchboard_store::{calls, departments, resources, users};
 
 use super::credentials::account_domain;
 use super::proxy::require_sip_proxy;
@@ -45,14 +46,27 @@ enum Callee {
     Department(DepartmentId),
 }
 
-/// Internal calls dial an extension; anything else is one of the account's numbers.
-async fn resolve(c: &mut Change, to: &str) -> Result<Option<Callee>> {
+/// Whom `to` reaches: internal calls dial an extension; anything else is one of the
+/// account's numbers, routed to a department or a user (or nowhere yet: `Some(None)`).
+async fn resolve(c: &mut Change, to: &str) -> Result<Option<Option<Callee>>> {
     if let Ok(ext) = Extension::parse("to", to) {
         return Ok(users::find_user_by_extension(&mut c.tx, c.account.id, ext)
             .await?
-            .map(|u| Callee::User(Box::new(u))));
+            .map(|u| Some(Callee::User(Box::new(u)))));
     }
-    Ok(None)
+    let Ok(number) = E164::parse("to", to) else {
+        return Ok(None);
+    };
+    let Some(n) = resources::find_number_route(&mut c.tx, c.account.id, &number).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match n.destination {
+        Some(Destination::Department(d)) => Some(Callee::Department(d)),
+        Some(Destination::User(u)) => users::find_user(&mut c.tx, c.account.id, u)
+            .await?
+            .map(|u| Callee::User(Box::new(u))),
+        None => None,
+    }))
 }
 
 /// The ringing step of a department at `at`, and its fallback; `None` when the account
@@ -174,9 +188,12 @@ impl Switchboard {
         require_sip_proxy(&mut c, ctx, "asking for a call route").await?;
         let domain = account_domain(&mut c).await?;
         let to = to.trim();
-        let callee = resolve(&mut c, to)
+        let Some(callee) = resolve(&mut c, to)
             .await?
-            .ok_or_else(|| not_found("extension or number"))?;
+            .ok_or_else(|| not_found("extension or number"))?
+        else {
+            return Ok(None);
+        };
         let at = at.unwrap_or(c.now);
         let mut steps = steps_until(&mut c, callee, to, stage, at, gateways).await?;
         c.tx.rollback().await?;

@@ -233,7 +233,6 @@ a=rtpmap:0 PCMU/8000
 /// A SIPp process and the file it logs messages to.
 pub struct Agent {
     pub name: String,
-    pub port: u16,
     log: PathBuf,
     child: Child,
 }
@@ -257,7 +256,7 @@ fn sipp(dir: &Path, name: &str, scenario: &str, port: u16, proxy: &str) -> (Comm
         .arg("-nostdin")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
         .kill_on_drop(true);
     (cmd, log)
 }
@@ -283,15 +282,36 @@ pub async fn register(
 }
 
 impl Agent {
-    /// A phone (or gateway) listening on `port`, answering as told.
-    pub fn phone(dir: &Path, name: &str, proxy: &str, port: u16, answer: Answer) -> Self {
+    /// A phone (or gateway) listening on `port`, answering as told; `None` when SIPp
+    /// could not start there (the port was taken meanwhile).
+    pub async fn try_phone(
+        dir: &Path,
+        name: &str,
+        proxy: &str,
+        port: u16,
+        answer: Answer,
+    ) -> Option<Self> {
         let (mut cmd, log) = sipp(dir, name, &phone_scenario(answer), port, proxy);
-        let child = cmd.spawn().unwrap();
-        Self {
+        let mut child = cmd.spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if child.try_wait().unwrap().is_some() {
+            return None;
+        }
+        Some(Self {
             name: name.to_owned(),
-            port,
             log,
             child,
+        })
+    }
+
+    /// A gateway or phone at `port`, which must start.
+    pub async fn phone(dir: &Path, name: &str, proxy: &str, port: u16, answer: Answer) -> Self {
+        match Self::try_phone(dir, name, proxy, port, answer).await {
+            Some(a) => a,
+            None => panic!(
+                "SIPp {name} did not start on port {port}: {}",
+                std::fs::read_to_string(dir.join(format!("{name}.err"))).unwrap_or_default()
+            ),
         }
     }
 

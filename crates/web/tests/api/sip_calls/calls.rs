@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::agents::{Agent, Answer, call, register};
-use super::{DOMAIN, Kamailio, credentials, scratch, sip_account, sip_tools};
+use super::{DOMAIN, Kamailio, credentials, registered_phone, scratch, sip_account, sip_tools};
 use crate::support::Server;
 use crate::users::{at, user};
 
@@ -111,16 +111,14 @@ async fn a_call_to_an_extension_rings_the_registered_phone(s: Server) {
     .await;
     let pw = credentials(&sa.admin, agent).await;
     let k = Kamailio::start(&dir, &s.base, &sa.proxy_token, super::free_udp_port(), None).await;
-    let port = super::free_udp_port();
-    assert!(register(&dir, &k.address, port, ("201", DOMAIN, &pw), 200).await);
-    let phone = Agent::phone(
+    let phone = registered_phone(
         &dir,
-        "phone-201",
-        &k.address,
-        port,
+        &k,
+        "201",
+        &pw,
         Answer::After(Duration::from_millis(300)),
-    );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    )
+    .await;
     assert!(
         call(&dir, &k.address, "201", Duration::from_millis(300), 200).await,
         "the call was answered; see {}",
@@ -160,10 +158,9 @@ async fn an_unanswered_direct_call_goes_on_to_the_users_voicemail(s: Server) {
         &k.address,
         vm_port,
         Answer::After(Duration::ZERO),
-    );
-    let port = super::free_udp_port();
-    assert!(register(&dir, &k.address, port, ("201", DOMAIN, &pw), 200).await);
-    let phone = Agent::phone(&dir, "phone-201", &k.address, port, Answer::Never);
+    )
+    .await;
+    let phone = registered_phone(&dir, &k, "201", &pw, Answer::Never).await;
     let started = std::time::Instant::now();
     assert!(
         call(&dir, &k.address, "201", Duration::from_millis(200), 200).await,

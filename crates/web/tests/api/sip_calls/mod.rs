@@ -79,6 +79,26 @@ impl Kamailio {
         carrier_port: u16,
         voicemail_port: Option<u16>,
     ) -> Self {
+        for _ in 0..3 {
+            if let Some(k) =
+                Self::try_start(dir, switchboard, token, carrier_port, voicemail_port).await
+            {
+                return k;
+            }
+        }
+        panic!(
+            "Kamailio did not start: see {}",
+            dir.join("kamailio.log").display()
+        );
+    }
+
+    async fn try_start(
+        dir: &Path,
+        switchboard: &str,
+        token: &str,
+        carrier_port: u16,
+        voicemail_port: Option<u16>,
+    ) -> Option<Self> {
         let port = free_udp_port();
         let address = format!("127.0.0.1:{port}");
         let cfg = repo_root().join("deploy/kamailio/kamailio.cfg");
@@ -109,12 +129,12 @@ impl Kamailio {
             .stderr(log)
             .kill_on_drop(true);
         let child = cmd.spawn().unwrap();
-        let k = Self { address, child };
-        k.wait_ready().await;
-        k
+        let mut k = Self { address, child };
+        k.wait_ready().await.then_some(k)
     }
 
-    async fn wait_ready(&self) {
+    /// Whether it answers (an OPTIONS gets a reply) before giving up or exiting.
+    async fn wait_ready(&mut self) -> bool {
         let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let me = sock.local_addr().unwrap();
         for i in 0..50 {
@@ -131,10 +151,13 @@ impl Kamailio {
             if let Ok(Ok(_)) =
                 tokio::time::timeout(Duration::from_millis(200), sock.recv_from(&mut buf)).await
             {
-                return;
+                return true;
+            }
+            if self.child.try_wait().unwrap().is_some() {
+                return false;
             }
         }
-        panic!("Kamailio did not start: see kamailio.log");
+        false
     }
 }
 
@@ -226,4 +249,29 @@ pub async fn call_log(sa: &SipAccount) -> Vec<serde_json::Value> {
     let r = sa.admin.get("/api/v1/calls").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     r.body["items"].as_array().unwrap().clone()
+}
+
+/// Registers `ext`'s phone from a free port and starts it there, answering as told (on
+/// another port if SIPp could not start on that one).
+pub async fn registered_phone(
+    dir: &Path,
+    k: &Kamailio,
+    ext: &str,
+    password: &str,
+    answer: agents::Answer,
+) -> agents::Agent {
+    for _ in 0..3 {
+        let port = free_udp_port();
+        assert!(
+            agents::register(dir, &k.address, port, (ext, DOMAIN, password), 200).await,
+            "{ext} registers; logs in {}",
+            dir.display()
+        );
+        if let Some(a) =
+            agents::Agent::try_phone(dir, &format!("phone-{ext}"), &k.address, port, answer).await
+        {
+            return a;
+        }
+    }
+    panic!("no phone for {ext} could start; logs in {}", dir.display());
 }

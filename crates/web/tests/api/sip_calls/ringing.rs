@@ -1,14 +1,13 @@
 //! Calls to a department's number ring whom its plan says, on the wire.
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
 use switchboard_domain::UserId;
 
-use super::agents::{Agent, Answer, call, register};
+use super::agents::{Agent, Answer, call};
 use super::{
-    DOMAIN, Kamailio, SipAccount, call_log, credentials, free_udp_port, routed_department, scratch,
+    Kamailio, SipAccount, call_log, credentials, free_udp_port, routed_department, scratch,
     sip_account, sip_tools,
 };
 use crate::support::Server;
@@ -30,15 +29,7 @@ async fn member(
     (id, pw)
 }
 
-/// Registers `ext`'s phone from a new port and starts it answering as told.
-async fn phone(dir: &Path, k: &Kamailio, ext: &str, pw: &str, answer: Answer) -> Agent {
-    let port = free_udp_port();
-    assert!(
-        register(dir, &k.address, port, (ext, DOMAIN, pw), 200).await,
-        "{ext} registers"
-    );
-    Agent::phone(dir, &format!("phone-{ext}"), &k.address, port, answer)
-}
+use super::registered_phone as phone;
 
 fn weekday_not_today() -> &'static str {
     const DAYS: [&str; 7] = [
@@ -95,7 +86,7 @@ async fn ring_all_rings_exactly_the_plans_users_at_once_and_the_answer_cancels_t
         phone(&dir, &k, "205", &pw5, Answer::Never).await,
         phone(&dir, &k, "206", &pw6, Answer::Never).await,
     ];
-    let carrier = Agent::phone(&dir, "carrier", &k.address, carrier_port, Answer::Never);
+    let carrier = Agent::phone(&dir, "carrier", &k.address, carrier_port, Answer::Never).await;
     // Phones that registered, then their users stopped taking calls.
     assert_eq!(
         sa.admin
@@ -277,7 +268,8 @@ async fn a_user_deactivated_between_two_calls_is_not_rung_and_the_fallback_takes
         &k.address,
         vm_port,
         Answer::After(Duration::ZERO),
-    );
+    )
+    .await;
     let (slow, pw1) = member(&s, &sa, "201", json!({})).await;
     let (quick, pw2) = member(&s, &sa, "202", json!({})).await;
     let slow_phone = phone(&dir, &k, "201", &pw1, Answer::Never).await;
