@@ -341,8 +341,62 @@ async fn a_user_deactivated_between_two_calls_is_not_rung_and_the_fallback_takes
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+async fn round_robin_moves_on_with_the_calls_the_proxy_reports(s: Server) {
+    if !sip_tools() {
+        return;
+    }
+    let dir = scratch("round-robin");
+    let sa = sip_account(&s, "Round Robin Calls").await;
+    let k = Kamailio::start(&dir, &s.base, &sa.proxy_token, free_udp_port(), None).await;
+    let quick = Answer::After(Duration::from_millis(200));
+    let (first, pw1) = member(&s, &sa, "201", json!({})).await;
+    let (second, pw2) = member(&s, &sa, "202", json!({})).await;
+    let phone1 = phone(&dir, &k, "201", &pw1, quick).await;
+    let phone2 = phone(&dir, &k, "202", &pw2, quick).await;
+    routed_department(
+        &sa,
+        "Billing",
+        "round_robin",
+        5,
+        &[first, second],
+        json!({ "kind": "none" }),
+        "+14155550103",
+    )
+    .await;
+
+    assert!(
+        call(
+            &dir,
+            &k.address,
+            "+14155550103",
+            Duration::from_millis(100),
+            200
+        )
+        .await
+    );
+    wait_for_calls(&sa, 1).await;
+    assert_eq!((phone1.invites().len(), phone2.invites().len()), (1, 0));
+    // The record of the first call moved the rotation: the second call starts at 202.
+    assert!(
+        call(
+            &dir,
+            &k.address,
+            "+14155550103",
+            Duration::from_millis(100),
+            200
+        )
+        .await
+    );
+    let log = wait_for_calls(&sa, 2).await;
+    assert_eq!((phone1.invites().len(), phone2.invites().len()), (1, 1));
+    assert_eq!(log[0]["user_id"], second.to_string(), "{log:?}");
+    assert_eq!(log[1]["user_id"], first.to_string(), "{log:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 crate::on_both!(
     ring_all_rings_exactly_the_plans_users_at_once_and_the_answer_cancels_the_rest,
     sequential_rings_one_at_a_time_for_the_ring_time_then_records_a_missed_call,
     a_user_deactivated_between_two_calls_is_not_rung_and_the_fallback_takes_the_call,
+    round_robin_moves_on_with_the_calls_the_proxy_reports,
 );
