@@ -9,7 +9,7 @@ use switchboard_service::{Ctx, Error};
 use switchboard_testkit::{TestAccount, TestApp, both_backends, new_user};
 
 use crate::life::support::{
-    code, department, e164, events_with, json_of, name, owned, refusal, token_works,
+    code, department, events_with, json_of, name, owned, refusal, token_works,
 };
 
 /// Priya, a Panel Access Manager on extension 204 who owns a number and a workflow and

@@ -7,9 +7,7 @@ use switchboard_service::departments::DepartmentPatch;
 use switchboard_service::numbers::NumberPatch;
 use switchboard_testkit::{TestApp, both_backends};
 
-use crate::life::support::{
-    code, department, e164, events_with, json_of, name, owned, patch, refusal,
-};
+use crate::life::support::{code, department, events_with, json_of, name, owned, patch, refusal};
 
 async fn department_names_are_unique_within_an_account(app: TestApp) {
     let acct = app.account("Acme", Plan::Pro, 5).await;
