@@ -38,9 +38,9 @@ export async function person(browser) {
   return { context, page, errors };
 }
 
-/** Saves a full-page screenshot under e2e/screenshots/. */
-export async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+/** Saves a screenshot under e2e/screenshots/: the full page, or what the window shows. */
+export async function shot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 export async function signIn(page, { email, password }) {

@@ -211,6 +211,43 @@ describe('dashboard', () => {
     assert.ok(skipped.some((t) => /Bala Iyer/.test(t) && /Receive calls is off/.test(t)), skipped.join(' | '));
     await shot(page, 'test-call');
   });
+  test('a user\'s Phone section issues SIP credentials shown once, rotates and revokes them', async () => {
+    const { page } = admin;
+    const { user } = await api('POST', '/users', { name: 'Meera Nair', mobile: '+919800000205', extension: '205' });
+    await page.getByRole('link', { name: 'Plan & seats' }).click();
+    await page.fill('#f-sip_domain', 'acme.sip.example.com');
+    await page.click('button:has-text("Save SIP domain")');
+    await assert.doesNotReject(page.getByText('Phones now register under acme.sip.example.com.').waitFor());
+
+    await page.goto(`/users/${user.id}/edit`);
+    const phone = page.getByRole('region', { name: 'Phone' });
+    assert.match(await phone.textContent(), /No SIP credentials yet/);
+    assert.match(await phone.textContent(), /205@acme\.sip\.example\.com/);
+    await phone.getByRole('button', { name: 'Issue SIP credentials' }).click();
+    const password = (await page.locator('code.secret').textContent()).trim();
+    assert.match(password, /^[A-Za-z0-9]{24}$/);
+    const typeIn = await page.locator('dl.sip').textContent();
+    assert.match(typeIn, /Username[\s\S]*205/);
+    assert.match(typeIn, /Registrar \/ proxy[\s\S]*acme\.sip\.example\.com/);
+    await shot(page, 'sip-credentials-issued');
+
+    await page.getByRole('link', { name: 'Back to Meera Nair' }).click();
+    assert.match(await phone.textContent(), /SIP credentials issued/);
+    assert.equal(await page.getByText(password).count(), 0, 'the password is shown only once');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await phone.scrollIntoViewIfNeeded();
+    await shot(page, 'phone-section', { fullPage: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await phone.getByRole('button', { name: 'Rotate password' }).click();
+    await assert.doesNotReject(page.getByText('the old password no longer works').waitFor());
+    assert.notEqual((await page.locator('code.secret').textContent()).trim(), password);
+    await page.getByRole('link', { name: 'Back to Meera Nair' }).click();
+    await Promise.all([page.waitForURL(`**/users/${user.id}/edit`), phone.getByRole('button', { name: 'Revoke' }).click()]);
+    await assert.doesNotReject(page.getByText('The SIP credentials were revoked').waitFor());
+    assert.match(await phone.textContent(), /No SIP credentials yet/);
+  });
+
   test('the roles matrix saves a column and keeps the Administrator whole', async () => {
     const { page } = admin;
     await page.getByRole('link', { name: 'Roles & permissions' }).click();

@@ -80,6 +80,10 @@ pub fn router() -> Router<AppState> {
         .route("/mail", get(mail::mail_page))
         .route("/plan", get(plan::plan_page))
         .route("/plan/country", axum::routing::post(plan::country_post))
+        .route(
+            "/plan/sip-domain",
+            axum::routing::post(plan::sip_domain_post),
+        )
         .route("/test-call", get(test_call::test_call_page))
         .merge(departments::router())
         .merge(resources::router())

@@ -1,17 +1,20 @@
-//! The command-line interface: `migrate`, `account create`, `users add|list`,
-//! `numbers list|route`, `audit verify`, `token create`, `scim-token create`, `mail list`.
+//! The command-line interface: `migrate`, `account create`, `users add|list|…`,
+//! `users sip-credentials`, `numbers list|route`, `sip domain`, `audit verify`,
+//! `token create`, `scim-token create`, `mail list`.
 
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use clap::{ArgGroup, Args, Parser, Subcommand};
-use switchboard_domain::AccountId;
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use switchboard_domain::{AccountId, Email, UserId};
+use switchboard_service::{Ctx, Switchboard};
 
 use crate::config::{self, DEFAULT_DATABASE_URL};
 
 mod numbers;
 mod operator;
 mod ring_plan;
+mod sip;
 mod users;
 
 use numbers::{numbers_list, numbers_route};
@@ -19,6 +22,7 @@ use operator::{
     account_create, audit_head, audit_verify, mail_list, scim_token_create, token_create,
 };
 use ring_plan::ring_plan;
+use sip::{sip_credentials, sip_domain};
 use users::{users_add, users_export, users_import, users_list};
 
 /// Switchboard: the people side of a cloud telephony platform.
@@ -61,6 +65,9 @@ enum Command {
     /// Phone numbers and where their incoming calls go.
     #[command(subcommand)]
     Numbers(NumbersCommand),
+    /// SIP phones: the account's SIP domain.
+    #[command(subcommand)]
+    Sip(SipCommand),
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -138,6 +145,41 @@ enum UsersCommand {
     Import(UsersImport),
     /// Write the account's users as CSV.
     Export(UsersExport),
+    /// Issue (or rotate), revoke or show a user's SIP credentials.
+    SipCredentials(UsersSipCredentials),
+}
+
+#[derive(Debug, Args)]
+struct UsersSipCredentials {
+    /// Account id.
+    #[arg(long)]
+    account: String,
+    /// The user: email or id.
+    user: String,
+    /// `issue` (a new password, printed once; rotates existing credentials), `revoke`, or
+    /// `show` (whether they exist, never the password).
+    action: SipAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SipAction {
+    Issue,
+    Revoke,
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+enum SipCommand {
+    /// Show the account's SIP domain, or set it with --set (which revokes every credential
+    /// issued under the old one).
+    Domain {
+        /// Account id.
+        #[arg(long)]
+        account: String,
+        /// The new domain (a DNS name, unique across accounts).
+        #[arg(long)]
+        set: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -345,6 +387,19 @@ fn account_id(raw: &str) -> anyhow::Result<AccountId> {
         .map_err(|_| anyhow!("--account {raw:?} is not an account id (a UUID printed by `switchboard account create`)"))
 }
 
+/// A user named on the command line by id or email, as `--flag` (or the argument) says.
+async fn user_id(sb: &Switchboard, ctx: &Ctx, raw: &str, what: &str) -> anyhow::Result<UserId> {
+    if let Ok(id) = raw.trim().parse::<UserId>() {
+        return Ok(id);
+    }
+    let email = Email::parse("user", raw)
+        .map_err(|_| anyhow!("{what}: {raw:?} is neither a user id nor an email"))?;
+    sb.find_user_by_email(ctx, &email)
+        .await
+        .map(|u| u.id)
+        .map_err(|_| anyhow!("{what}: there is no user with the email {email}"))
+}
+
 fn field<T>(r: Result<T, switchboard_domain::FieldError>, flag: &str) -> anyhow::Result<T> {
     r.map_err(|e| anyhow!("--{flag}: {}", e.message))
 }
@@ -385,6 +440,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::RingPlan(r) => ring_plan(&sb, r).await,
         Command::Numbers(NumbersCommand::List(l)) => numbers_list(&sb, l).await,
         Command::Numbers(NumbersCommand::Route(r)) => numbers_route(&sb, r).await,
+        Command::Users(UsersCommand::SipCredentials(s)) => sip_credentials(&sb, s).await,
+        Command::Sip(SipCommand::Domain { account, set }) => {
+            sip_domain(&sb, &account, set.as_deref()).await
+        }
         Command::Users(UsersCommand::Export(e)) => users_export(&sb, e).await,
         Command::Audit(AuditCommand::Verify {
             account,

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use switchboard_domain::{DepartmentId, Destination, E164, Email, PhoneNumber, UserId};
+use switchboard_domain::{DepartmentId, Destination, E164, PhoneNumber, UserId};
 use switchboard_service::numbers::NumberPatch;
 use switchboard_service::{Ctx, Switchboard};
 
-use super::{NumbersList, NumbersRoute, account_id, field};
+use super::{NumbersList, NumbersRoute, account_id, field, user_id};
 use crate::output::{explain, table};
 
 /// Names of the departments and users numbers route to or are owned by.
@@ -149,15 +149,9 @@ async fn destination(
             .ok_or_else(|| anyhow!("--department: there is no department named {raw:?}"));
     }
     if let Some(raw) = &r.user {
-        if let Ok(id) = raw.trim().parse::<UserId>() {
-            return Ok(Some(Destination::User(id)));
-        }
-        let email = field(Email::parse("user", raw), "user")?;
-        let u = sb
-            .find_user_by_email(ctx, &email)
-            .await
-            .map_err(|_| anyhow!("--user: there is no user with the email {email}"))?;
-        return Ok(Some(Destination::User(u.id)));
+        return Ok(Some(Destination::User(
+            user_id(sb, ctx, raw, "--user").await?,
+        )));
     }
     Ok(None)
 }

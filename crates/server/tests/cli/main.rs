@@ -7,6 +7,7 @@ mod fields;
 mod mail;
 mod numbers;
 mod serve;
+mod sip;
 
 use std::process::{Command, Output};
 

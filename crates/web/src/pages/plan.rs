@@ -1,6 +1,7 @@
 //! Plan & seats: the account's plan with the users and licensed seats in use against its
-//! limits, its extension range and default time zone, and the country phone numbers in
-//! national form are read in (Administrators).
+//! limits, its extension range and default time zone, the country phone numbers in
+//! national form are read in, and the SIP domain its users' phones register under
+//! (Administrators).
 
 use askama::Template;
 use axum::extract::State;
@@ -29,6 +30,9 @@ struct PlanPage {
     phone_country: String,
     /// The country in force when none is set (the time zone's), as the field's placeholder.
     derived: String,
+    /// The SIP domain section: `None` when the viewer may not see it, else the domain set
+    /// (empty: none yet).
+    sip_domain: Option<String>,
 }
 
 pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Response {
@@ -51,6 +55,11 @@ pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Respo
     if let Some(limit) = usage.seats_limit {
         rows.push(("Panel Access seats", usage.seats_used, limit));
     }
+    let sip_domain = match state.sb.sip_domain(&v.ctx).await {
+        Ok(d) => Some(d.map(|d| d.to_string()).unwrap_or_default()),
+        Err(e) if matches!(e.domain(), Some(DomainError::Forbidden(_))) => None,
+        Err(e) => return failure(&e),
+    };
     let a = &v.account;
     v.page(
         StatusCode::OK,
@@ -73,6 +82,7 @@ pub(super) async fn plan_page(State(state): State<AppState>, v: Viewer) -> Respo
             derived: switchboard_domain::Country::of_time_zone(&a.default_time_zone)
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
+            sip_domain,
         },
     )
 }
@@ -119,6 +129,37 @@ pub(super) async fn country_post(
             Some(d @ (DomainError::Forbidden(_) | DomainError::Validation(_))) => {
                 redirect_with(&state, "/plan", &Flash::error(d.to_string()))
             }
+            _ => failure(&e),
+        },
+    }
+}
+
+/// Sets the SIP domain; a new one revokes the credentials issued under the old.
+pub(super) async fn sip_domain_post(
+    State(state): State<AppState>,
+    v: Viewer,
+    f: FormData,
+) -> Response {
+    if !v.csrf_ok(&f) {
+        return csrf_refused();
+    }
+    match state.sb.set_sip_domain(&v.ctx, &f.text("sip_domain")).await {
+        Ok((domain, revoked)) => {
+            let mut text = format!("Phones now register under {domain}.");
+            if revoked > 0 {
+                text.push_str(&format!(
+                    " The {revoked} SIP credentials issued under the previous domain were \
+                     revoked; issue new ones from each user's page."
+                ));
+            }
+            redirect_with(&state, "/plan", &Flash::ok(text))
+        }
+        Err(e) => match e.domain() {
+            Some(
+                d @ (DomainError::Forbidden(_)
+                | DomainError::Validation(_)
+                | DomainError::Conflict { .. }),
+            ) => redirect_with(&state, "/plan", &Flash::error(d.to_string())),
             _ => failure(&e),
         },
     }

@@ -475,6 +475,7 @@ async fn scim_and_dashboard_forms_survive_hostile_values(s: Server) {
         "/workflows".to_owned(),
         "/roles".to_owned(),
         "/api-tokens".to_owned(),
+        "/plan".to_owned(),
         "/test-call".to_owned(),
         "/audit".to_owned(),
         "/users".to_owned(),

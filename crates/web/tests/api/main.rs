@@ -13,6 +13,7 @@ mod dashboard;
 mod dashboard_audit;
 mod dashboard_departments;
 mod dashboard_password;
+mod dashboard_phone;
 mod dashboard_tokens;
 mod dashboard_users;
 mod departments;

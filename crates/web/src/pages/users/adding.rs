@@ -59,6 +59,7 @@ fn add_page(
         &UserFormPage {
             shell: v.shell("users"),
             heading: "Add user".to_owned(),
+            phone: None,
             action: "/users".to_owned(),
             editing: false,
             user_id: String::new(),

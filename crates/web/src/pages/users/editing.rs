@@ -22,6 +22,7 @@ struct EditContext {
     locks: Locks,
     may_manage_lifecycle: bool,
     pending_email: Option<String>,
+    phone: Option<super::phone::PhoneSection>,
 }
 
 async fn edit_context(
@@ -41,12 +42,14 @@ async fn edit_context(
     let may_manage_lifecycle = editable.may_manage_lifecycle;
     let user = editable.user;
     let pending_email = state.sb.pending_email(&v.ctx, id).await?;
+    let phone = super::phone::section(state, v, &user).await?;
     Ok(EditContext {
         user,
         dir,
         locks,
         may_manage_lifecycle,
         pending_email,
+        phone,
     })
 }
 
@@ -108,6 +111,7 @@ fn edit_page(
                 .flatten(),
             can_replace: cx.may_manage_lifecycle && u.status != UserStatus::Inactive,
             phone_hint: super::page::phone_hint(&v.account),
+            phone: cx.phone,
         },
     )
 }

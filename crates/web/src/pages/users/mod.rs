@@ -8,6 +8,7 @@ mod editing;
 mod form;
 mod list;
 mod page;
+mod phone;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Path};
@@ -46,6 +47,11 @@ pub(super) fn router() -> Router<AppState> {
             get(actions::delete_page).post(actions::delete_post),
         )
         .route("/users/{id}/reassign", post(actions::reassign_post))
+        .route("/users/{id}/sip-credentials", post(phone::issue_post))
+        .route(
+            "/users/{id}/sip-credentials/revoke",
+            post(phone::revoke_post),
+        )
 }
 
 /// An option of a select or a checkbox list.

@@ -3,6 +3,7 @@
 use askama::Template;
 
 use super::form::{Errors, Locks, Values};
+use super::phone::PhoneSection;
 use super::{Choice, Directory};
 use crate::pages::shell::Shell;
 
@@ -32,6 +33,9 @@ pub(super) struct UserFormPage {
     pub can_replace: bool,
     /// How phone numbers may be written, naming the account's country when it has one.
     pub phone_hint: String,
+    /// The Phone section (SIP credentials), when editing a user whose credentials the
+    /// viewer may manage.
+    pub phone: Option<PhoneSection>,
 }
 
 /// How phone numbers may be written in the account's forms.
