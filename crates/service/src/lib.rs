@@ -18,7 +18,6 @@ pub mod lifecycle;
 pub mod mail;
 pub mod numbers;
 pub mod password_resets;
-pub mod phone;
 pub mod resources;
 pub mod roles;
 pub mod routing;

@@ -43,6 +43,9 @@ pub struct SipCredentialState {
     pub domain: String,
     /// When they were issued (or last rotated).
     pub issued_at: jiff::Timestamp,
+    /// Until when a phone is registered with them, as the SIP proxy reported; `None`
+    /// when no phone is registered now.
+    pub registered_until: Option<jiff::Timestamp>,
 }
 
 fn new_password() -> String {
@@ -81,13 +84,16 @@ impl Switchboard {
     ) -> Result<Option<SipCredentialState>> {
         let mut c = self.begin_read(ctx).await?;
         editable_user(&mut c, user).await?;
-        Ok(store::find_sip_credential(&mut c.tx, c.account.id, user)
-            .await?
-            .map(|r| SipCredentialState {
-                username: r.username,
-                domain: r.realm,
-                issued_at: r.issued_at,
-            }))
+        let Some(r) = store::find_sip_credential(&mut c.tx, c.account.id, user).await? else {
+            return Ok(None);
+        };
+        let phone = store::find_user_phone(&mut c.tx, c.account.id, user, c.now).await?;
+        Ok(Some(SipCredentialState {
+            username: r.username,
+            domain: r.realm,
+            issued_at: r.issued_at,
+            registered_until: phone.map(|p| p.until),
+        }))
     }
 
     /// Issues SIP credentials for `user` (username: their extension; realm: the account's

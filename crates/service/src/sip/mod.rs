@@ -5,6 +5,7 @@
 //! they were issued for, so a change of either revokes them.
 
 pub mod credentials;
+pub mod phone;
 pub mod proxy;
 pub mod route;
 

@@ -75,6 +75,10 @@ pub struct SipCredentialsOut {
     /// When they were issued or last rotated (RFC 3339).
     #[schema(format = DateTime)]
     pub issued_at: Option<String>,
+    /// Until when a phone is registered with them, as the SIP proxy reported (RFC 3339);
+    /// `null` when no phone is registered now (calls ring the user's mobile).
+    #[schema(format = DateTime)]
+    pub registered_until: Option<String>,
 }
 
 impl From<Option<SipCredentialState>> for SipCredentialsOut {
@@ -82,6 +86,10 @@ impl From<Option<SipCredentialState>> for SipCredentialsOut {
         Self {
             issued: s.is_some(),
             issued_at: s.as_ref().map(|s| params::time(s.issued_at)),
+            registered_until: s
+                .as_ref()
+                .and_then(|s| s.registered_until)
+                .map(params::time),
             username: s.as_ref().map(|s| s.username.clone()),
             domain: s.map(|s| s.domain),
         }

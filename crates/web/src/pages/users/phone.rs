@@ -23,6 +23,8 @@ pub(super) struct PhoneSection {
     pub domain: Option<String>,
     /// When the credentials were issued or last rotated; `None`: none issued.
     pub issued_at: Option<String>,
+    /// Until when a phone is registered with them; `None`: none now.
+    pub registered_until: Option<String>,
 }
 
 /// The section for `u`, or `None` when the viewer may not manage their credentials (the
@@ -36,6 +38,11 @@ pub(super) async fn section(
         Ok(setup) => Ok(Some(PhoneSection {
             username: u.extension.to_string(),
             domain: setup.domain.map(|d| d.to_string()),
+            registered_until: setup
+                .credentials
+                .as_ref()
+                .and_then(|c| c.registered_until)
+                .map(|t| v.when(t)),
             issued_at: setup.credentials.map(|c| v.when(c.issued_at)),
         })),
         Err(e) if matches!(e.domain(), Some(DomainError::Forbidden(_))) => Ok(None),
