@@ -18,8 +18,8 @@ pub struct ApiTokenRecord {
     /// The role bounding what it may do (API tokens).
     pub role_id: Option<RoleId>,
     /// What an API token may be used for: `api` (the REST API within its role) and/or
-    /// `calls:ingest` (reporting finished calls), or `sip:proxy` alone (the SIP proxy's
-    /// credential lookup).
+    /// `calls:ingest` (reporting finished calls), or `sip:proxy` alone (the SIP proxy:
+    /// credentials, registrations, call routes, its calls' records).
     pub scopes: Vec<String>,
     /// Created.
     pub created_at: jiff::Timestamp,

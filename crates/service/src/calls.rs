@@ -189,16 +189,56 @@ async fn visibility(c: &mut crate::Change, who: &Principal, what: &str) -> Resul
     }
 }
 
-/// Whether the actor may report calls: the operator, a token with `calls:ingest`, or the
-/// SIP proxy's (`sip:proxy`), which reports the calls it routed.
-async fn may_report_calls(c: &mut Change, ctx: &Ctx) -> Result<bool> {
+/// Who may report calls: the operator, a token with `calls:ingest`, or the SIP proxy's
+/// (`sip:proxy`), which reports the inbound calls it routed and names the answering user
+/// only by the extension or mobile it reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reporter {
+    Engine,
+    SipProxy,
+}
+
+async fn reporter(c: &mut Change, ctx: &Ctx) -> Result<Option<Reporter>> {
     Ok(match &ctx.actor {
-        Actor::System(_) => true,
+        Actor::System(_) => Some(Reporter::Engine),
         Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
             .await?
-            .is_some_and(|t| has_scope(&t, SCOPE_CALLS_INGEST) || has_scope(&t, SCOPE_SIP_PROXY)),
-        Actor::User(_) | Actor::Scim(_) => false,
+            .and_then(|t| {
+                if has_scope(&t, SCOPE_CALLS_INGEST) {
+                    Some(Reporter::Engine)
+                } else if has_scope(&t, SCOPE_SIP_PROXY) {
+                    Some(Reporter::SipProxy)
+                } else {
+                    None
+                }
+            }),
+        Actor::User(_) | Actor::Scim(_) => None,
     })
+}
+
+/// What the SIP proxy may not say in a report: it routes inbound calls and knows users
+/// only by what its legs reached.
+fn check_proxy_report(call: &NewCall) -> Result<()> {
+    let mut errors = Vec::new();
+    if call.direction != "inbound" {
+        errors.push(FieldError::new(
+            "direction",
+            "invalid",
+            "the SIP proxy reports the inbound calls it routed",
+        ));
+    }
+    if call.user_id.is_some() {
+        errors.push(FieldError::new(
+            "user_id",
+            "invalid",
+            "the SIP proxy names the answering user by reached",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(errors).into())
+    }
 }
 
 /// The record a reported call makes, or every problem with the report.
@@ -249,7 +289,7 @@ async fn checked_record(
             ));
             call.user_id
         }
-        (None, Some(r)) => reached_user(c, r, &mut errors).await?,
+        (None, Some(r)) => reached_user(c, r).await?,
         (id, None) => id,
     };
     let user = referenced_user(c, (call.department_id, user_id), &mut errors).await?;
@@ -274,13 +314,8 @@ async fn checked_record(
     Ok(record)
 }
 
-/// The user whose extension or mobile number a call reached; an unknown one is noted in
-/// `errors`.
-async fn reached_user(
-    c: &mut Change,
-    reached: &str,
-    errors: &mut Vec<FieldError>,
-) -> Result<Option<UserId>> {
+/// The user whose extension or mobile number a call reached, if any still has it.
+async fn reached_user(c: &mut Change, reached: &str) -> Result<Option<UserId>> {
     let found = if let Ok(ext) = switchboard_domain::Extension::parse("reached", reached) {
         users::find_user_by_extension(&mut c.tx, c.account.id, ext).await?
     } else if let Ok(mobile) = E164::parse("reached", reached) {
@@ -288,13 +323,8 @@ async fn reached_user(
     } else {
         None
     };
-    if found.is_none() {
-        errors.push(FieldError::new(
-            "reached",
-            "not_found",
-            "no user of the account has this extension or mobile number",
-        ));
-    }
+    // A leg's extension or mobile may have changed hands while the call lasted: the call
+    // is still recorded, with nobody named, rather than lost.
     Ok(found.map(|u| u.id))
 }
 
@@ -353,14 +383,19 @@ async fn audit_call(c: &mut Change, record: &CallRecord) -> Result<()> {
 }
 
 impl Switchboard {
-    /// Records a finished call (tokens with the `calls:ingest` scope, and the operator).
+    /// Records a finished call (tokens with the `calls:ingest` scope, the operator, and the
+    /// SIP proxy's token for the inbound calls it routed).
     /// Reporting the same engine call id again changes nothing and returns the first record.
     pub async fn record_call(&self, ctx: &Ctx, call: NewCall) -> Result<Recorded> {
         let mut c = self.begin(ctx).await?;
-        if !may_report_calls(&mut c, ctx).await? {
-            return Err(forbidden(
-                "reporting calls needs an API token with the calls:ingest scope",
-            ));
+        match reporter(&mut c, ctx).await? {
+            None => {
+                return Err(forbidden(
+                    "reporting calls needs an API token with the calls:ingest scope",
+                ));
+            }
+            Some(Reporter::SipProxy) => check_proxy_report(&call)?,
+            Some(Reporter::Engine) => {}
         }
         // A call reported again is answered with the first report, even if its user has
         // been deleted in between.

@@ -16,8 +16,9 @@ use crate::{Change, Ctx, Switchboard, Target};
 pub const SCOPE_API: &str = "api";
 /// The scope of an API token that reports finished calls (the telephony engine).
 pub const SCOPE_CALLS_INGEST: &str = "calls:ingest";
-/// The scope of the SIP proxy's token: it looks up SIP credentials for a REGISTER and may
-/// do nothing else, so it is never combined with another scope.
+/// The scope of the SIP proxy's token: SIP credentials for a REGISTER, registrations, call
+/// routes and the records of the inbound calls it routed, and nothing else, so it is never
+/// combined with another scope.
 pub const SCOPE_SIP_PROXY: &str = "sip:proxy";
 
 /// How often a token's "last used" time is written at most (saves a write per request).

@@ -348,8 +348,8 @@ enum TokenCommand {
         #[arg(long, default_value = "Administrator")]
         role: String,
         /// What the token may do: `api` (the REST API, the default) and/or `calls:ingest`
-        /// (report finished calls, for the telephony engine); or `sip:proxy` alone (look up
-        /// SIP credentials, for the SIP proxy). Repeat for several.
+        /// (report finished calls, for the telephony engine); or `sip:proxy` alone (the SIP
+        /// proxy: credentials, registrations, call routes, its calls' records). Repeat for several.
         #[arg(long = "scope", value_name = "SCOPE", default_values_t = ["api".to_owned()])]
         scopes: Vec<String>,
     },

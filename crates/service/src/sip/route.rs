@@ -36,6 +36,10 @@ pub struct Gateways {
 pub struct CallRoute {
     /// The account's SIP domain (the host of every leg's Request-URI).
     pub domain: SipDomain,
+    /// Its position in the route (the proxy asks for the next one after it).
+    pub position: usize,
+    /// The department the dialled number routes to, which the call's record names.
+    pub called_department: Option<DepartmentId>,
     /// The step.
     pub step: Step,
 }
@@ -117,65 +121,85 @@ fn phone_of(p: store::SipPhone) -> (switchboard_domain::UserId, RegisteredPhone)
     )
 }
 
-/// The steps of a call in order, computed until step `stage` is known (a department
-/// visited twice ends the chain, so fallbacks cannot loop).
-async fn steps_until(
+/// Positions of a call's route, in order: each department of the fallback chain rings at
+/// one position (empty when nobody there can ring now), and a voicemail fallback is one
+/// more. Positions depend only on the departments' fallback settings, not on who can ring
+/// at the moment, so the proxy's "next stage" means the same thing from one request to
+/// the next. Computed until a non-empty position at or after `from` is found; a
+/// department visited twice ends the chain, so fallbacks cannot loop.
+async fn first_step_from(
     c: &mut Change,
     callee: Callee,
     to: &str,
-    stage: usize,
+    from: usize,
     at: jiff::Timestamp,
     gw: &Gateways,
-) -> Result<Vec<Step>> {
-    let mut steps = Vec::new();
+) -> Result<Option<(usize, Step)>> {
+    let mut positions: Vec<Option<Step>> = Vec::new();
     let mut next = Some(callee);
     let mut seen = HashSet::new();
     while let Some(callee) = next.take() {
-        if steps.len() > stage {
-            break;
-        }
         match callee {
             Callee::User(user) => {
                 let phone = store::find_user_phone(&mut c.tx, c.account.id, user.id, at)
                     .await?
                     .map(|p| phone_of(p).1);
                 let member = RouteMember::of(&user, phone);
-                steps.extend(user_step(&member, gw.carrier.is_some(), at));
-                if user.voicemail && gw.voicemail.is_some() {
-                    steps.push(Step::Voicemail {
+                positions.push(user_step(&member, gw.carrier.is_some(), at));
+                if user.voicemail {
+                    positions.push(gw.voicemail.as_ref().map(|_| Step::Voicemail {
                         mailbox: user.extension.to_string(),
-                    });
+                    }));
                 }
             }
             Callee::Department(id) => {
                 if !seen.insert(id) {
                     break;
                 }
-                let Some((step, fallback)) =
-                    department_route(c, id, at, gw.carrier.is_some()).await?
-                else {
-                    break;
+                // Positions before `from` only count; their members need not be read.
+                let (step, fallback) = if positions.len() < from {
+                    let Some(d) = departments::find_department(&mut c.tx, c.account.id, id).await?
+                    else {
+                        break;
+                    };
+                    (None, d.fallback)
+                } else {
+                    let Some(found) = department_route(c, id, at, gw.carrier.is_some()).await?
+                    else {
+                        break;
+                    };
+                    found
                 };
-                steps.extend(step);
+                positions.push(step);
                 match fallback {
-                    Fallback::Voicemail if gw.voicemail.is_some() => steps.push(Step::Voicemail {
-                        mailbox: to.to_owned(),
-                    }),
+                    Fallback::Voicemail => {
+                        positions.push(gw.voicemail.as_ref().map(|_| Step::Voicemail {
+                            mailbox: to.to_owned(),
+                        }));
+                    }
                     Fallback::Department { department_id } => {
                         next = Some(Callee::Department(department_id));
                     }
-                    Fallback::Voicemail | Fallback::None => {}
+                    Fallback::None => {}
                 }
             }
         }
+        if positions.iter().skip(from).any(Option::is_some) {
+            break;
+        }
     }
-    Ok(steps)
+    Ok(positions
+        .into_iter()
+        .enumerate()
+        .skip(from)
+        .find_map(|(i, s)| s.map(|s| (i, s))))
 }
 
 impl Switchboard {
-    /// Step `stage` of the route of a call to `to` (an extension, or one of the account's
-    /// numbers) at `at` (now when `None`); `None` when the route has no such step (the
-    /// proxy hangs up). Not found when `to` is neither.
+    /// The first step at or after position `stage` of the route of a call to `to` (an
+    /// extension, or one of the account's numbers) at `at` (now when `None`), with its
+    /// position; `None` when nothing is left to ring (the proxy hangs up). Not found when
+    /// `to` is neither.
     pub async fn sip_call_route(
         &self,
         ctx: &Ctx,
@@ -194,12 +218,18 @@ impl Switchboard {
         else {
             return Ok(None);
         };
+        let called_department = match &callee {
+            Callee::Department(d) => Some(*d),
+            Callee::User(_) => None,
+        };
         let at = at.unwrap_or(c.now);
-        let mut steps = steps_until(&mut c, callee, to, stage, at, gateways).await?;
+        let found = first_step_from(&mut c, callee, to, stage, at, gateways).await?;
         c.tx.rollback().await?;
-        Ok((stage < steps.len()).then(|| CallRoute {
+        Ok(found.map(|(position, step)| CallRoute {
             domain,
-            step: steps.swap_remove(stage),
+            position,
+            called_department,
+            step,
         }))
     }
 }

@@ -98,8 +98,14 @@ pub struct CallRouteOut {
     pub routing: &'static str,
     /// The destinations, in order.
     pub routes: Vec<RouteLegOut>,
-    /// The step this is.
+    /// The position of this step in the call's route: ask for `stage` = this + 1 when it
+    /// ends unanswered. It is past the stage asked for when the steps in between have
+    /// nobody to ring now.
     pub stage: u32,
+    /// The department the dialled number routes to (what the call's record names), even
+    /// when this step is a fallback's.
+    #[schema(format = "uuid")]
+    pub called_department_id: Option<String>,
     /// `ring` or `voicemail`.
     pub step: &'static str,
     /// The department whose plan rings (absent for a direct call or voicemail).
@@ -127,7 +133,9 @@ fn route_leg(t: SipTarget, ring_ms: u32, via: &'static str) -> RouteLegOut {
 /// Seconds a voicemail server is given to answer.
 const VOICEMAIL_ANSWER_MS: u32 = 30_000;
 
-fn route_out(route: CallRoute, stage: u32, gw: &Gateways) -> CallRouteOut {
+fn route_out(route: CallRoute, gw: &Gateways) -> CallRouteOut {
+    let stage = u32::try_from(route.position).unwrap_or(u32::MAX);
+    let called_department_id = route.called_department.map(|d| d.to_string());
     match route.step {
         Step::Ring {
             department_id,
@@ -160,6 +168,7 @@ fn route_out(route: CallRoute, stage: u32, gw: &Gateways) -> CallRouteOut {
                     })
                     .collect(),
                 stage,
+                called_department_id,
                 step: "ring",
                 department_id: department_id.map(|d| d.to_string()),
                 method: method.map(|m| m.key().to_owned()),
@@ -191,6 +200,7 @@ fn route_out(route: CallRoute, stage: u32, gw: &Gateways) -> CallRouteOut {
                 routing: "serial",
                 routes,
                 stage,
+                called_department_id,
                 step: "voicemail",
                 department_id: None,
                 method: None,
@@ -203,9 +213,11 @@ fn route_out(route: CallRoute, stage: u32, gw: &Gateways) -> CallRouteOut {
 
 /// The call route of an INVITE, one step at a time (tokens with the `sip:proxy` scope
 /// only): the same decision as the ring plan, as a routing document for Kamailio's
-/// `rtjson` module. Stage 0 rings the department the number routes to (or the dialled
-/// extension's user); each later stage is the fallback of the one before (another
-/// department's route, or voicemail). 204 when there is no such step: the proxy hangs up.
+/// `rtjson` module. Position 0 rings the department the number routes to (or the dialled
+/// extension's user); each later position is the fallback of the one before (another
+/// department's route, or voicemail). The answer is the first step at or after `stage`
+/// with someone to ring, and says its position in `stage`; 204 when there is none left:
+/// the proxy hangs up.
 #[utoipa::path(get, path = "/sip/route", tag = "sip", params(RouteQuery),
     responses((status = 200, description = "The step to ring", body = CallRouteOut),
         (status = 204, description = "Nothing more to ring: hang up"),
@@ -250,7 +262,7 @@ async fn call_route(
         .sip_call_route(&ctx, &q.to, stage as usize, at, &gw)
         .await?;
     Ok(match route {
-        Some(r) => Json(route_out(r, stage, &gw)).into_response(),
+        Some(r) => Json(route_out(r, &gw)).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }

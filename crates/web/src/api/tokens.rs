@@ -49,9 +49,9 @@ pub enum ApiTokenScope {
     /// Administrators create these.
     #[serde(rename = "calls:ingest")]
     CallsIngest,
-    /// Looking up SIP credentials for a REGISTER (`GET /sip/credentials`): the SIP
-    /// proxy's token. It stands alone and may do nothing else; only Administrators create
-    /// these.
+    /// The SIP proxy's token: SIP credentials for a REGISTER, registrations, call routes
+    /// (`/sip/...`) and the records of the inbound calls it routed (`POST /calls`). It
+    /// stands alone and may do nothing else; only Administrators create these.
     #[serde(rename = "sip:proxy")]
     SipProxy,
 }

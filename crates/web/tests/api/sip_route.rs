@@ -325,8 +325,12 @@ async fn fallbacks_come_one_step_at_a_time_and_end_in_a_hang_up(s: Server) {
     let vm = format!("&voicemail={VOICEMAIL}");
     let r = route(&st.proxy, "+14155550104", 0, &vm).await;
     assert_eq!(uris(&r.body), vec![format!("sip:201@{DOMAIN}")]);
+    assert_eq!(r.body["stage"], 0);
+    assert_eq!(r.body["called_department_id"], front.to_string());
     let r = route(&st.proxy, "+14155550104", 1, &vm).await;
+    assert_eq!(r.body["stage"], 1);
     assert_eq!(r.body["department_id"], overflow.to_string());
+    assert_eq!(r.body["called_department_id"], front.to_string());
     assert_eq!(uris(&r.body), vec![format!("sip:202@{DOMAIN}")]);
     let r = route(&st.proxy, "+14155550104", 2, &vm).await;
     assert_eq!(r.body["step"], "voicemail");
@@ -374,24 +378,57 @@ async fn fallbacks_come_one_step_at_a_time_and_end_in_a_hang_up(s: Server) {
 
 async fn registrations_expire_are_forgotten_and_only_the_proxy_reports_them(s: Server) {
     let (st, acct) = setup(&s, "Expiry Co").await;
-    agent(&s, &acct, &st.admin, "201").await;
+    let id = agent(&s, &acct, &st.admin, "201").await;
+    let creds = format!("{}/sip-credentials", at(id));
+    assert!(st.admin.get(&creds).await.body["registered_until"].is_null());
     let gw = format!("&carrier={CARRIER}");
     registered(&st.proxy, "201", 5071, 60).await;
     assert_eq!(
         route(&st.proxy, "201", 0, &gw).await.body["routes"][0]["via"],
         "phone"
     );
+    let until = st.admin.get(&creds).await.body["registered_until"].clone();
+    assert_eq!(
+        until, "2026-03-02T09:01:00Z",
+        "the test clock's 09:00 + 60 s"
+    );
+    let (browser, _) = crate::dashboard::signed_in(&s, "owner@expiryco.example.com").await;
+    let (_, page) = browser.page(&format!("/users/{id}/edit")).await;
+    assert!(page.contains("a phone is registered until"), "{page}");
     s.app.clock.advance(jiff::SignedDuration::from_secs(61));
     assert_eq!(
         route(&st.proxy, "201", 0, &gw).await.body["routes"][0]["via"],
         "mobile"
     );
+    assert!(st.admin.get(&creds).await.body["registered_until"].is_null());
+    let (_, page) = browser.page(&format!("/users/{id}/edit")).await;
+    assert!(page.contains("no phone registered now"), "{page}");
     registered(&st.proxy, "201", 5071, 60).await;
     registered(&st.proxy, "201", 5071, 0).await;
     assert_eq!(
         route(&st.proxy, "201", 0, &gw).await.body["routes"][0]["via"],
         "mobile"
     );
+
+    // The proxy names the answering user by what it reached, for inbound calls only.
+    let r = st
+        .proxy
+        .post(
+            "/api/v1/calls",
+            &json!({ "engine_call_id": "x-1", "direction": "outbound", "caller": "201",
+                     "number": "+14155550100", "user_id": id.to_string(),
+                     "started_at": "2026-03-02T08:50:00Z", "ended_at": "2026-03-02T08:51:00Z",
+                     "outcome": "answered" }),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["direction", "user_id"], "{:?}", r.body);
 
     // Bad reports name the field; others' tokens may not report or ask.
     let r = st
