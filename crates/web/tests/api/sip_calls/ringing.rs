@@ -394,9 +394,68 @@ async fn round_robin_moves_on_with_the_calls_the_proxy_reports(s: Server) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+async fn a_serial_step_hands_the_call_to_the_fallback_departments_own_ring_time(s: Server) {
+    if !sip_tools() {
+        return;
+    }
+    let dir = scratch("fallback-department");
+    let sa = sip_account(&s, "Overflow Calls").await;
+    let k = Kamailio::start(&dir, &s.base, &sa.proxy_token, free_udp_port(), None).await;
+    let (front, pw1) = member(&s, &sa, "201", json!({})).await;
+    let (back, pw2) = member(&s, &sa, "202", json!({})).await;
+    let front_phone = phone(&dir, &k, "201", &pw1, Answer::Never).await;
+    // Answers after longer than the first department's ring time: the overflow step keeps
+    // its own ring time.
+    let back_phone = phone(&dir, &k, "202", &pw2, Answer::After(Duration::from_secs(7))).await;
+    let r = sa
+        .admin
+        .post(
+            "/api/v1/departments",
+            &json!({ "name": "Overflow", "routing_method": "sequential", "ring_time_secs": 15,
+                     "fallback": { "kind": "none" }, "members": [back.to_string()] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let overflow = r.body["id"].as_str().unwrap().to_owned();
+    let dept = routed_department(
+        &sa,
+        "Front",
+        "sequential",
+        5,
+        &[front],
+        json!({ "kind": "department", "department_id": overflow }),
+        "+14155550104",
+    )
+    .await;
+    assert!(
+        call(
+            &dir,
+            &k.address,
+            "+14155550104",
+            Duration::from_millis(200),
+            200
+        )
+        .await,
+        "the overflow department answers; logs in {}",
+        dir.display()
+    );
+    let (f, b) = (front_phone.invites(), back_phone.invites());
+    assert_eq!((f.len(), b.len()), (1, 1), "{f:?} {b:?}");
+    assert!((4.5..7.0).contains(&(b[0].at - f[0].at)), "{f:?} {b:?}");
+    assert!(!back_phone.was_cancelled());
+    let log = wait_for_calls(&sa, 1).await;
+    assert_eq!(log[0]["user_id"], back.to_string(), "{log:?}");
+    assert_eq!(
+        log[0]["department_id"], dept,
+        "the record names the number's department"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 crate::on_both!(
     ring_all_rings_exactly_the_plans_users_at_once_and_the_answer_cancels_the_rest,
     sequential_rings_one_at_a_time_for_the_ring_time_then_records_a_missed_call,
     a_user_deactivated_between_two_calls_is_not_rung_and_the_fallback_takes_the_call,
     round_robin_moves_on_with_the_calls_the_proxy_reports,
+    a_serial_step_hands_the_call_to_the_fallback_departments_own_ring_time,
 );
