@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use switchboard_domain::routing::{Candidate, RingPlan, ring_plan};
-use switchboard_domain::{Department, DepartmentId, User};
+use switchboard_domain::routing::{Candidate, RingPlan, Ringable, ring_plan};
+use switchboard_domain::{Department, DepartmentId, RoutingMethod, User};
 use switchboard_store::{calls, departments, users};
 
 use crate::error::{Result, not_found};
@@ -29,6 +29,39 @@ impl RingPlanView {
     }
 }
 
+/// The ring plan of `department`'s `members` at `at`, reading the call history only the
+/// routing method uses (who answered when, for longest idle; the rotation, for round
+/// robin). Shared by the ring plan (whole users) and the call route (what it reads).
+pub(crate) async fn plan_of<U: Ringable>(
+    c: &mut Change,
+    department: &Department,
+    members: &[U],
+    at: jiff::Timestamp,
+) -> Result<RingPlan> {
+    let id = department.id;
+    let idle: HashMap<_, _> = if department.routing_method == RoutingMethod::LongestIdle {
+        calls::list_member_last_answered(&mut c.tx, c.account.id, id)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let rotation = if department.routing_method == RoutingMethod::RoundRobin {
+        departments::find_department_rotation(&mut c.tx, c.account.id, id).await?
+    } else {
+        0
+    };
+    let candidates: Vec<Candidate<'_, U>> = members
+        .iter()
+        .map(|user| Candidate {
+            user,
+            idle_since: idle.get(&user.id()).copied(),
+        })
+        .collect();
+    Ok(ring_plan(department, &candidates, at, rotation))
+}
+
 /// The ring plan of a department at `at`, read in the caller's snapshot; `None` when the
 /// account has no such department. No permission is checked here: the callers do.
 pub(crate) async fn read_ring_plan(
@@ -40,19 +73,7 @@ pub(crate) async fn read_ring_plan(
         return Ok(None);
     };
     let members = users::list_department_users(&mut c.tx, c.account.id, id).await?;
-    let idle: HashMap<_, _> = calls::list_member_last_answered(&mut c.tx, c.account.id, id)
-        .await?
-        .into_iter()
-        .collect();
-    let rotation = departments::find_department_rotation(&mut c.tx, c.account.id, id).await?;
-    let candidates: Vec<Candidate<'_>> = members
-        .iter()
-        .map(|user| Candidate {
-            user,
-            idle_since: idle.get(&user.id).copied(),
-        })
-        .collect();
-    let plan = ring_plan(&department, &candidates, at, rotation);
+    let plan = plan_of(c, &department, &members, at).await?;
     Ok(Some(RingPlanView {
         department,
         members,

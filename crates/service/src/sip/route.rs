@@ -8,18 +8,18 @@ use std::collections::{HashMap, HashSet};
 
 use switchboard_domain::department::Fallback;
 use switchboard_domain::resources::Destination;
-use switchboard_domain::routing::{Candidate, ring_plan};
 use switchboard_domain::sip::SipDomain;
 use switchboard_domain::sip::route::{
     Gateway, RegisteredPhone, RouteMember, Step, department_step, user_step,
 };
-use switchboard_domain::{DepartmentId, E164, Extension, RoutingMethod, User};
+use switchboard_domain::{DepartmentId, E164, Extension, User};
 use switchboard_store::sip as store;
-use switchboard_store::{calls, departments, resources, users};
+use switchboard_store::{departments, resources, users};
 
 use super::credentials::account_domain;
 use super::proxy::require_sip_proxy;
 use crate::error::{Result, not_found};
+use crate::routing::plan_of;
 use crate::{Change, Ctx, Switchboard};
 
 /// What the proxy can reach besides registered phones.
@@ -86,27 +86,7 @@ async fn department_route(
         return Ok(None);
     };
     let members = store::list_route_members(&mut c.tx, c.account.id, id, at).await?;
-    let idle: HashMap<_, _> = if department.routing_method == RoutingMethod::LongestIdle {
-        calls::list_member_last_answered(&mut c.tx, c.account.id, id)
-            .await?
-            .into_iter()
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    let rotation = if department.routing_method == RoutingMethod::RoundRobin {
-        departments::find_department_rotation(&mut c.tx, c.account.id, id).await?
-    } else {
-        0
-    };
-    let candidates: Vec<Candidate<'_, RouteMember>> = members
-        .iter()
-        .map(|m| Candidate {
-            user: m,
-            idle_since: idle.get(&m.id).copied(),
-        })
-        .collect();
-    let plan = ring_plan(&department, &candidates, at, rotation);
+    let plan = plan_of(c, &department, &members, at).await?;
     let step = department_step(&plan, id, department.ring_time_secs, &members, carrier);
     Ok(Some((step, plan.fallback)))
 }
