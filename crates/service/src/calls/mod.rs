@@ -12,12 +12,15 @@ use switchboard_store::calls::{
     list_calls_page, user_call_stats,
 };
 use switchboard_store::users::UserFilter;
-use switchboard_store::{StoreError, UniqueKey, auth, departments, users};
+use switchboard_store::{StoreError, UniqueKey, departments, users};
 
-use crate::ctx::{Actor, Principal};
+use crate::ctx::Principal;
 use crate::error::{Result, forbidden};
-use crate::tokens::{SCOPE_CALLS_INGEST, SCOPE_SIP_PROXY, has_scope};
 use crate::{Change, Ctx, Switchboard, Target};
+
+mod reporters;
+
+use reporters::{Reporter, check_proxy_report, reached_user, reporter};
 
 /// The directions a call can take.
 pub const DIRECTIONS: [&str; 2] = ["inbound", "outbound"];
@@ -189,58 +192,6 @@ async fn visibility(c: &mut crate::Change, who: &Principal, what: &str) -> Resul
     }
 }
 
-/// Who may report calls: the operator, a token with `calls:ingest`, or the SIP proxy's
-/// (`sip:proxy`), which reports the inbound calls it routed and names the answering user
-/// only by the extension or mobile it reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reporter {
-    Engine,
-    SipProxy,
-}
-
-async fn reporter(c: &mut Change, ctx: &Ctx) -> Result<Option<Reporter>> {
-    Ok(match &ctx.actor {
-        Actor::System(_) => Some(Reporter::Engine),
-        Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
-            .await?
-            .and_then(|t| {
-                if has_scope(&t, SCOPE_CALLS_INGEST) {
-                    Some(Reporter::Engine)
-                } else if has_scope(&t, SCOPE_SIP_PROXY) {
-                    Some(Reporter::SipProxy)
-                } else {
-                    None
-                }
-            }),
-        Actor::User(_) | Actor::Scim(_) => None,
-    })
-}
-
-/// What the SIP proxy may not say in a report: it routes inbound calls and knows users
-/// only by what its legs reached.
-fn check_proxy_report(call: &NewCall) -> Result<()> {
-    let mut errors = Vec::new();
-    if call.direction != "inbound" {
-        errors.push(FieldError::new(
-            "direction",
-            "invalid",
-            "the SIP proxy reports the inbound calls it routed",
-        ));
-    }
-    if call.user_id.is_some() {
-        errors.push(FieldError::new(
-            "user_id",
-            "invalid",
-            "the SIP proxy names the answering user by reached",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Validation(errors).into())
-    }
-}
-
 /// The record a reported call makes, or every problem with the report.
 async fn checked_record(
     c: &mut Change,
@@ -312,20 +263,6 @@ async fn checked_record(
         outcome,
     };
     Ok(record)
-}
-
-/// The user whose extension or mobile number a call reached, if any still has it.
-async fn reached_user(c: &mut Change, reached: &str) -> Result<Option<UserId>> {
-    let found = if let Ok(ext) = switchboard_domain::Extension::parse("reached", reached) {
-        users::find_user_by_extension(&mut c.tx, c.account.id, ext).await?
-    } else if let Ok(mobile) = E164::parse("reached", reached) {
-        users::find_user_by_mobile(&mut c.tx, c.account.id, &mobile).await?
-    } else {
-        None
-    };
-    // A leg's extension or mobile may have changed hands while the call lasted: the call
-    // is still recorded, with nobody named, rather than lost.
-    Ok(found.map(|u| u.id))
 }
 
 /// The user a reported call names; a department or user the account does not have is
