@@ -9,6 +9,7 @@ mod process;
 mod provision;
 mod report;
 mod seed;
+mod telephony;
 mod workloads;
 
 use std::path::PathBuf;
@@ -208,9 +209,22 @@ async fn target_of(args: &Args, server: &Server, seeded: &seed::Seeded) -> anyho
         departments: seeded.departments.iter().map(|d| d.to_string()).collect(),
         ring_department: seeded.ring_department.to_string(),
         deep_cursor: String::new(),
+        proxy_token: seeded.telephony.proxy_token.clone(),
+        route_numbers: seeded.telephony.numbers.to_vec(),
+        route_departments: seeded
+            .telephony
+            .departments
+            .iter()
+            .map(|d| d.to_string())
+            .collect(),
     };
     target.deep_cursor = workloads::deep_cursor(&target).await?;
+    telephony::register_phones(&target.client, &target.base, &seeded.telephony).await?;
     workloads::check_answers(&target, false).await?;
+    let phones = seeded.telephony.phones.iter().cloned().collect();
+    for w in [Workload::RouteLarge, Workload::RouteSmall] {
+        telephony::check_route(&target, w, &phones).await?;
+    }
     Ok(target)
 }
 
@@ -276,6 +290,9 @@ async fn peer_runs(
         departments: Vec::new(),
         ring_department: String::new(),
         deep_cursor: String::new(),
+        proxy_token: String::new(),
+        route_numbers: Vec::new(),
+        route_departments: Vec::new(),
     };
     eprintln!("seeding the peer with {users} users over SCIM");
     let (seeding, sample) = workloads::seed_peer(&target, users, args.concurrency).await?;

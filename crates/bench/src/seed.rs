@@ -93,13 +93,15 @@ pub struct Seeded {
     pub departments: Vec<DepartmentId>,
     /// The department of 1,000 members.
     pub ring_department: DepartmentId,
+    /// What the call-route workloads ask about (SIP domain, proxy token, numbers, phones).
+    pub telephony: crate::telephony::Telephony,
     /// How long seeding took.
     #[serde(with = "seconds")]
     pub took: Duration,
 }
 
 /// A value the bench wrote itself, which parses.
-fn valid<T>(r: Result<T, switchboard_domain::FieldError>) -> anyhow::Result<T> {
+pub fn valid<T>(r: Result<T, switchboard_domain::FieldError>) -> anyhow::Result<T> {
     r.map_err(|e| anyhow!("a seeded value is invalid: {e:?}"))
 }
 
@@ -138,6 +140,7 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
     insert_users(&db, &ids, account, basic, now).await?;
     let (departments, ring_department) = insert_departments(&db, &ids, account, now).await?;
     insert_calls(&db, &ids, account, &departments, now).await?;
+    let telephony = crate::telephony::seed(&sb, &db, account, &ids, ring_department, now).await?;
 
     let step = (users / 10_000).max(1);
     let sample = ids
@@ -152,6 +155,7 @@ pub async fn seed(db: Db, users: usize) -> anyhow::Result<Seeded> {
         sample,
         departments,
         ring_department,
+        telephony,
         took: started.elapsed(),
     })
 }
@@ -222,7 +226,7 @@ async fn insert_users(
 }
 
 /// A ring-all department of the bench account.
-fn department_of(
+pub fn department_of(
     name: String,
     members: Vec<UserId>,
     account: AccountId,
@@ -335,8 +339,22 @@ async fn insert_calls(
     Ok(())
 }
 
-/// Seeded user `i`: a tenth have Panel Access, one in fifty is deactivated, availability
-/// varies; everyone has an email and a mobile.
+/// Whether seeded user `i` is active with receive calls on: R17 lets only such users
+/// register a phone.
+pub fn may_register(i: usize) -> bool {
+    receives_calls(i) && !deactivated(i)
+}
+
+fn receives_calls(i: usize) -> bool {
+    !i.is_multiple_of(13)
+}
+
+fn deactivated(i: usize) -> bool {
+    i % 50 == 49
+}
+
+/// Seeded user `i`: a tenth have Panel Access, one in fifty is deactivated, one in
+/// thirteen has receive calls off, availability varies; everyone has an email and a mobile.
 fn user_of(
     i: usize,
     id: UserId,
@@ -360,7 +378,7 @@ fn user_of(
         extension,
         role_id: role,
         panel_access: i.is_multiple_of(10),
-        receive_calls: !i.is_multiple_of(13),
+        receive_calls: receives_calls(i),
         call_hours: WeeklySchedule::default(),
         time_zone: valid(TimeZoneName::parse("time_zone", "Asia/Kolkata"))?,
         availability: match i % 7 {
@@ -369,7 +387,7 @@ fn user_of(
             _ => Availability::Available,
         },
         voicemail: i.is_multiple_of(3),
-        status: if i % 50 == 49 {
+        status: if deactivated(i) {
             UserStatus::Inactive
         } else {
             UserStatus::Active

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::load::{Sample, drive, expect};
 use crate::seed::{FAMILY_NAMES, FIRST_NAMES, email_of};
+use crate::telephony::CARRIER;
 
 /// One kind of request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -34,11 +35,16 @@ pub enum Workload {
     ScimCo,
     /// `GET /api/v1/departments/{id}/ring-plan` for the 1,000-member department.
     RingPlan,
+    /// `GET /api/v1/sip/route?to=<number>` for a number routed to the 1,000-member
+    /// department, as the SIP proxy asks on every incoming call.
+    RouteLarge,
+    /// The same for a number routed to a 20-member department.
+    RouteSmall,
 }
 
 impl Workload {
     /// Every workload against Switchboard, in report order.
-    pub const SWITCHBOARD: [Workload; 10] = [
+    pub const SWITCHBOARD: [Workload; 12] = [
         Workload::Trivial,
         Workload::RestCreate,
         Workload::ScimCreate,
@@ -49,6 +55,8 @@ impl Workload {
         Workload::ScimEq,
         Workload::ScimCo,
         Workload::RingPlan,
+        Workload::RouteLarge,
+        Workload::RouteSmall,
     ];
 
     /// The workloads the reference peer can serve.
@@ -67,6 +75,8 @@ impl Workload {
             Self::ScimEq => "SCIM filter userName eq",
             Self::ScimCo => "SCIM filter userName co",
             Self::RingPlan => "ring plan, 1,000-member department",
+            Self::RouteLarge => "call route, 1,000-member department",
+            Self::RouteSmall => "call route, 20-member department",
         }
     }
 
@@ -96,6 +106,12 @@ pub struct Target {
     pub ring_department: String,
     /// A cursor deep in the users list.
     pub deep_cursor: String,
+    /// Bearer token of the SIP proxy (Switchboard only).
+    pub proxy_token: String,
+    /// Numbers routed to the 1,000-member and the 20-member department.
+    pub route_numbers: Vec<String>,
+    /// Those departments, in the same order.
+    pub route_departments: Vec<String>,
 }
 
 /// A spread of indexes over `0..len` without a random generator: the same in every run.
@@ -126,7 +142,7 @@ pub async fn run(
     .await
 }
 
-fn request(t: &Target, w: Workload, i: usize, tag: &str) -> (reqwest::RequestBuilder, u16) {
+pub fn request(t: &Target, w: Workload, i: usize, tag: &str) -> (reqwest::RequestBuilder, u16) {
     let api = |path: String| {
         t.client
             .get(format!("{}/api/v1{path}", t.base))
@@ -196,6 +212,16 @@ fn request(t: &Target, w: Workload, i: usize, tag: &str) -> (reqwest::RequestBui
             api(format!("/departments/{}/ring-plan", t.ring_department)),
             200,
         ),
+        Workload::RouteLarge | Workload::RouteSmall => {
+            let number = &t.route_numbers[usize::from(w == Workload::RouteSmall)];
+            (
+                t.client
+                    .get(format!("{}/api/v1/sip/route", t.base))
+                    .bearer_auth(&t.proxy_token)
+                    .query(&[("to", number.as_str()), ("carrier", CARRIER)]),
+                200,
+            )
+        }
     }
 }
 

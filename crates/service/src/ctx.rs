@@ -41,6 +41,9 @@ pub struct Ctx {
     /// The actor's rights read while authenticating this request (`None`: read them in
     /// each use case).
     resolved: Option<Arc<Principal>>,
+    /// Whether the token read while authenticating this request has the `sip:proxy`
+    /// scope (meaningful only with `resolved`).
+    sip_proxy: bool,
 }
 
 impl Ctx {
@@ -51,6 +54,7 @@ impl Ctx {
             actor,
             source: source.into(),
             resolved: None,
+            sip_proxy: false,
         }
     }
 
@@ -80,6 +84,7 @@ impl Ctx {
             Actor::ApiToken(t.id)
         };
         let mut ctx = Self::new(t.account_id, actor, source);
+        ctx.sip_proxy = crate::tokens::has_scope(&t, crate::tokens::SCOPE_SIP_PROXY);
         let who = token_principal(tx, &ctx, t).await?;
         ctx.resolved = Some(Arc::new(who));
         Ok(ctx)
@@ -90,6 +95,12 @@ impl Ctx {
     /// The actor's rights when they were resolved as the request was authenticated.
     pub(crate) fn known_principal(&self) -> Option<&Principal> {
         self.resolved.as_deref()
+    }
+
+    /// Whether the token authenticated for this request is the SIP proxy's; `None` when
+    /// no token was read with the request (then the use case reads it).
+    pub(crate) fn known_sip_proxy(&self) -> Option<bool> {
+        self.resolved.as_ref().map(|_| self.sip_proxy)
     }
 }
 

@@ -73,6 +73,7 @@ pub struct Switchboard {
     settings: Settings,
     adds: Arc<adding::AddQueues>,
     providers: Arc<sso::Providers>,
+    routes: Arc<sip::route_cache::RouteCache>,
 }
 
 /// A change being made: the open transaction, the locked account and the resolved actor.
@@ -105,6 +106,7 @@ impl Switchboard {
             settings,
             adds: Arc::default(),
             providers: Arc::default(),
+            routes: Arc::default(),
         }
     }
 

@@ -31,10 +31,12 @@ impl RingPlanView {
 
 /// The ring plan of `department`'s `members` at `at`, reading the call history only the
 /// routing method uses (who answered when, for longest idle; the rotation, for round
-/// robin). Shared by the ring plan (whole users) and the call route (what it reads).
+/// robin, unless the caller read it with the department). Shared by the ring plan (whole
+/// users) and the call route (what it reads).
 pub(crate) async fn plan_of<U: Ringable>(
     c: &mut Change,
     department: &Department,
+    rotation: Option<u64>,
     members: &[U],
     at: jiff::Timestamp,
 ) -> Result<RingPlan> {
@@ -47,10 +49,12 @@ pub(crate) async fn plan_of<U: Ringable>(
     } else {
         HashMap::new()
     };
-    let rotation = if department.routing_method == RoutingMethod::RoundRobin {
-        departments::find_department_rotation(&mut c.tx, c.account.id, id).await?
-    } else {
-        0
+    let rotation = match rotation {
+        Some(r) => r,
+        None if department.routing_method == RoutingMethod::RoundRobin => {
+            departments::find_department_rotation(&mut c.tx, c.account.id, id).await?
+        }
+        None => 0,
     };
     let candidates: Vec<Candidate<'_, U>> = members
         .iter()
@@ -73,7 +77,7 @@ pub(crate) async fn read_ring_plan(
         return Ok(None);
     };
     let members = users::list_department_users(&mut c.tx, c.account.id, id).await?;
-    let plan = plan_of(c, &department, &members, at).await?;
+    let plan = plan_of(c, &department, None, &members, at).await?;
     Ok(Some(RingPlanView {
         department,
         members,

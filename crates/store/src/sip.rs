@@ -2,11 +2,14 @@
 
 use switchboard_domain::schedule::WeeklySchedule;
 use switchboard_domain::sip::SipDomain;
-use switchboard_domain::sip::route::{RegisteredPhone, RouteMember};
+use switchboard_domain::sip::route::RouteMember;
 use switchboard_domain::user::{Availability, UserStatus};
 use switchboard_domain::{AccountId, DepartmentId, E164, Extension, TimeZoneName, UserId};
 
-use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{
+    Arg, StoreError, StoreResult, Tx, fetch_rows, from_micros, on, parse_id, to_micros,
+};
+use crate::sqlite::json_flag;
 
 /// A user's stored SIP credentials: the digests of the password, never the password.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,7 +201,7 @@ pub async fn set_sip_registration(
     .map_err(StoreError::from)
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PhoneRow {
     user_id: String,
     contact: String,
@@ -217,25 +220,26 @@ impl PhoneRow {
     }
 }
 
-/// The phones of a department's members registered at `now`.
+/// The phones of a department's members registered at `now`, each with when its
+/// registration ends; on SQLite handed over at once ([`fetch_rows`]).
 pub async fn list_department_phones(
     tx: &mut Tx,
     account: AccountId,
     department: DepartmentId,
     now: jiff::Timestamp,
 ) -> StoreResult<Vec<SipPhone>> {
-    let rows: Vec<PhoneRow> = on!(tx, |c| sqlx::query_as(
-        "SELECT s.user_id, s.contact, s.received, s.registered_until \
+    let sql = "SELECT s.user_id, s.contact, s.received, s.registered_until \
          FROM department_members m JOIN sip_credentials s \
          ON s.account_id = m.account_id AND s.user_id = m.user_id \
          WHERE m.account_id = $1 AND m.department_id = $2 \
-         AND s.contact IS NOT NULL AND s.registered_until > $3"
-    )
-    .bind(account.to_string())
-    .bind(department.to_string())
-    .bind(to_micros(now))
-    .fetch_all(c)
-    .await)?;
+         AND s.contact IS NOT NULL AND s.registered_until > $3";
+    let args = [
+        Arg::Text(account.to_string()),
+        Arg::Text(department.to_string()),
+        Arg::Int(to_micros(now)),
+    ];
+    let columns = ["user_id", "contact", "received", "registered_until"];
+    let rows: Vec<PhoneRow> = fetch_rows(tx, sql, &columns, &args).await?;
     rows.into_iter().map(PhoneRow::into_phone).collect()
 }
 
@@ -259,19 +263,19 @@ pub async fn find_user_phone(
     row.map(PhoneRow::into_phone).transpose()
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct RouteMemberRow {
     id: String,
     extension: i64,
     mobile: Option<String>,
     status: String,
+    #[serde(deserialize_with = "json_flag")]
     receive_calls: bool,
     call_hours: String,
     time_zone: String,
     availability: String,
+    #[serde(deserialize_with = "json_flag")]
     voicemail: bool,
-    contact: Option<String>,
-    received: Option<String>,
 }
 
 impl RouteMemberRow {
@@ -291,35 +295,42 @@ impl RouteMemberRow {
             availability: Availability::parse("a", &self.availability)
                 .map_err(|_| bad("availability"))?,
             voicemail: self.voicemail,
-            phone: self.contact.map(|contact| RegisteredPhone {
-                contact,
-                received: self.received,
-            }),
+            phone: None,
         })
     }
 }
 
-/// A department's members in ring order as the call route reads them, each with the phone
-/// registered at `now`: one statement, on the path of every incoming call.
+/// The columns of [`RouteMemberRow`], in order.
+const ROUTE_MEMBER_COLUMNS: [&str; 9] = [
+    "id",
+    "extension",
+    "mobile",
+    "status",
+    "receive_calls",
+    "call_hours",
+    "time_zone",
+    "availability",
+    "voicemail",
+];
+
+/// A department's members in ring order with what the call route needs of each (their
+/// phones are read apart, [`list_department_phones`]): one statement, the members walked
+/// in order from `department_members_order_idx`, and on SQLite handed over from the
+/// driver's thread at once ([`fetch_rows`]) rather than row by row.
 pub async fn list_route_members(
     tx: &mut Tx,
     account: AccountId,
     department: DepartmentId,
-    now: jiff::Timestamp,
 ) -> StoreResult<Vec<RouteMember>> {
-    let rows: Vec<RouteMemberRow> = on!(tx, |c| sqlx::query_as(
-        "SELECT u.id, u.extension, u.mobile, u.status, u.receive_calls, u.call_hours, \
-         u.time_zone, u.availability, u.voicemail, s.contact, s.received \
+    let sql = "SELECT u.id, u.extension, u.mobile, u.status, u.receive_calls, u.call_hours, \
+         u.time_zone, u.availability, u.voicemail \
          FROM department_members m \
          JOIN users u ON u.account_id = m.account_id AND u.id = m.user_id \
-         LEFT JOIN sip_credentials s ON s.account_id = m.account_id AND s.user_id = m.user_id \
-         AND s.contact IS NOT NULL AND s.registered_until > $3 \
-         WHERE m.account_id = $1 AND m.department_id = $2 ORDER BY m.position, u.id"
-    )
-    .bind(account.to_string())
-    .bind(department.to_string())
-    .bind(to_micros(now))
-    .fetch_all(c)
-    .await)?;
+         WHERE m.account_id = $1 AND m.department_id = $2 ORDER BY m.position, m.user_id";
+    let args = [
+        Arg::Text(account.to_string()),
+        Arg::Text(department.to_string()),
+    ];
+    let rows: Vec<RouteMemberRow> = fetch_rows(tx, sql, &ROUTE_MEMBER_COLUMNS, &args).await?;
     rows.into_iter().map(RouteMemberRow::into_member).collect()
 }

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod phone;
 pub mod proxy;
 pub mod route;
+pub(crate) mod route_cache;
 
 use md5::Md5;
 use serde_json::json;

@@ -35,11 +35,13 @@ pub enum Registration {
 
 /// Refuses anyone but the SIP proxy: a token with the `sip:proxy` scope.
 pub(super) async fn require_sip_proxy(c: &mut Change, ctx: &Ctx, doing: &str) -> Result<()> {
-    let proxy = match &ctx.actor {
-        Actor::ApiToken(id) => auth::find_api_token(&mut c.tx, c.account.id, *id)
+    // A token authenticated with the request was read then; no second read.
+    let proxy = match (&ctx.actor, ctx.known_sip_proxy()) {
+        (Actor::ApiToken(_), Some(known)) => known,
+        (Actor::ApiToken(id), None) => auth::find_api_token(&mut c.tx, c.account.id, *id)
             .await?
             .is_some_and(|t| has_scope(&t, SCOPE_SIP_PROXY)),
-        Actor::System(_) | Actor::User(_) | Actor::Scim(_) => false,
+        (Actor::System(_) | Actor::User(_) | Actor::Scim(_), _) => false,
     };
     if proxy {
         Ok(())

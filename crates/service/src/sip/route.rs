@@ -18,6 +18,7 @@ use switchboard_store::{departments, resources, users};
 
 use super::credentials::account_domain;
 use super::proxy::require_sip_proxy;
+use super::route_cache::RouteCache;
 use crate::error::{Result, not_found};
 use crate::routing::plan_of;
 use crate::{Change, Ctx, Switchboard};
@@ -74,19 +75,22 @@ async fn resolve(c: &mut Change, to: &str) -> Result<Option<Option<Callee>>> {
 }
 
 /// The ringing step of a department at `at`, and its fallback; `None` when the account
-/// has no such department. Reads only what routing needs (members with their phones in
-/// one statement; call history only for the methods that use it).
+/// has no such department. Reads the department (with round robin's rotation and the
+/// versions of its members) and, unless `routes` keeps them at those versions, its members
+/// and their phones; call history only for the method that uses it.
 async fn department_route(
     c: &mut Change,
+    routes: &RouteCache,
     id: DepartmentId,
     at: jiff::Timestamp,
     carrier: bool,
 ) -> Result<Option<(Option<Step>, Fallback)>> {
-    let Some(department) = departments::find_department(&mut c.tx, c.account.id, id).await? else {
+    let Some(d) = departments::find_route_department(&mut c.tx, c.account.id, id).await? else {
         return Ok(None);
     };
-    let members = store::list_route_members(&mut c.tx, c.account.id, id, at).await?;
-    let plan = plan_of(c, &department, &members, at).await?;
+    let members = routes.members(c, &d, at).await?;
+    let department = &d.department;
+    let plan = plan_of(c, department, Some(d.rotation), &members, at).await?;
     let step = department_step(&plan, id, department.ring_time_secs, &members, carrier);
     Ok(Some((step, plan.fallback)))
 }
@@ -109,6 +113,7 @@ fn phone_of(p: store::SipPhone) -> (switchboard_domain::UserId, RegisteredPhone)
 /// department visited twice ends the chain, so fallbacks cannot loop.
 async fn first_step_from(
     c: &mut Change,
+    routes: &RouteCache,
     callee: Callee,
     to: &str,
     from: usize,
@@ -144,7 +149,8 @@ async fn first_step_from(
                     };
                     (None, d.fallback)
                 } else {
-                    let Some(found) = department_route(c, id, at, gw.carrier.is_some()).await?
+                    let Some(found) =
+                        department_route(c, routes, id, at, gw.carrier.is_some()).await?
                     else {
                         break;
                     };
@@ -203,7 +209,7 @@ impl Switchboard {
             Callee::User(_) => None,
         };
         let at = at.unwrap_or(c.now);
-        let found = first_step_from(&mut c, callee, to, stage, at, gateways).await?;
+        let found = first_step_from(&mut c, &self.routes, callee, to, stage, at, gateways).await?;
         c.tx.rollback().await?;
         Ok(found.map(|(position, step)| CallRoute {
             domain,

@@ -192,6 +192,58 @@ pub async fn find_department(
     }
 }
 
+/// A department as the call route reads it on every call: its settings and round robin's
+/// rotation in one statement. Its `members` and `managers` are left empty (the route reads
+/// the members with what routing needs of each, [`crate::sip::list_route_members`]).
+#[derive(Clone, Debug)]
+pub struct RouteDepartment {
+    /// Its settings.
+    pub department: Department,
+    /// How many calls round robin has handed out.
+    pub rotation: u64,
+    /// Moves whenever a member joins, leaves or moves, or a member's routing fields
+    /// change (kept by the database's triggers, migration 0020).
+    pub members_version: i64,
+    /// Moves whenever a member's phone registration changes.
+    pub phones_version: i64,
+}
+
+/// The department the call route rings, with round robin's rotation and the versions of
+/// its members and their phones: one statement.
+pub async fn find_route_department(
+    tx: &mut Tx,
+    account: AccountId,
+    id: DepartmentId,
+) -> StoreResult<Option<RouteDepartment>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, rotation, members_version, phones_version FROM departments \
+         WHERE account_id = $1 AND id = $2"
+    );
+    let row: Option<RouteDepartmentRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
+    row.map(|r| {
+        Ok(RouteDepartment {
+            department: r.department.into_department(Vec::new(), Vec::new())?,
+            rotation: u64::try_from(r.rotation).unwrap_or(0),
+            members_version: r.members_version,
+            phones_version: r.phones_version,
+        })
+    })
+    .transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct RouteDepartmentRow {
+    #[sqlx(flatten)]
+    department: DepartmentRow,
+    rotation: i64,
+    members_version: i64,
+    phones_version: i64,
+}
+
 /// All departments of the account, by name.
 pub async fn list_departments(tx: &mut Tx, account: AccountId) -> StoreResult<Vec<Department>> {
     let sql =

@@ -30,6 +30,7 @@ mod sessions;
 mod sip;
 mod sip_calls;
 mod sip_route;
+mod sip_route_processes;
 mod sso;
 mod tokens;
 mod users;

@@ -9,16 +9,16 @@ use switchboard_domain::{DepartmentId, Plan, UserId};
 use crate::support::{Client, Reply, Server};
 use crate::users::{at, owner_api, user};
 
-const DOMAIN: &str = "route.acme.example";
-const CARRIER: &str = "sip:192.0.2.10:5060";
+pub(crate) const DOMAIN: &str = "route.acme.example";
+pub(crate) const CARRIER: &str = "sip:192.0.2.10:5060";
 const VOICEMAIL: &str = "sip:192.0.2.20:5060";
 
-struct Setup {
-    admin: Client,
-    proxy: Client,
+pub(crate) struct Setup {
+    pub admin: Client,
+    pub proxy: Client,
 }
 
-async fn setup(s: &Server, name: &str) -> (Setup, switchboard_testkit::TestAccount) {
+pub(crate) async fn setup(s: &Server, name: &str) -> (Setup, switchboard_testkit::TestAccount) {
     let acct = s.account(name, Plan::Pro, 30).await;
     let admin = owner_api(s, &acct).await;
     let r = admin
@@ -40,7 +40,7 @@ async fn setup(s: &Server, name: &str) -> (Setup, switchboard_testkit::TestAccou
 }
 
 /// An active call-only user at `ext` with a mobile, SIP credentials issued.
-async fn agent(
+pub(crate) async fn agent(
     s: &Server,
     acct: &switchboard_testkit::TestAccount,
     admin: &Client,
@@ -60,7 +60,7 @@ async fn agent(
 }
 
 /// The proxy reports `ext`'s phone registered from `port`.
-async fn registered(proxy: &Client, ext: &str, port: u16, expires: u32) {
+pub(crate) async fn registered(proxy: &Client, ext: &str, port: u16, expires: u32) {
     let r = proxy
         .post(
             "/api/v1/sip/registrations",
@@ -72,7 +72,7 @@ async fn registered(proxy: &Client, ext: &str, port: u16, expires: u32) {
     assert_eq!(r.status, 204, "{:?}", r.body);
 }
 
-async fn department(
+pub(crate) async fn department(
     admin: &Client,
     name: &str,
     method: &str,
@@ -92,7 +92,7 @@ async fn department(
 }
 
 /// A number of the account routed to the department.
-async fn number(admin: &Client, owner: UserId, e164: &str, dept: DepartmentId) {
+pub(crate) async fn number(admin: &Client, owner: UserId, e164: &str, dept: DepartmentId) {
     let r = admin
         .post(
             "/api/v1/numbers",
@@ -103,7 +103,7 @@ async fn number(admin: &Client, owner: UserId, e164: &str, dept: DepartmentId) {
     assert_eq!(r.status, 201, "{:?}", r.body);
 }
 
-async fn route(proxy: &Client, to: &str, stage: u32, gateways: &str) -> Reply {
+pub(crate) async fn route(proxy: &Client, to: &str, stage: u32, gateways: &str) -> Reply {
     proxy
         .get(&format!(
             "/api/v1/sip/route?to={}&stage={stage}{gateways}",
@@ -112,7 +112,7 @@ async fn route(proxy: &Client, to: &str, stage: u32, gateways: &str) -> Reply {
         .await
 }
 
-fn uris(doc: &Value) -> Vec<String> {
+pub(crate) fn uris(doc: &Value) -> Vec<String> {
     doc["routes"]
         .as_array()
         .unwrap()

@@ -28,6 +28,30 @@ impl Drop for Server {
     }
 }
 
+/// Another server process on the same database: its own pool and its own service (with
+/// whatever it keeps in memory), as a second `switchboard serve` would be; same clock.
+pub struct OtherProcess {
+    base: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for OtherProcess {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl OtherProcess {
+    /// A client of this process calling with `Authorization: Bearer token`.
+    pub fn as_token(&self, token: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: Some(token.to_owned()),
+        }
+    }
+}
+
 /// An answer: status, headers and the body as JSON (`Null` when empty or not JSON).
 #[derive(Debug)]
 pub struct Reply {
@@ -73,6 +97,26 @@ impl Server {
             base: format!("http://{addr}"),
             app,
             state,
+            task,
+        }
+    }
+
+    /// Starts another server process on this server's database ([`OtherProcess`]).
+    pub async fn other_process(&self) -> OtherProcess {
+        let sb = self.app.service_at(&self.app.db.url).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = switchboard_web::app(AppState::new(sb));
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        OtherProcess {
+            base: format!("http://{addr}"),
             task,
         }
     }

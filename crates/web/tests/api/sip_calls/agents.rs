@@ -243,6 +243,22 @@ impl Drop for Agent {
     }
 }
 
+/// A media port for SIPp beside SIP `port`: SIPp binds it and the next three (audio and
+/// video, RTP and RTCP), so all four must be free and none may be the SIP port.
+fn free_media_port(port: u16) -> u16 {
+    loop {
+        let p = free_udp_port();
+        let Some(last) = p.checked_add(3) else {
+            continue;
+        };
+        if !(p..=last).contains(&port)
+            && (p..=last).all(|q| std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok())
+        {
+            return p;
+        }
+    }
+}
+
 fn sipp(dir: &Path, name: &str, scenario: &str, port: u16, proxy: &str) -> (Command, PathBuf) {
     let sf = dir.join(format!("{name}.xml"));
     std::fs::write(&sf, scenario).unwrap();
@@ -251,7 +267,7 @@ fn sipp(dir: &Path, name: &str, scenario: &str, port: u16, proxy: &str) -> (Comm
     cmd.arg(proxy)
         .args(["-sf", sf.to_str().unwrap()])
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &free_udp_port().to_string()])
+        .args(["-mp", &free_media_port(port).to_string()])
         .args(["-trace_msg", "-message_file", log.to_str().unwrap()])
         .arg("-nostdin")
         .stdin(Stdio::null())
