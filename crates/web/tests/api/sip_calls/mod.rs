@@ -64,7 +64,15 @@ pub struct Kamailio {
 }
 
 impl Drop for Kamailio {
+    /// Kamailio forks its workers; killing the main process alone leaves them running, so
+    /// the whole process group it was started in goes.
     fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.start_kill();
     }
 }
@@ -127,6 +135,7 @@ impl Kamailio {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
+            .process_group(0)
             .kill_on_drop(true);
         let child = cmd.spawn().unwrap();
         let mut k = Self { address, child };
