@@ -162,7 +162,16 @@ impl Switchboard {
 
     /// Begins a read: plain transaction, account check, actor resolution.
     pub(crate) async fn begin_read(&self, ctx: &Ctx) -> Result<Change> {
-        let mut tx = self.db.read().await?;
+        self.begin_read_in(ctx, self.db.read().await?).await
+    }
+
+    /// Begins a read whose statements each see the latest data rather than one snapshot
+    /// ([`switchboard_store::Db::read_latest`]: on SQLite no `BEGIN` and no end to it).
+    pub(crate) async fn begin_read_latest(&self, ctx: &Ctx) -> Result<Change> {
+        self.begin_read_in(ctx, self.db.read_latest().await?).await
+    }
+
+    async fn begin_read_in(&self, ctx: &Ctx, mut tx: Tx) -> Result<Change> {
         let account = account_store::find_account(&mut tx, ctx.account_id)
             .await?
             .ok_or(Error::Domain(DomainError::NotFound("account")))?;

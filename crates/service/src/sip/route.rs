@@ -194,7 +194,10 @@ impl Switchboard {
         at: Option<jiff::Timestamp>,
         gateways: &Gateways,
     ) -> Result<Option<CallRoute>> {
-        let mut c = self.begin_read(ctx).await?;
+        // On the path of every call: no snapshot, as each statement stands alone (number,
+        // then department, then members kept by the versions read with it); a change made
+        // meanwhile routes the call as a moment earlier or later would.
+        let mut c = self.begin_read_latest(ctx).await?;
         require_sip_proxy(&mut c, ctx, "asking for a call route").await?;
         let domain = account_domain(&mut c).await?;
         let to = to.trim();

@@ -28,6 +28,22 @@ impl Drop for Server {
     }
 }
 
+/// Serves the app over `state` on a loopback port: its base URL and the serving task.
+async fn serve(state: AppState) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = switchboard_web::app(state);
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (format!("http://{addr}"), task)
+}
+
 /// Another server process on the same database: its own pool and its own service (with
 /// whatever it keeps in memory), as a second `switchboard serve` would be; same clock.
 pub struct OtherProcess {
@@ -80,21 +96,11 @@ impl Server {
 
     /// Starts the server over a fresh `app`, with its state adjusted by `adjust` first.
     pub async fn start_with(app: TestApp, adjust: impl FnOnce(&mut AppState)) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let mut state = AppState::new(app.sb.clone());
         adjust(&mut state);
-        let router = switchboard_web::app(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let (base, task) = serve(state.clone()).await;
         Self {
-            base: format!("http://{addr}"),
+            base,
             app,
             state,
             task,
@@ -104,21 +110,8 @@ impl Server {
     /// Starts another server process on this server's database ([`OtherProcess`]).
     pub async fn other_process(&self) -> OtherProcess {
         let sb = self.app.service_at(&self.app.db.url).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = switchboard_web::app(AppState::new(sb));
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
-        OtherProcess {
-            base: format!("http://{addr}"),
-            task,
-        }
+        let (base, task) = serve(AppState::new(sb)).await;
+        OtherProcess { base, task }
     }
 
     /// An account whose owner is an active Administrator.
