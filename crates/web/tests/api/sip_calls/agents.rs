@@ -34,6 +34,11 @@ fn ms(d: Duration) -> u128 {
 
 const RESPONSE_HEADERS: &str = "[last_Via:]\n[last_From:]\n[last_To:];tag=[pid]SIPpTag01[call_number]\n[last_Call-ID:]\n[last_CSeq:]\n[last_Record-Route:]\nContact: <sip:[local_ip]:[local_port];transport=[transport]>";
 
+/// The session both ends offer: one PCMU audio stream.
+const SDP: &str = "v=0\no=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]\ns=-\n\
+                   c=IN IP[media_ip_type] [media_ip]\nt=0 0\nm=audio [media_port] RTP/AVP 0\n\
+                   a=rtpmap:0 PCMU/8000\n";
+
 /// A phone (UAS): answers after `answer`, or handles the CANCEL; then the caller's BYE.
 fn phone_scenario(answer: Answer) -> String {
     let ring_ms = match answer {
@@ -80,14 +85,7 @@ SIP/2.0 200 OK
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-]]></send>
+{SDP}]]></send>
   <recv request="ACK"/>
   <recv request="BYE"/>
   <send><![CDATA[
@@ -214,14 +212,7 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-]]></send>
+{SDP}]]></send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>

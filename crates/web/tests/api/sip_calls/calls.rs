@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::agents::{Agent, Answer, call, register};
+use super::agents::{Answer, call, register};
 use super::{DOMAIN, Kamailio, credentials, registered_phone, scratch, sip_account, sip_tools};
 use crate::support::Server;
 use crate::users::{at, user};
@@ -143,23 +143,7 @@ async fn an_unanswered_direct_call_goes_on_to_the_users_voicemail(s: Server) {
     let sa = sip_account(&s, "Voicemail Co").await;
     let agent = user(&s, &sa.acct, json!({ "name": "Priya", "mobile": "+919876540201", "extension": "201", "voicemail": true })).await;
     let pw = credentials(&sa.admin, agent).await;
-    let vm_port = super::free_udp_port();
-    let k = Kamailio::start(
-        &dir,
-        &s.base,
-        &sa.proxy_token,
-        super::free_udp_port(),
-        Some(vm_port),
-    )
-    .await;
-    let voicemail = Agent::phone(
-        &dir,
-        "voicemail",
-        &k.address,
-        vm_port,
-        Answer::After(Duration::ZERO),
-    )
-    .await;
+    let (k, voicemail) = Kamailio::with_voicemail(&dir, &s.base, &sa.proxy_token).await;
     let phone = registered_phone(&dir, &k, "201", &pw, Answer::Never).await;
     let started = std::time::Instant::now();
     assert!(

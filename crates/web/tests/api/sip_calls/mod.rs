@@ -78,6 +78,26 @@ impl Drop for Kamailio {
 }
 
 impl Kamailio {
+    /// Starts Kamailio as [`Kamailio::start`] does, with a voicemail server (a SIPp agent)
+    /// that answers at once.
+    pub async fn with_voicemail(
+        dir: &Path,
+        switchboard: &str,
+        token: &str,
+    ) -> (Self, agents::Agent) {
+        let vm_port = free_udp_port();
+        let k = Self::start(dir, switchboard, token, free_udp_port(), Some(vm_port)).await;
+        let voicemail = agents::Agent::phone(
+            dir,
+            "voicemail",
+            &k.address,
+            vm_port,
+            agents::Answer::After(Duration::ZERO),
+        )
+        .await;
+        (k, voicemail)
+    }
+
     /// Starts Kamailio with Switchboard's URL, the proxy token, the carrier gateway at
     /// `carrier_port` and, if given, a voicemail server; waits until it answers.
     pub async fn start(

@@ -253,23 +253,7 @@ async fn a_user_deactivated_between_two_calls_is_not_rung_and_the_fallback_takes
     }
     let dir = scratch("deactivated");
     let sa = sip_account(&s, "Fallback Calls").await;
-    let vm_port = free_udp_port();
-    let k = Kamailio::start(
-        &dir,
-        &s.base,
-        &sa.proxy_token,
-        free_udp_port(),
-        Some(vm_port),
-    )
-    .await;
-    let voicemail = Agent::phone(
-        &dir,
-        "voicemail",
-        &k.address,
-        vm_port,
-        Answer::After(Duration::ZERO),
-    )
-    .await;
+    let (k, voicemail) = Kamailio::with_voicemail(&dir, &s.base, &sa.proxy_token).await;
     let (slow, pw1) = member(&s, &sa, "201", json!({})).await;
     let (quick, pw2) = member(&s, &sa, "202", json!({})).await;
     let slow_phone = phone(&dir, &k, "201", &pw1, Answer::Never).await;
