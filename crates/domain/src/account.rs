@@ -127,6 +127,11 @@ pub struct Account {
     pub owner_id: UserId,
     /// Creation time.
     pub created_at: jiff::Timestamp,
+    /// Moves whenever something a token's rights derive from changes (the token, its
+    /// user's status or role, a role's permissions, the owner): rights read at one value
+    /// are current while it holds.
+    #[serde(skip)]
+    pub rights_version: i64,
 }
 
 /// How many users and seats are in use, read inside the transaction that changes them.

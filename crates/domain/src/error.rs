@@ -128,6 +128,9 @@ pub enum DomainError {
     /// An invite or verification link is unknown, used, revoked or expired.
     #[error("this link is {0}")]
     LinkInvalid(&'static str),
+    /// The request's token was revoked, deleted or ran out since it was last used.
+    #[error("the token is unknown, expired or has been revoked")]
+    TokenEnded,
 }
 
 fn summarize(errors: &[FieldError]) -> String {
@@ -211,6 +214,7 @@ impl DomainError {
             Self::UserLimitReached { .. } => "user_limit_reached",
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
+            Self::TokenEnded => "unauthorized",
             Self::PreconditionFailed => "precondition_failed",
             Self::Conflict { .. } => "conflict",
             Self::InvalidState(_) => "invalid_state",

@@ -20,6 +20,7 @@ pub fn account(plan: Plan, seats: u32, owner: UserId) -> Account {
         sso: SsoSettings::default(),
         owner_id: owner,
         created_at: jiff::Timestamp::UNIX_EPOCH,
+        rights_version: 0,
     }
 }
 

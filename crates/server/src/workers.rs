@@ -1,6 +1,6 @@
 //! The background workers `serve` runs next to the HTTP server: mail delivery (only when
-//! an SMTP server is configured) and the scheduler (invite expiry, scheduled
-//! deactivations). Each pass is safe to run in several processes against one database.
+//! an SMTP server is configured), the scheduler (invite expiry, scheduled deactivations)
+//! and the writing of API tokens' last uses, which requests only note. Each pass is safe to run in several processes against one database.
 //! Errors are logged and the loop carries on; the loops stop between passes when the stop
 //! channel flips.
 
@@ -15,12 +15,17 @@ use tokio::task::JoinHandle;
 const MAIL_EVERY: Duration = Duration::from_secs(1);
 /// How often the scheduler runs.
 const SCHEDULER_EVERY: Duration = Duration::from_secs(20);
+/// How often the tokens' last uses noted by requests are written.
+const TOKEN_USES_EVERY: Duration = Duration::from_secs(5);
 /// How long shutdown waits for a pass in progress.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Starts the workers.
 pub fn spawn(sb: &Switchboard, mailer: Option<Mailer>, stop: &watch::Receiver<bool>) -> Workers {
-    let mut handles = vec![tokio::spawn(scheduler_loop(sb.clone(), stop.clone()))];
+    let mut handles = vec![
+        tokio::spawn(scheduler_loop(sb.clone(), stop.clone())),
+        tokio::spawn(token_uses_loop(sb.clone(), stop.clone())),
+    ];
     if let Some(mailer) = mailer {
         handles.push(tokio::spawn(mail_loop(sb.clone(), mailer, stop.clone())));
     }
@@ -105,6 +110,19 @@ async fn scheduler_loop(sb: Switchboard, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
         }
         if pause(&mut stop, SCHEDULER_EVERY).await {
+            break;
+        }
+    }
+}
+
+async fn token_uses_loop(sb: Switchboard, mut stop: watch::Receiver<bool>) {
+    loop {
+        // Once more after the stop, so that uses noted until then are written.
+        let stopping = pause(&mut stop, TOKEN_USES_EVERY).await;
+        if let Err(e) = sb.write_token_uses().await {
+            tracing::warn!(error = %e, "could not write the tokens' last uses");
+        }
+        if stopping {
             break;
         }
     }

@@ -240,6 +240,7 @@ impl Switchboard {
             sso: SsoSettings::default(),
             owner_id,
             created_at: now,
+            rights_version: 0,
         };
         store::insert_account(&mut tx, &account).await?;
         let admin_role = insert_builtin_roles(&mut tx, id, now).await?;

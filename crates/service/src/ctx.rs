@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use switchboard_domain::ApiTokenRecord;
+use switchboard_domain::{Account, ApiTokenRecord, DomainError};
 use switchboard_domain::{
     AccountId, ActorKind, ApiTokenId, DepartmentId, EditRefusal, Permissions, Scope, UserId,
     UserStatus, edit_scope, may_grant, outranks_or_equals,
@@ -38,12 +38,14 @@ pub struct Ctx {
     pub actor: Actor,
     /// Where the request came from (IP address, `cli`, `scheduler`).
     pub source: String,
-    /// The actor's rights read while authenticating this request (`None`: read them in
-    /// each use case).
+    /// The actor's rights as they were read for its token (`None`: read them in each use
+    /// case), current while the account's rights version is `rights_version`.
     resolved: Option<Arc<Principal>>,
-    /// Whether the token read while authenticating this request has the `sip:proxy`
-    /// scope (meaningful only with `resolved`).
+    /// Whether the token read for this request has the `sip:proxy` scope (meaningful only
+    /// with `resolved`).
     sip_proxy: bool,
+    /// The account's rights version `resolved` was read at.
+    rights_version: i64,
 }
 
 impl Ctx {
@@ -55,6 +57,7 @@ impl Ctx {
             source: source.into(),
             resolved: None,
             sip_proxy: false,
+            rights_version: 0,
         }
     }
 
@@ -72,35 +75,62 @@ impl Ctx {
         Self::new(account_id, Actor::User(user), source)
     }
 
-    /// A request's context for a token authenticated in `tx`, with the rights read there.
-    pub(crate) async fn of_token(
-        tx: &mut Tx,
-        t: ApiTokenRecord,
-        source: impl Into<String>,
-    ) -> Result<Self> {
-        let actor = if t.kind == "scim" {
-            Actor::Scim(t.id)
-        } else {
-            Actor::ApiToken(t.id)
-        };
-        let mut ctx = Self::new(t.account_id, actor, source);
-        ctx.sip_proxy = crate::tokens::has_scope(&t, crate::tokens::SCOPE_SIP_PROXY);
-        let who = token_principal(tx, &ctx, t).await?;
-        ctx.resolved = Some(Arc::new(who));
-        Ok(ctx)
+    /// A request's context for a token whose rights were read at the account's rights
+    /// version `rights_version`.
+    pub(crate) fn with_rights(
+        account_id: AccountId,
+        actor: Actor,
+        source: String,
+        who: Arc<Principal>,
+        sip_proxy: bool,
+        rights_version: i64,
+    ) -> Self {
+        Self {
+            account_id,
+            actor,
+            source,
+            resolved: Some(who),
+            sip_proxy,
+            rights_version,
+        }
     }
 }
 
+/// The actor a token authenticates.
+pub(crate) fn token_actor(t: &ApiTokenRecord) -> Actor {
+    if t.kind == "scim" {
+        Actor::Scim(t.id)
+    } else {
+        Actor::ApiToken(t.id)
+    }
+}
+
+/// The rights of the token `t` (not revoked), read in `tx`, for an account owned by
+/// `owner`.
+pub(crate) async fn rights_of_token(
+    tx: &mut Tx,
+    t: ApiTokenRecord,
+    owner: Option<UserId>,
+) -> Result<Principal> {
+    let ctx = Ctx::new(t.account_id, token_actor(&t), "");
+    let who = token_principal(tx, &ctx, t).await?;
+    Ok(match owner {
+        Some(owner) => who.of_account_owned_by(owner),
+        None => who,
+    })
+}
+
 impl Ctx {
-    /// The actor's rights when they were resolved as the request was authenticated.
-    pub(crate) fn known_principal(&self) -> Option<&Principal> {
-        self.resolved.as_deref()
+    /// The actor's rights as read for the request's token, and the account's rights
+    /// version they were read at (the caller compares it with the current one).
+    pub(crate) fn known_principal(&self) -> Option<(&Principal, i64)> {
+        self.resolved.as_deref().map(|p| (p, self.rights_version))
     }
 
-    /// Whether the token authenticated for this request is the SIP proxy's; `None` when
-    /// no token was read with the request (then the use case reads it).
-    pub(crate) fn known_sip_proxy(&self) -> Option<bool> {
-        self.resolved.as_ref().map(|_| self.sip_proxy)
+    /// Whether the request's token is the SIP proxy's, when that was read at the account's
+    /// current rights version `current`; `None` otherwise (then the use case reads it).
+    pub(crate) fn known_sip_proxy(&self, current: i64) -> Option<bool> {
+        (self.resolved.is_some() && self.rights_version == current).then_some(self.sip_proxy)
     }
 }
 
@@ -157,12 +187,18 @@ async fn target_permissions(tx: &mut Tx, account: AccountId, user: UserId) -> Re
         .unwrap_or(Permissions::NONE))
 }
 
-/// Resolves the actor of `ctx` inside `tx` (or takes what authenticating the request read),
-/// for an account owned by `owner`.
-pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal> {
+/// Resolves the actor of `ctx` inside `tx`, for `account` as just read there: the rights
+/// read for the request's token while the account's rights version is the one they were
+/// read at, else the rights read now.
+pub(crate) async fn resolve(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    account: &Account,
+    now: jiff::Timestamp,
+) -> Result<Principal> {
     let who = match (&ctx.resolved, &ctx.actor) {
-        (Some(known), _) => Principal::clone(known),
-        (None, Actor::System(name)) => Principal {
+        (Some(known), _) if ctx.rights_version == account.rights_version => Principal::clone(known),
+        (_, Actor::System(name)) => Principal {
             kind: ActorKind::System,
             id: None,
             name: name.clone(),
@@ -171,7 +207,7 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
             is_owner: true,
             is_admin: true,
         },
-        (None, Actor::User(id)) => {
+        (_, Actor::User(id)) => {
             let (name, perms, is_admin) = user_permissions(tx, ctx.account_id, *id).await?;
             Principal {
                 kind: ActorKind::User,
@@ -183,15 +219,15 @@ pub async fn resolve(tx: &mut Tx, ctx: &Ctx, owner: UserId) -> Result<Principal>
                 is_admin,
             }
         }
-        (None, Actor::ApiToken(id) | Actor::Scim(id)) => {
+        (_, Actor::ApiToken(id) | Actor::Scim(id)) => {
             let t = auth::find_api_token(tx, ctx.account_id, *id)
                 .await?
-                .filter(|t| t.revoked_at.is_none())
-                .ok_or_else(|| forbidden("this token has been revoked"))?;
+                .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
+                .ok_or(Error::Domain(DomainError::TokenEnded))?;
             token_principal(tx, ctx, t).await?
         }
     };
-    Ok(who.of_account_owned_by(owner))
+    Ok(who.of_account_owned_by(account.owner_id))
 }
 
 /// The rights of a token that is not revoked: a SCIM token provisions users; an API token

@@ -12,7 +12,7 @@ use switchboard_store::{accounts, invites as store, users as user_store};
 
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{hash_password, new_token, token_hash};
-use crate::users::{departments_of_users, user_target};
+use crate::users::user_target;
 use crate::{Change, Ctx, Principal, Switchboard};
 
 /// Where an invite stands, as shown to admins.
@@ -317,29 +317,30 @@ impl Switchboard {
     /// Everything the single-user view shows, read in one transaction: the user, their
     /// role's name, departments (id, name, by name), latest invite and pending new email.
     pub async fn user_profile(&self, ctx: &Ctx, id: UserId) -> Result<UserProfile> {
-        let mut c = self.begin_read(ctx).await?;
-        c.who
-            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
-        let user = user_store::find_user(&mut c.tx, c.account.id, id)
-            .await?
-            .ok_or_else(|| not_found("user"))?;
-        let role_name = switchboard_store::roles::find_role(&mut c.tx, c.account.id, user.role_id)
-            .await?
-            .map(|r| r.name.to_string())
-            .unwrap_or_default();
-        let mut departments = departments_of_users(&mut c.tx, c.account.id, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        departments.sort_by_key(|d| d.1.to_lowercase());
-        let invite = latest_invite(&mut c, id).await?;
-        let pending_email = pending_email(&mut c, id).await?;
+        let account = ctx.account_id;
+        let (who, found) = self
+            .read_one(ctx, |tx| {
+                Box::pin(user_store::find_user_profile(tx, account, id))
+            })
+            .await?;
+        who.require(who.perms.view_users || who.is_self(id), "view users")?;
+        let p = found.ok_or_else(|| not_found("user"))?;
+        let now = self.now();
+        let mut departments = p.departments;
+        departments.sort_by_cached_key(|(d, name)| (name.to_lowercase(), *d));
         Ok(UserProfile {
-            user,
-            role_name,
+            user: p.user,
+            role_name: p.role_name.unwrap_or_default(),
             departments,
-            invite,
-            pending_email,
+            invite: p.invite.map(|i| InviteInfo {
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+                state: InviteState::of(&i, now, true),
+            }),
+            pending_email: p
+                .pending_email
+                .filter(|p| p.expires_at > now)
+                .and_then(|p| p.new_email),
         })
     }
 

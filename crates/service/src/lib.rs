@@ -30,6 +30,8 @@ pub mod sso;
 pub mod tokens;
 pub mod users;
 
+mod token_cache;
+
 use std::sync::Arc;
 
 use switchboard_domain::{Account, AccountId, DomainError, NewAuditEvent, NewMail, Usage};
@@ -74,7 +76,14 @@ pub struct Switchboard {
     adds: Arc<adding::AddQueues>,
     providers: Arc<sso::Providers>,
     routes: Arc<sip::route_cache::RouteCache>,
+    tokens: Arc<token_cache::TokenCache>,
 }
+
+/// The future of one statement for [`Switchboard::read_one`]: what it found, with the
+/// account's rights version read with it.
+pub(crate) type OneRead<'t, T> = std::pin::Pin<
+    Box<dyn Future<Output = switchboard_store::StoreResult<Option<(i64, T)>>> + Send + 't>,
+>;
 
 /// A change being made: the open transaction, the locked account and the resolved actor.
 pub(crate) struct Change {
@@ -107,6 +116,7 @@ impl Switchboard {
             adds: Arc::default(),
             providers: Arc::default(),
             routes: Arc::default(),
+            tokens: Arc::default(),
         }
     }
 
@@ -132,6 +142,11 @@ impl Switchboard {
         &self.providers
     }
 
+    /// Tokens' rights and uses kept in process.
+    pub(crate) fn tokens(&self) -> &token_cache::TokenCache {
+        &self.tokens
+    }
+
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -148,7 +163,7 @@ impl Switchboard {
         let locked = account_store::lock_account_with_state(&mut tx, ctx.account_id)
             .await?
             .ok_or(Error::Domain(DomainError::NotFound("account")))?;
-        let who = ctx::resolve(&mut tx, ctx, locked.account.owner_id).await?;
+        let who = self.resolve(&mut tx, ctx, &locked.account).await?;
         Ok(Change {
             tx,
             account: locked.account,
@@ -171,11 +186,48 @@ impl Switchboard {
         self.begin_read_in(ctx, self.db.read_latest().await?).await
     }
 
+    /// The actor of `ctx` for `account` as just read in `tx` ([`ctx::resolve`]); notes a
+    /// rights version newer than the one the request's token was held at.
+    async fn resolve(&self, tx: &mut Tx, ctx: &Ctx, account: &Account) -> Result<Principal> {
+        if ctx
+            .known_principal()
+            .is_some_and(|(_, held_at)| held_at != account.rights_version)
+        {
+            self.tokens.saw(account.id, account.rights_version);
+        }
+        ctx::resolve(tx, ctx, account, self.clock.now()).await
+    }
+
+    /// A read of one statement, `read`, which also reads the account's rights version:
+    /// with the rights held for the request's token and nothing else when the version is
+    /// still theirs, else inside [`Switchboard::begin_read`], which reads the rights again.
+    /// `read` answers `None` when what it looks for is not there (the slower read then
+    /// answers, so that a refusal is decided on current rights).
+    pub(crate) async fn read_one<T>(
+        &self,
+        ctx: &Ctx,
+        read: impl for<'t> Fn(&'t mut Tx) -> OneRead<'t, T> + Send + Sync,
+    ) -> Result<(Principal, Option<T>)> {
+        if let Some((who, held_at)) = ctx.known_principal() {
+            let mut tx = self.db.read_latest().await?;
+            match read(&mut tx).await? {
+                Some((version, found)) if version == held_at => {
+                    return Ok((who.clone(), Some(found)));
+                }
+                Some((version, _)) => self.tokens.saw(ctx.account_id, version),
+                None => {}
+            }
+        }
+        let mut c = self.begin_read(ctx).await?;
+        let found = read(&mut c.tx).await?.map(|(_, found)| found);
+        Ok((c.who, found))
+    }
+
     async fn begin_read_in(&self, ctx: &Ctx, mut tx: Tx) -> Result<Change> {
         let account = account_store::find_account(&mut tx, ctx.account_id)
             .await?
             .ok_or(Error::Domain(DomainError::NotFound("account")))?;
-        let who = ctx::resolve(&mut tx, ctx, account.owner_id).await?;
+        let who = self.resolve(&mut tx, ctx, &account).await?;
         Ok(Change {
             tx,
             account,

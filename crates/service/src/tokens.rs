@@ -6,9 +6,12 @@ use switchboard_domain::{ApiTokenId, DomainError, Role, RoleId, RoleRef, UserId}
 use switchboard_store::auth;
 use switchboard_store::roles;
 
-use crate::ctx::Principal;
+use std::sync::Arc;
+
+use crate::ctx::{Principal, rights_of_token, token_actor};
 use crate::error::{Result, not_found, refuse};
 use crate::secrets::{new_token, token_hash};
+use crate::token_cache::Held;
 use crate::users::resolve_role;
 use crate::{Change, Ctx, Switchboard, Target};
 
@@ -20,9 +23,6 @@ pub const SCOPE_CALLS_INGEST: &str = "calls:ingest";
 /// routes and the records of the inbound calls it routed, and nothing else, so it is never
 /// combined with another scope.
 pub const SCOPE_SIP_PROXY: &str = "sip:proxy";
-
-/// How often a token's "last used" time is written at most (saves a write per request).
-const TOUCH_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 
 /// A token to create: see [`Switchboard::create_token`].
 #[derive(Clone, Debug)]
@@ -247,6 +247,11 @@ impl Switchboard {
 
     /// The account's tokens (never their secrets).
     pub async fn list_api_tokens(&self, ctx: &Ctx) -> Result<Vec<ApiTokenRecord>> {
+        // Uses this process noted show at once (other processes write theirs within
+        // seconds); a failure to write them is no reason not to list.
+        if let Err(e) = self.write_token_uses().await {
+            tracing::warn!(error = %e, "could not write the tokens' last uses");
+        }
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.perms.api_tokens, "manage API tokens")?;
         let tokens = auth::list_api_tokens(&mut c.tx, c.account.id).await?;
@@ -292,31 +297,72 @@ impl Switchboard {
         c.commit().await
     }
 
-    /// Looks up a presented secret: if it is live (neither revoked nor past its expiry), the
-    /// context of a request made with it, from `source`, carrying the rights it has now.
-    /// Notes when it was used, every few minutes.
+    /// The context of a request made with the API or SCIM token `secret`, with the
+    /// token's rights; `None` for a token that is unknown, revoked or expired. Rights held
+    /// in process from an earlier request are used without reading anything (each use case
+    /// checks them against the account's rights version it reads with its data).
     pub async fn authenticate_token(
         &self,
         secret: &str,
         source: impl Into<String>,
     ) -> Result<Option<Ctx>> {
         let now = self.now();
+        let hash = token_hash(secret);
+        if let Some(held) = self.tokens().find(&hash, now) {
+            return Ok(Some(held.ctx(source.into())));
+        }
         let mut tx = self.db().read_latest().await?;
-        let Some(t) = auth::find_api_token_by_hash(&mut tx, &token_hash(secret)).await? else {
+        // The token and its account's rights version in one statement, the rights after
+        // it: a change made meanwhile moves the version past the one kept with them.
+        let Some(found) = auth::find_api_token_by_hash(&mut tx, &hash).await? else {
             return Ok(None);
         };
+        let t = found.token;
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }
-        let (id, last_used) = (t.id, t.last_used_at);
-        let ctx = Ctx::of_token(&mut tx, t, source).await?;
+        let (token_id, account_id, actor) = (t.id, t.account_id, token_actor(&t));
+        let (sip_proxy, expires_at, last_used) =
+            (has_scope(&t, SCOPE_SIP_PROXY), t.expires_at, t.last_used_at);
+        let who = Arc::new(rights_of_token(&mut tx, t, found.owner_id).await?);
+        let held = Held {
+            token_id,
+            account_id,
+            actor,
+            sip_proxy,
+            who,
+            rights_version: found.rights_version,
+            expires_at,
+            last_used,
+        };
         drop(tx);
-        if last_used.is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY) {
-            let mut tx = self.db().write().await?;
-            auth::touch_api_token(&mut tx, id, now).await?;
-            tx.commit().await?;
-        }
+        let ctx = held.ctx(source.into());
+        self.tokens().keep(hash, held, now);
         Ok(Some(ctx))
+    }
+
+    /// Writes the tokens' last uses noted since the last call, in one transaction; returns
+    /// how many. Uses that could not be written are kept for the next call.
+    pub async fn write_token_uses(&self) -> Result<usize> {
+        let uses = self.tokens().take_uses();
+        if uses.is_empty() {
+            return Ok(0);
+        }
+        let written = async {
+            let mut tx = self.db().write().await?;
+            for (id, at) in &uses {
+                auth::touch_api_token(&mut tx, *id, *at).await?;
+            }
+            tx.commit().await
+        }
+        .await;
+        match written {
+            Ok(()) => Ok(uses.len()),
+            Err(e) => {
+                self.tokens().return_uses(uses);
+                Err(e.into())
+            }
+        }
     }
 }
 

@@ -22,10 +22,12 @@ struct AccountRow {
     sso_managed_fields: String,
     owner_id: Option<String>,
     created_at: i64,
+    rights_version: i64,
 }
 
 const COLUMNS: &str = "id, name, plan, seat_limit, extension_min, extension_max, \
-     default_time_zone, country, sso_enabled, sso_managed_fields, owner_id, created_at";
+     default_time_zone, country, sso_enabled, sso_managed_fields, owner_id, created_at, \
+     rights_version";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("account {what}"))
@@ -61,6 +63,7 @@ impl AccountRow {
                 None => UserId::from_uuid(Default::default()),
             },
             created_at: from_micros(self.created_at)?,
+            rights_version: self.rights_version,
         })
     }
 }
@@ -137,6 +140,16 @@ pub async fn find_account(tx: &mut Tx, id: AccountId) -> StoreResult<Option<Acco
         .fetch_optional(c)
         .await)?;
     row.map(AccountRow::into_account).transpose()
+}
+
+/// The account's rights version (see `accounts.rights_version`).
+pub async fn find_rights_version(tx: &mut Tx, id: AccountId) -> StoreResult<Option<i64>> {
+    Ok(on!(tx, |c| sqlx::query_scalar(
+        "SELECT rights_version FROM accounts WHERE id = $1"
+    )
+    .bind(id.to_string())
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// Takes the account's write lock for the rest of the transaction and reads the account.

@@ -72,13 +72,46 @@ pub async fn insert_api_token(
 pub async fn find_api_token_by_hash(
     tx: &mut Tx,
     token_hash: &str,
-) -> StoreResult<Option<ApiTokenRecord>> {
-    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
-    let row: Option<ApiTokenRow> = on!(tx, |c| sqlx::query_as(&sql)
+) -> StoreResult<Option<HeldToken>> {
+    let sql = format!(
+        "SELECT {TOKEN_COLUMNS}, \
+         (SELECT a.rights_version FROM accounts a WHERE a.id = api_tokens.account_id) \
+         AS rights_version, \
+         (SELECT a.owner_id FROM accounts a WHERE a.id = api_tokens.account_id) AS owner_id \
+         FROM api_tokens WHERE token_hash = $1"
+    );
+    let row: Option<HeldTokenRow> = on!(tx, |c| sqlx::query_as(&sql)
         .bind(token_hash)
         .fetch_optional(c)
         .await)?;
-    row.map(ApiTokenRow::into_record).transpose()
+    row.map(|r| {
+        Ok(HeldToken {
+            token: r.token.into_record()?,
+            rights_version: r.rights_version.unwrap_or_default(),
+            owner_id: r.owner_id.as_deref().map(parse_id).transpose()?,
+        })
+    })
+    .transpose()
+}
+
+/// A token found by its secret's hash, with what its account says about rights as it
+/// was read: its rights version (see `accounts.rights_version`) and its owner.
+#[derive(Clone, Debug)]
+pub struct HeldToken {
+    /// The token.
+    pub token: ApiTokenRecord,
+    /// The account's rights version, read in the same statement.
+    pub rights_version: i64,
+    /// The account's owner.
+    pub owner_id: Option<UserId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct HeldTokenRow {
+    #[sqlx(flatten)]
+    token: ApiTokenRow,
+    rights_version: Option<i64>,
+    owner_id: Option<String>,
 }
 
 /// The account's tokens, newest first.
@@ -116,7 +149,9 @@ pub async fn revoke_api_token(
 /// Records that a token was used at `now`.
 pub async fn touch_api_token(tx: &mut Tx, id: ApiTokenId, now: jiff::Timestamp) -> StoreResult<()> {
     on!(tx, |c| sqlx::query(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+        // Uses are written in batches, perhaps by several processes: never backwards.
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
+         AND (last_used_at IS NULL OR last_used_at < $1)"
     )
     .bind(to_micros(now))
     .bind(id.to_string())

@@ -359,6 +359,16 @@ where
     }
 }
 
+/// An expression listing `items` of the rows `rest` (`FROM … WHERE …`) selects as the
+/// text of one JSON array (of single items, or of arrays of them), in no particular order:
+/// a row's lists read with the row in one statement.
+pub(crate) fn json_list(backend: Backend, items: &[&str], rest: &str) -> String {
+    match backend {
+        Backend::Sqlite => crate::sqlite::json_list(items, rest),
+        Backend::Postgres => crate::postgres::json_list(items, rest),
+    }
+}
+
 /// Runs the same query code on whichever connection the transaction holds. The body is
 /// compiled once per backend, so one text of SQL (with `$1` placeholders, which both
 /// databases accept) serves both.

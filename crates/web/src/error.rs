@@ -204,6 +204,7 @@ pub fn status_of(e: &DomainError) -> StatusCode {
         | DomainError::InvalidState(_) => StatusCode::CONFLICT,
         DomainError::NotFound(_) => StatusCode::NOT_FOUND,
         DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+        DomainError::TokenEnded => StatusCode::UNAUTHORIZED,
         DomainError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
         DomainError::LinkInvalid(_) => StatusCode::GONE,
     }

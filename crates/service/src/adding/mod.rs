@@ -13,7 +13,9 @@ use switchboard_domain::{
     Account, Availability, BuiltinRole, DepartmentId, DomainError, Email, Extension, IdpProfile,
     NewAuditEvent, NewUser, Role, RoleId, Scope, User, UserId, UserStatus, audit::ActorKind,
 };
-use switchboard_store::{StoreError, departments, roles, users as store};
+use switchboard_store::{
+    StoreError, accounts as account_store, departments, roles, users as store,
+};
 
 pub(crate) use queue::AddQueues;
 
@@ -70,10 +72,10 @@ impl Switchboard {
     /// Adds a user (R1, R2, R3, R11, R13). Panel Access users start as `pending_invite`
     /// and get an invite; others start `active` as call-only users.
     pub async fn add_user(&self, ctx: &Ctx, mut new: NewUser) -> Result<AddedUser> {
-        if let Some(who) = ctx.known_principal()
+        if let Some((who, held_at)) = ctx.known_principal()
             && queue::may_share_turn(&new, who)
         {
-            match self.add_in_shared_turn(ctx, who, new).await {
+            match self.add_in_shared_turn(ctx, (who, held_at), new).await {
                 Ok(done) => return done,
                 // Made alone, with every check in its own turn.
                 Err(back) => new = back,
@@ -130,13 +132,17 @@ impl Switchboard {
     /// serialized. Only for an actor whose rights came with the request and who may add
     /// users anywhere, so a refusal here reveals nothing the actor could not see.
     async fn look_up_ahead(&self, ctx: &Ctx, new: &NewUser) -> Result<LookedUp> {
-        let Some(who) = ctx.known_principal() else {
+        let Some((who, held_at)) = ctx.known_principal() else {
             return Ok(LookedUp::default());
         };
         if who.perms.edit_users != Scope::All || (new.panel_access && new.email.is_none()) {
             return Ok(LookedUp::default());
         }
         let mut tx = self.db().read_latest().await?;
+        // Rights held from an earlier request must still stand before anything is told.
+        if account_store::find_rights_version(&mut tx, ctx.account_id).await? != Some(held_at) {
+            return Ok(LookedUp::default());
+        }
         check_contacts_free(
             &mut tx,
             ctx.account_id,

@@ -38,6 +38,9 @@ struct Queue {
 /// An add waiting for its turn.
 struct Queued {
     add: Add,
+    /// The account's rights version its actor's rights were read at: a turn that finds
+    /// another sends the add back, to be made alone on current rights.
+    rights_version: i64,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -96,7 +99,7 @@ impl Switchboard {
     pub(crate) async fn add_in_shared_turn(
         &self,
         ctx: &Ctx,
-        who: &Principal,
+        (who, rights_version): (&Principal, i64),
         new: NewUser,
     ) -> std::result::Result<Result<AddedUser>, NewUser> {
         let (reply, answer) = oneshot::channel();
@@ -106,6 +109,7 @@ impl Switchboard {
                 source: ctx.source.clone(),
                 new,
             },
+            rights_version,
             reply,
         };
         if self.adds.join(ctx.account_id, add) {
@@ -133,7 +137,17 @@ impl Switchboard {
             let turn = self.begin(&leader).await;
             let batch = self.adds.take(leader.account_id);
             match turn {
-                Ok(c) => self.add_batch(c, batch).await,
+                Ok(c) => {
+                    let (current, stale): (Vec<_>, Vec<_>) = batch
+                        .into_iter()
+                        .partition(|q| q.rights_version == c.account.rights_version);
+                    alone(stale.into_iter().map(|q| (q.add, q.reply)));
+                    if current.is_empty() {
+                        drop(c);
+                    } else {
+                        self.add_batch(c, current).await;
+                    }
+                }
                 Err(_) => alone(batch.into_iter().map(|q| (q.add, q.reply))),
             }
         }

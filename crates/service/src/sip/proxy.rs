@@ -35,8 +35,9 @@ pub enum Registration {
 
 /// Refuses anyone but the SIP proxy: a token with the `sip:proxy` scope.
 pub(super) async fn require_sip_proxy(c: &mut Change, ctx: &Ctx, doing: &str) -> Result<()> {
-    // A token authenticated with the request was read then; no second read.
-    let proxy = match (&ctx.actor, ctx.known_sip_proxy()) {
+    // A token whose scope was read at the account's current rights version: no second
+    // read.
+    let proxy = match (&ctx.actor, ctx.known_sip_proxy(c.account.rights_version)) {
         (Actor::ApiToken(_), Some(known)) => known,
         (Actor::ApiToken(id), None) => auth::find_api_token(&mut c.tx, c.account.id, *id)
             .await?

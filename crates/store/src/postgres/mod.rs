@@ -26,6 +26,16 @@ pub(crate) async fn connect(url: &str) -> StoreResult<PgPool> {
     Ok(pool)
 }
 
+/// A PostgreSQL expression listing, as the text of one JSON array, `items` of the rows
+/// `rest` (`FROM … WHERE …`) selects ([`crate::db::json_list`]).
+pub(crate) fn json_list(items: &[&str], rest: &str) -> String {
+    let value = match items {
+        [one] => (*one).to_owned(),
+        many => format!("json_build_array({})", many.join(", ")),
+    };
+    format!("(SELECT COALESCE(json_agg({value}), '[]')::text {rest})")
+}
+
 /// Database names are spliced into SQL, so only letters, digits and `_` are taken.
 fn check_database_name(name: &str) -> StoreResult<()> {
     if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {

@@ -114,6 +114,16 @@ pub(crate) fn json_rows(sql: &str, columns: &[&str]) -> String {
     )
 }
 
+/// A SQLite expression listing, as one JSON array, `items` of the rows `rest` (`FROM …
+/// WHERE …`) selects: each row's single item, or an array of its items ([`crate::db::json_list`]).
+pub(crate) fn json_list(items: &[&str], rest: &str) -> String {
+    let value = match items {
+        [one] => (*one).to_owned(),
+        many => format!("json_array({})", many.join(", ")),
+    };
+    format!("(SELECT json_group_array({value}) {rest})")
+}
+
 /// Decodes rows folded by [`json_rows`].
 pub(crate) fn rows_from_json<T: serde::de::DeserializeOwned>(json: &str) -> StoreResult<Vec<T>> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))

@@ -141,10 +141,12 @@ fn attributes_json(a: &IdpAttributes) -> Option<String> {
 
 mod extensions;
 mod list;
+mod profile;
 mod write;
 
 pub use extensions::{list_free_extensions, next_free_extension, raise_extension_floor};
 pub use list::{UserCursor, UserFilter, list_users_page};
+pub use profile::{UserProfileRecord, find_user_profile};
 pub use write::{Touches, insert_user, insert_users, update_user};
 
 async fn tags_of(

@@ -29,6 +29,7 @@ fn account(i: usize) -> Account {
         sso: SsoSettings::default(),
         owner_id: UserId::new(),
         created_at: jiff::Timestamp::now(),
+        rights_version: 0,
     }
 }
 

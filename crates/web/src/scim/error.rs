@@ -97,6 +97,7 @@ fn of_domain(e: &DomainError) -> ScimError {
         }
         DomainError::NotFound(_) => (StatusCode::NOT_FOUND, None),
         DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, None),
+        DomainError::TokenEnded => (StatusCode::UNAUTHORIZED, None),
         DomainError::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, None),
     };
     let detail = match e {

@@ -32,6 +32,7 @@ mod sip_calls;
 mod sip_route;
 mod sip_route_processes;
 mod sso;
+mod token_processes;
 mod tokens;
 mod users;
 mod workflows;

@@ -389,7 +389,7 @@ async fn deleting_revokes_the_users_tokens_at_once(app: TestApp) {
                 .list_users(&token_ctx, &UserQuery::default(), None, 10)
                 .await
         ),
-        "forbidden"
+        "unauthorized"
     );
 }
 

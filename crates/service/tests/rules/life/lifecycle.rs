@@ -359,7 +359,7 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
         .unwrap();
     assert_eq!(authed.account_id, acct.id);
     // Later requests made with the token: each reads its rights anew.
-    let token_ctx = Ctx::new(authed.account_id, authed.actor, "api");
+    let token_ctx = Ctx::new(authed.account_id, authed.actor.clone(), "api");
     let mia_ctx = Ctx::user(acct.id, mia, "test");
     app.sb
         .list_users(&token_ctx, &UserQuery::default(), None, 10)
@@ -370,14 +370,18 @@ async fn deactivating_revokes_tokens_and_stops_the_user_acting_at_once(app: Test
     app.sb.deactivate_user(ctx, mia, None).await.unwrap();
 
     assert!(!token_works(&app, &secret).await);
-    assert_eq!(
-        code(
-            app.sb
-                .list_users(&token_ctx, &UserQuery::default(), None, 10)
-                .await
-        ),
-        "forbidden"
-    );
+    // Deactivating revoked the token: a request whose rights were held from before it,
+    // and one that reads them, are both refused as unauthenticated.
+    for held in [&authed, &token_ctx] {
+        assert_eq!(
+            code(
+                app.sb
+                    .list_users(held, &UserQuery::default(), None, 10)
+                    .await
+            ),
+            "unauthorized"
+        );
+    }
     assert_eq!(code(app.sb.get_user(&mia_ctx, mia).await), "forbidden");
     assert_eq!(
         code(

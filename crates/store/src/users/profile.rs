@@ -1,0 +1,159 @@
+//! A user with everything the single-user view shows beside them, in one statement: the
+//! row, tags, role name, departments, latest invite and pending email change, and the
+//! account's rights version (which tells the caller whether the rights it holds in process
+//! for the request's token still stand).
+
+use switchboard_domain::{AccountId, DepartmentId, Tag, User, UserId};
+
+use super::{UserRow, bad, u_columns};
+use crate::db::{StoreResult, Tx, from_micros, json_list, on, parse_id};
+use crate::invites::LinkRecord;
+
+/// A user as the single-user view shows them.
+#[derive(Clone, Debug)]
+pub struct UserProfileRecord {
+    /// The user.
+    pub user: User,
+    /// Their role's name.
+    pub role_name: Option<String>,
+    /// Their departments (id, name), in no particular order.
+    pub departments: Vec<(DepartmentId, String)>,
+    /// Their latest invite.
+    pub invite: Option<LinkRecord>,
+    /// Their latest email change neither used nor revoked (it may have expired).
+    pub pending_email: Option<LinkRecord>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    rights_version: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
+    tags_json: String,
+    role_name: Option<String>,
+    departments_json: String,
+    invite_id: Option<String>,
+    invite_created_at: Option<i64>,
+    invite_expires_at: Option<i64>,
+    invite_used_at: Option<i64>,
+    invite_revoked_at: Option<i64>,
+    change_id: Option<String>,
+    change_email: Option<String>,
+    change_created_at: Option<i64>,
+    change_expires_at: Option<i64>,
+}
+
+/// Reads the user `id` of `account` with what the single-user view shows beside them, and
+/// the account's rights version, in one statement; `None` when there is no such user.
+pub async fn find_user_profile(
+    tx: &mut Tx,
+    account: AccountId,
+    id: UserId,
+) -> StoreResult<Option<(i64, UserProfileRecord)>> {
+    let backend = tx.backend();
+    let tags = json_list(
+        backend,
+        &["t.tag"],
+        "FROM user_tags t WHERE t.account_id = u.account_id AND t.user_id = u.id",
+    );
+    // Driven from the user's memberships, each department's name read by its key.
+    let departments = json_list(
+        backend,
+        &[
+            "m.department_id",
+            "(SELECT d.name FROM departments d WHERE d.account_id = m.account_id \
+             AND d.id = m.department_id)",
+        ],
+        "FROM department_members m WHERE m.account_id = u.account_id AND m.user_id = u.id",
+    );
+    let sql = format!(
+        "SELECT a.rights_version, {cols}, {tags} AS tags_json, \
+         (SELECT r.name FROM roles r WHERE r.account_id = u.account_id AND r.id = u.role_id) \
+         AS role_name, {departments} AS departments_json, \
+         i.id AS invite_id, i.created_at AS invite_created_at, \
+         i.expires_at AS invite_expires_at, i.used_at AS invite_used_at, \
+         i.revoked_at AS invite_revoked_at, \
+         e.id AS change_id, e.new_email AS change_email, e.created_at AS change_created_at, \
+         e.expires_at AS change_expires_at \
+         FROM users u JOIN accounts a ON a.id = u.account_id \
+         LEFT JOIN invites i ON i.id = (SELECT x.id FROM invites x \
+           WHERE x.account_id = u.account_id AND x.user_id = u.id \
+           ORDER BY x.created_at DESC, x.id DESC LIMIT 1) \
+         LEFT JOIN email_changes e ON e.id = (SELECT y.id FROM email_changes y \
+           WHERE y.account_id = u.account_id AND y.user_id = u.id AND y.used_at IS NULL \
+           AND y.revoked_at IS NULL ORDER BY y.created_at DESC LIMIT 1) \
+         WHERE u.account_id = $1 AND u.id = $2",
+        cols = u_columns(),
+    );
+    let row: Option<ProfileRow> = on!(tx, |c| sqlx::query_as(&sql)
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
+    row.map(|r| r.into_record(account, id)).transpose()
+}
+
+impl ProfileRow {
+    fn into_record(self, account: AccountId, id: UserId) -> StoreResult<(i64, UserProfileRecord)> {
+        let tags: Vec<String> = serde_json::from_str(&self.tags_json).map_err(|_| bad("tags"))?;
+        let mut tags = tags
+            .iter()
+            .map(|t| Tag::parse("tag", t).map_err(|_| bad("tag")))
+            .collect::<StoreResult<Vec<_>>>()?;
+        // In one order whatever the database's collation.
+        tags.sort();
+        let departments: Vec<(String, Option<String>)> =
+            serde_json::from_str(&self.departments_json).map_err(|_| bad("departments"))?;
+        let departments = departments
+            .into_iter()
+            .map(|(d, name)| Ok((parse_id(&d)?, name.unwrap_or_default())))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let link = |link_id: Option<String>,
+                    new_email: Option<String>,
+                    created: Option<i64>,
+                    expires: Option<i64>,
+                    used: Option<i64>,
+                    revoked: Option<i64>|
+         -> StoreResult<Option<LinkRecord>> {
+            let (Some(link_id), Some(created), Some(expires)) = (link_id, created, expires) else {
+                return Ok(None);
+            };
+            Ok(Some(LinkRecord {
+                id: link_id,
+                account_id: account,
+                user_id: id,
+                new_email,
+                created_at: from_micros(created)?,
+                expires_at: from_micros(expires)?,
+                used_at: used.map(from_micros).transpose()?,
+                revoked_at: revoked.map(from_micros).transpose()?,
+            }))
+        };
+        let invite = link(
+            self.invite_id,
+            None,
+            self.invite_created_at,
+            self.invite_expires_at,
+            self.invite_used_at,
+            self.invite_revoked_at,
+        )?;
+        let pending_email = link(
+            self.change_id,
+            self.change_email,
+            self.change_created_at,
+            self.change_expires_at,
+            None,
+            None,
+        )?;
+        Ok((
+            self.rights_version,
+            UserProfileRecord {
+                user: self.user.into_user(tags)?,
+                role_name: self.role_name,
+                departments,
+                invite,
+                pending_email,
+            },
+        ))
+    }
+}
