@@ -215,11 +215,12 @@ async fn insert_users(
         (format!("{first} {last}"), ids[i].to_string())
     });
     for chunk in order.chunks(BATCH) {
+        let users = chunk
+            .iter()
+            .map(|&i| user_of(i, ids[i], account, basic, now))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let mut tx = db.write().await?;
-        for &i in chunk {
-            let user = user_of(i, ids[i], account, basic, now)?;
-            switchboard_store::users::insert_user(&mut tx, &user).await?;
-        }
+        switchboard_store::users::load_users(&mut tx, &users).await?;
         tx.commit().await?;
     }
     Ok(())

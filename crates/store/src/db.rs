@@ -3,9 +3,9 @@
 
 use std::str::FromStr;
 
-use sqlx::{PgPool, Postgres, SqlitePool, Transaction};
+use sqlx::{PgPool, SqlitePool};
 
-pub use crate::postgres::{create_postgres_database, drop_postgres_database};
+pub use crate::postgres::{PgTx, create_postgres_database, drop_postgres_database};
 pub use crate::sqlite::SqliteTx;
 use crate::sqlite::group_commit::GroupCommit;
 use crate::sqlite::{json_rows, rows_from_json};
@@ -33,7 +33,7 @@ pub enum Tx {
     /// SQLite.
     Sqlite(SqliteTx),
     /// PostgreSQL.
-    Postgres(Transaction<'static, Postgres>),
+    Postgres(PgTx),
 }
 
 /// Which uniqueness rule a write broke.
@@ -206,7 +206,7 @@ impl Db {
     pub async fn read(&self) -> StoreResult<Tx> {
         Ok(match self {
             Self::Sqlite(p, _) => Tx::Sqlite(SqliteTx::Read(p.begin().await?)),
-            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Self::Postgres(p) => Tx::Postgres(PgTx::Tx(p.begin().await?)),
         })
     }
 
@@ -224,13 +224,12 @@ impl Db {
     }
 
     /// For a read that needs no snapshot shared by its statements (one statement, or
-    /// statements that each stand alone): on SQLite a pooled connection outside any
-    /// transaction, which saves the `BEGIN` and its end; on PostgreSQL a transaction as
-    /// [`Db::read`].
+    /// statements that each stand alone): a pooled connection outside any transaction,
+    /// which saves the `BEGIN` and its end (two round trips on PostgreSQL).
     pub async fn read_latest(&self) -> StoreResult<Tx> {
         Ok(match self {
             Self::Sqlite(p, _) => Tx::Sqlite(SqliteTx::Latest(p.acquire().await?)),
-            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Self::Postgres(p) => Tx::Postgres(PgTx::Latest(p.acquire().await?)),
         })
     }
 
@@ -242,7 +241,7 @@ impl Db {
     pub async fn write(&self) -> StoreResult<Tx> {
         Ok(match self {
             Self::Sqlite(_, group) => Tx::Sqlite(SqliteTx::Write(group.turn().await?)),
-            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Self::Postgres(p) => Tx::Postgres(PgTx::Tx(p.begin().await?)),
         })
     }
 
@@ -289,7 +288,8 @@ impl Tx {
             Self::Sqlite(SqliteTx::Read(t)) => t.commit().await?,
             Self::Sqlite(SqliteTx::Latest(_)) => {}
             Self::Sqlite(SqliteTx::Write(t)) => t.commit().await?,
-            Self::Postgres(t) => t.commit().await?,
+            Self::Postgres(PgTx::Tx(t)) => t.commit().await?,
+            Self::Postgres(PgTx::Latest(_)) => {}
         }
         Ok(())
     }
@@ -300,7 +300,8 @@ impl Tx {
             Self::Sqlite(SqliteTx::Read(t)) => t.rollback().await?,
             Self::Sqlite(SqliteTx::Latest(_)) => {}
             Self::Sqlite(SqliteTx::Write(t)) => drop(t),
-            Self::Postgres(t) => t.rollback().await?,
+            Self::Postgres(PgTx::Tx(t)) => t.rollback().await?,
+            Self::Postgres(PgTx::Latest(_)) => {}
         }
         Ok(())
     }

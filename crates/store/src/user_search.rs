@@ -216,7 +216,7 @@ pub async fn search_users(
              WHERE +u.account_id = $1 AND {} AND {clause}) \
              SELECT (SELECT COUNT(*) FROM matched), {}",
             text_index::candidates(&p, None),
-            json_rows(&page, &column_names())
+            json_rows(&page, column_names())
         );
         let (total, json): (i64, String) = bind_args!(sqlx::query_as(&one_pass), &sql.args)
             .fetch_one(&mut **t)
@@ -242,6 +242,6 @@ pub async fn search_users(
         "SELECT {cols} FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
          LIMIT {lim} OFFSET {off}"
     );
-    let rows: Vec<UserRow> = fetch_rows(tx, &page_sql, &column_names(), &sql.args).await?;
+    let rows: Vec<UserRow> = fetch_rows(tx, &page_sql, column_names(), &sql.args).await?;
     Ok((total, rows_into_users(tx, account, rows).await?))
 }

@@ -5,10 +5,40 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::db::{StoreError, StoreResult};
+
+/// What a PostgreSQL [`crate::Tx`] runs on.
+pub enum PgTx {
+    /// A transaction.
+    Tx(Transaction<'static, Postgres>),
+    /// A pooled connection outside any transaction: each statement stands alone and reads
+    /// the latest commit (see [`crate::Db::read_latest`]).
+    Latest(PoolConnection<Postgres>),
+}
+
+impl std::ops::Deref for PgTx {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        match self {
+            Self::Tx(t) => t,
+            Self::Latest(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for PgTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            Self::Tx(t) => t,
+            Self::Latest(c) => c,
+        }
+    }
+}
 
 /// How long a request waits for a PostgreSQL connection.
 const POSTGRES_ACQUIRE: Duration = Duration::from_secs(3);
@@ -34,6 +64,56 @@ pub(crate) fn json_list(items: &[&str], rest: &str) -> String {
         many => format!("json_build_array({})", many.join(", ")),
     };
     format!("(SELECT COALESCE(json_agg({value}), '[]')::text {rest})")
+}
+
+/// Writes `rows` (each a value per column of `columns`, `None` for NULL) into `table` with
+/// one `COPY … FROM STDIN` stream: a bulk load's rows cross as one stream rather than as
+/// statements. Returns how many rows were written.
+pub(crate) async fn copy_rows(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &[&str],
+    rows: impl Iterator<Item = Vec<Option<String>>>,
+) -> StoreResult<u64> {
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY {table} ({}) FROM STDIN WITH (FORMAT text)",
+            columns.join(", ")
+        ))
+        .await?;
+    let mut buf = String::new();
+    for row in rows {
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                buf.push('\t');
+            }
+            match value {
+                None => buf.push_str("\\N"),
+                Some(v) => copy_escape(&mut buf, v),
+            }
+        }
+        buf.push('\n');
+        if buf.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buf).into_bytes()).await?;
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.into_bytes()).await?;
+    }
+    Ok(copy.finish().await?)
+}
+
+/// A value in `COPY`'s text format: backslash, tab, newline and carriage return escaped.
+fn copy_escape(buf: &mut String, v: &str) {
+    for ch in v.chars() {
+        match ch {
+            '\\' => buf.push_str("\\\\"),
+            '\t' => buf.push_str("\\t"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            c => buf.push(c),
+        }
+    }
 }
 
 /// Database names are spliced into SQL, so only letters, digits and `_` are taken.
@@ -74,4 +154,16 @@ pub async fn drop_postgres_database(admin_url: &str, name: &str) -> StoreResult<
         .await?;
     conn.close().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_escape;
+
+    #[test]
+    fn copy_text_escapes_what_would_end_a_value_or_a_row() {
+        let mut buf = String::new();
+        copy_escape(&mut buf, "O\\Brien\tdesk\nfloor\r2");
+        assert_eq!(buf, "O\\\\Brien\\tdesk\\nfloor\\r2");
+    }
 }

@@ -103,7 +103,7 @@ pub async fn list_users_page(
         "SELECT {cols} FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
         q.clauses.join(" AND ")
     );
-    let rows: Vec<UserRow> = fetch_rows(tx, &sql, &column_names(), &q.args).await?;
+    let rows: Vec<UserRow> = fetch_rows(tx, &sql, column_names(), &q.args).await?;
     rows_into_users(tx, account, rows).await
 }
 

@@ -1,5 +1,7 @@
 //! Users: reading, writing, searching, and the counts the rules need (admins, extensions).
 
+use std::sync::LazyLock;
+
 use switchboard_domain::{
     AccountId, Availability, E164, Email, Extension, IdpAttributes, IdpProfile, IdpUsername, Name,
     PhoneKind, RoleId, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
@@ -53,17 +55,22 @@ pub(crate) struct UserRow {
 }
 
 /// The columns of [`COLUMNS`], one by one.
-pub(crate) fn column_names() -> Vec<&'static str> {
-    COLUMNS.split(", ").map(str::trim).collect()
+pub(crate) fn column_names() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| COLUMNS.split(", ").map(str::trim).collect());
+    &NAMES
 }
 
 /// [`COLUMNS`] of the users table under the alias `u`, for a select list.
-pub(crate) fn u_columns() -> String {
-    column_names()
-        .iter()
-        .map(|c| format!("u.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+pub(crate) fn u_columns() -> &'static str {
+    static LIST: LazyLock<String> = LazyLock::new(|| {
+        column_names()
+            .iter()
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    &LIST
 }
 
 const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, extension, role_id, \
@@ -146,8 +153,8 @@ mod write;
 
 pub use extensions::{list_free_extensions, next_free_extension, raise_extension_floor};
 pub use list::{UserCursor, UserFilter, list_users_page};
-pub use profile::{UserProfileRecord, find_user_profile};
-pub use write::{Touches, insert_user, insert_users, update_user};
+pub use profile::{UserProfileRecord, find_user_profile, find_user_profile_sql};
+pub use write::{Touches, insert_user, insert_users, load_users, update_user};
 
 async fn tags_of(
     tx: &mut Tx,
@@ -435,6 +442,6 @@ pub async fn list_department_users(
         Arg::Text(account.to_string()),
         Arg::Text(department.to_string()),
     ];
-    let rows: Vec<UserRow> = fetch_rows(tx, &sql, &column_names(), &args).await?;
+    let rows: Vec<UserRow> = fetch_rows(tx, &sql, column_names(), &args).await?;
     rows_into_users(tx, account, rows).await
 }

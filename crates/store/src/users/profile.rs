@@ -6,7 +6,9 @@
 use switchboard_domain::{AccountId, DepartmentId, Tag, User, UserId};
 
 use super::{UserRow, bad, u_columns};
-use crate::db::{StoreResult, Tx, from_micros, json_list, on, parse_id};
+use std::sync::LazyLock;
+
+use crate::db::{Backend, StoreResult, Tx, from_micros, json_list, on, parse_id};
 use crate::invites::LinkRecord;
 
 /// A user as the single-user view shows them.
@@ -50,7 +52,28 @@ pub async fn find_user_profile(
     account: AccountId,
     id: UserId,
 ) -> StoreResult<Option<(i64, UserProfileRecord)>> {
-    let backend = tx.backend();
+    let sql = find_user_profile_sql(tx.backend());
+    let row: Option<ProfileRow> = on!(tx, |c| sqlx::query_as(sql)
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
+    row.map(|r| r.into_record(account, id)).transpose()
+}
+
+/// The statement [`find_user_profile`] runs on `backend` (`$1` account, `$2` user), built
+/// once: its text is its prepared statement's key.
+pub fn find_user_profile_sql(backend: Backend) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| profile_sql(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| profile_sql(Backend::Postgres));
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+/// The statement of [`find_user_profile`] on `backend`.
+fn profile_sql(backend: Backend) -> String {
     let tags = json_list(
         backend,
         &["t.tag"],
@@ -66,7 +89,7 @@ pub async fn find_user_profile(
         ],
         "FROM department_members m WHERE m.account_id = u.account_id AND m.user_id = u.id",
     );
-    let sql = format!(
+    format!(
         "SELECT a.rights_version, {cols}, {tags} AS tags_json, \
          (SELECT r.name FROM roles r WHERE r.account_id = u.account_id AND r.id = u.role_id) \
          AS role_name, {departments} AS departments_json, \
@@ -84,13 +107,7 @@ pub async fn find_user_profile(
            AND y.revoked_at IS NULL ORDER BY y.created_at DESC LIMIT 1) \
          WHERE u.account_id = $1 AND u.id = $2",
         cols = u_columns(),
-    );
-    let row: Option<ProfileRow> = on!(tx, |c| sqlx::query_as(&sql)
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .fetch_optional(c)
-        .await)?;
-    row.map(|r| r.into_record(account, id)).transpose()
+    )
 }
 
 impl ProfileRow {

@@ -16,6 +16,18 @@ enum Val<'a> {
     Bool(Option<bool>),
 }
 
+impl Val<'_> {
+    /// The value as text (`t`/`f` for flags), for a `COPY` stream.
+    fn into_text(self) -> Option<String> {
+        match self {
+            Val::Str(s) => s.map(str::to_owned),
+            Val::Owned(s) => s,
+            Val::Int(i) => i.map(|i| i.to_string()),
+            Val::Bool(b) => b.map(|b| if b { "t" } else { "f" }.to_owned()),
+        }
+    }
+}
+
 /// Binds [`Val`]s to a query, in order.
 macro_rules! bind_vals {
     ($q:expr, $vals:expr) => {{
@@ -96,6 +108,30 @@ fn written(u: &User) -> [(&'static str, Val<'_>); 33] {
 
 /// Columns an update leaves alone.
 const NEVER_UPDATED: [&str; 3] = ["id", "account_id", "created_at"];
+
+/// Writes many new users at once, as seeding a benchmark or a bulk load does: on
+/// PostgreSQL as one `COPY` stream, on SQLite one insert each, in the order given (list
+/// order keeps SQLite's list-order ranks cheap). Their tags as [`insert_users`] writes them.
+pub async fn load_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
+    let Some(first) = users.first() else {
+        return Ok(());
+    };
+    let Tx::Postgres(t) = tx else {
+        for u in users {
+            insert_users(tx, std::slice::from_ref(u)).await?;
+        }
+        return Ok(());
+    };
+    let columns: Vec<&str> = written(first).iter().map(|(c, _)| *c).collect();
+    let rows = users
+        .iter()
+        .map(|u| written(u).into_iter().map(|(_, v)| v.into_text()).collect());
+    crate::postgres::copy_rows(t, "users", &columns, rows).await?;
+    for u in users.iter().filter(|u| !u.tags.is_empty()) {
+        insert_user_tags(tx, u.account_id, u.id, &u.tags).await?;
+    }
+    Ok(())
+}
 
 /// Inserts a user and their tags.
 pub async fn insert_user(tx: &mut Tx, u: &User) -> StoreResult<()> {
@@ -311,7 +347,11 @@ mod tests {
             .filter(|c| !read.contains(c))
             .collect();
         assert_eq!(unread, ["email_key", "idp_username_key", "login_key"]);
-        let unwritten: Vec<&str> = read.into_iter().filter(|c| !written.contains(c)).collect();
+        let unwritten: Vec<&str> = read
+            .iter()
+            .copied()
+            .filter(|c| !written.contains(c))
+            .collect();
         assert!(
             unwritten.is_empty(),
             "read but never written: {unwritten:?}"

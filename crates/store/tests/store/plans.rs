@@ -1,8 +1,9 @@
-//! Statements on the path of every call: both databases answer them from an index, never
-//! by reading the whole table.
+//! Statements on the path of every call and of every single-user read: answered from an
+//! index, never by reading a whole table or a whole account.
 
-use switchboard_store::Db;
 use switchboard_store::resources::FIND_NUMBER_ROUTE_SQL;
+use switchboard_store::users::find_user_profile_sql;
+use switchboard_store::{Backend, Db};
 
 use crate::support::{TestPostgres, TestSqlite};
 
@@ -68,4 +69,41 @@ async fn the_dialled_number_is_found_through_the_account_number_index() {
         "PostgreSQL plan:\n{plan}"
     );
     pg.drop_database().await;
+}
+
+/// SQLite's plan of the single-user read (`store::users::find_user_profile`).
+async fn user_profile_plan(db: &Db) -> String {
+    db.migrate().await.expect("migrate a fresh database");
+    let Db::Sqlite(p, _) = db else {
+        panic!("a SQLite database");
+    };
+    let sql = find_user_profile_sql(Backend::Sqlite);
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .bind(ACCOUNT)
+        .bind(USER)
+        .fetch_all(p)
+        .await
+        .expect("explain on SQLite");
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+}
+
+const USER: &str = "0190b3c4-0000-7000-8000-000000000002";
+
+#[tokio::test]
+async fn a_users_departments_are_read_from_their_memberships_not_the_accounts() {
+    // SQLite has no statistics here: an index led by the account would read every
+    // membership of a million-user account to find one user's.
+    let sqlite = TestSqlite::new();
+    let db = sqlite.connect().await;
+    let plan = user_profile_plan(&db).await;
+    db.close().await;
+    assert!(
+        plan.contains("department_members_user_idx (user_id=? AND account_id=?)"),
+        "SQLite plan:\n{plan}"
+    );
+    assert!(
+        !plan.contains("department_members_order_idx"),
+        "SQLite plan:\n{plan}"
+    );
+    assert!(!plan.contains("SCAN "), "SQLite plan:\n{plan}");
 }

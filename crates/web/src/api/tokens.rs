@@ -104,7 +104,7 @@ pub struct ApiTokenOut {
     /// Created at (RFC 3339).
     #[schema(format = DateTime)]
     pub created_at: String,
-    /// Last used at (RFC 3339), if known.
+    /// When it was last used (RFC 3339), to within five minutes; none if never.
     #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
     /// Revoked at (RFC 3339); a revoked token no longer works.

@@ -137,7 +137,7 @@ async fn another_process_applies_every_rights_change_made_through_the_first(s: S
     );
 }
 
-async fn a_tokens_last_use_is_written_in_the_background_and_listed(s: Server) {
+async fn a_tokens_last_use_shows_when_the_tokens_are_listed(s: Server) {
     let acct = s.account("Two Process Co", Plan::Pro, 5).await;
     let owner = owner_api(&s, &acct).await;
     let r = owner.get("/api/v1/api-tokens").await;
@@ -151,5 +151,5 @@ async fn a_tokens_last_use_is_written_in_the_background_and_listed(s: Server) {
 
 crate::on_both!(
     another_process_applies_every_rights_change_made_through_the_first,
-    a_tokens_last_use_is_written_in_the_background_and_listed,
+    a_tokens_last_use_shows_when_the_tokens_are_listed,
 );
