@@ -319,9 +319,11 @@ impl Switchboard {
     pub async fn user_profile(&self, ctx: &Ctx, id: UserId) -> Result<UserProfile> {
         let account = ctx.account_id;
         let (who, found) = self
-            .read_one(ctx, |tx| {
-                Box::pin(user_store::find_user_profile(tx, account, id))
-            })
+            .read_one(
+                ctx,
+                |db| Box::pin(user_store::read_user_profile(db, account, id)),
+                |tx| Box::pin(user_store::find_user_profile(tx, account, id)),
+            )
             .await?;
         who.require(who.perms.view_users || who.is_self(id), "view users")?;
         let p = found.ok_or_else(|| not_found("user"))?;

@@ -198,19 +198,20 @@ impl Switchboard {
         ctx::resolve(tx, ctx, account, self.clock.now()).await
     }
 
-    /// A read of one statement, `read`, which also reads the account's rights version:
-    /// with the rights held for the request's token and nothing else when the version is
-    /// still theirs, else inside [`Switchboard::begin_read`], which reads the rights again.
-    /// `read` answers `None` when what it looks for is not there (the slower read then
-    /// answers, so that a refusal is decided on current rights).
+    /// A read of one statement which also reads the account's rights version, made
+    /// `alone` (outside any transaction) with the rights held for the request's token and
+    /// nothing else when the version is still theirs; else `within` the read of
+    /// [`Switchboard::begin_read`], which reads the rights again. The read answers `None`
+    /// when what it looks for is not there (the slower read then answers, so that a refusal
+    /// is decided on current rights).
     pub(crate) async fn read_one<T>(
         &self,
         ctx: &Ctx,
-        read: impl for<'t> Fn(&'t mut Tx) -> OneRead<'t, T> + Send + Sync,
+        alone: impl for<'d> Fn(&'d Db) -> OneRead<'d, T> + Send + Sync,
+        within: impl for<'t> Fn(&'t mut Tx) -> OneRead<'t, T> + Send + Sync,
     ) -> Result<(Principal, Option<T>)> {
         if let Some((who, held_at)) = ctx.known_principal() {
-            let mut tx = self.db.read_latest().await?;
-            match read(&mut tx).await? {
+            match alone(&self.db).await? {
                 Some((version, found)) if version == held_at => {
                     return Ok((who.clone(), Some(found)));
                 }
@@ -219,7 +220,7 @@ impl Switchboard {
             }
         }
         let mut c = self.begin_read(ctx).await?;
-        let found = read(&mut c.tx).await?.map(|(_, found)| found);
+        let found = within(&mut c.tx).await?.map(|(_, found)| found);
         Ok((c.who, found))
     }
 

@@ -3,10 +3,13 @@
 
 use std::str::FromStr;
 
+use std::sync::Arc;
+
 use sqlx::{PgPool, SqlitePool};
 
 pub use crate::postgres::{PgTx, create_postgres_database, drop_postgres_database};
 pub use crate::sqlite::SqliteTx;
+use crate::sqlite::direct::DirectReads;
 use crate::sqlite::group_commit::GroupCommit;
 use crate::sqlite::{json_rows, rows_from_json};
 
@@ -22,8 +25,9 @@ pub enum Backend {
 /// A connection pool on one of the two databases.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// SQLite, with the group commit its writers share (see [`Db::write`]).
-    Sqlite(SqlitePool, GroupCommit),
+    /// SQLite, with the group commit its writers share (see [`Db::write`]) and the
+    /// connections for single-statement reads on the calling thread ([`Db::direct`]).
+    Sqlite(SqlitePool, GroupCommit, Arc<DirectReads>),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -88,6 +92,9 @@ pub enum StoreError {
     /// written; safe to retry once it is back.
     #[error("database unreachable: {0}")]
     Unavailable(String),
+    /// A read on SQLite's calling-thread connections failed ([`crate::sqlite::direct`]).
+    #[error("direct read failed: {0}")]
+    Direct(String),
     /// A stored value could not be read back (corruption or a bug).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
@@ -179,8 +186,8 @@ impl Db {
         match Backend::of_url(url) {
             Backend::Postgres => Ok(Self::Postgres(crate::postgres::connect(url).await?)),
             Backend::Sqlite => {
-                let (pool, group) = crate::sqlite::connect(url).await?;
-                Ok(Self::Sqlite(pool, group))
+                let (pool, group, direct) = crate::sqlite::connect(url).await?;
+                Ok(Self::Sqlite(pool, group, Arc::new(direct)))
             }
         }
     }
@@ -196,7 +203,7 @@ impl Db {
     /// Applies pending migrations.
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
-            Self::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await,
+            Self::Sqlite(p, ..) => SQLITE_MIGRATOR.run(p).await,
             Self::Postgres(p) => POSTGRES_MIGRATOR.run(p).await,
         };
         result.map_err(|e| StoreError::Other(sqlx::Error::Migrate(Box::new(e))))
@@ -205,7 +212,7 @@ impl Db {
     /// A transaction for reading.
     pub async fn read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p, _) => Tx::Sqlite(SqliteTx::Read(p.begin().await?)),
+            Self::Sqlite(p, ..) => Tx::Sqlite(SqliteTx::Read(p.begin().await?)),
             Self::Postgres(p) => Tx::Postgres(PgTx::Tx(p.begin().await?)),
         })
     }
@@ -228,7 +235,7 @@ impl Db {
     /// which saves the `BEGIN` and its end (two round trips on PostgreSQL).
     pub async fn read_latest(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p, _) => Tx::Sqlite(SqliteTx::Latest(p.acquire().await?)),
+            Self::Sqlite(p, ..) => Tx::Sqlite(SqliteTx::Latest(p.acquire().await?)),
             Self::Postgres(p) => Tx::Postgres(PgTx::Latest(p.acquire().await?)),
         })
     }
@@ -240,9 +247,18 @@ impl Db {
     /// row ([`crate::accounts::lock_account`]).
     pub async fn write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(_, group) => Tx::Sqlite(SqliteTx::Write(group.turn().await?)),
+            Self::Sqlite(_, group, _) => Tx::Sqlite(SqliteTx::Write(group.turn().await?)),
             Self::Postgres(p) => Tx::Postgres(PgTx::Tx(p.begin().await?)),
         })
+    }
+
+    /// SQLite's reads on the calling thread (`None` on PostgreSQL), for a read that is one
+    /// statement returning one value ([`crate::sqlite::direct`]).
+    pub(crate) fn direct(&self) -> Option<&DirectReads> {
+        match self {
+            Self::Sqlite(_, _, direct) => Some(direct),
+            Self::Postgres(_) => None,
+        }
     }
 
     /// Checks that the database answers a query.
@@ -258,7 +274,7 @@ impl Db {
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(p, group) => {
+            Self::Sqlite(p, group, _) => {
                 group.close().await;
                 p.close().await;
             }

@@ -29,7 +29,7 @@ const POSTGRES_SEARCH_INDEXES: &str = "%\\_trgm\\_idx";
 /// excluded).
 pub async fn describe_schema(db: &Db) -> StoreResult<Vec<TableShape>> {
     let mut out = match db {
-        Db::Sqlite(p, _) => sqlite_shapes(p).await?,
+        Db::Sqlite(p, ..) => sqlite_shapes(p).await?,
         Db::Postgres(p) => postgres_shapes(p).await?,
     };
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -201,7 +201,7 @@ impl TestApp {
 pub async fn tamper_audit_event(db: &Db, account: AccountId, seq: i64) {
     let sql = "UPDATE audit_events SET target_name = 'tampered' WHERE account_id = $1 AND seq = $2";
     let n = match db {
-        Db::Sqlite(p, _) => sqlx::query(sql)
+        Db::Sqlite(p, ..) => sqlx::query(sql)
             .bind(account.to_string())
             .bind(seq)
             .execute(p)
@@ -225,7 +225,7 @@ pub async fn rewind_audit_head(db: &Db, account: AccountId, seq: i64) {
     let sql = "UPDATE accounts SET audit_head_seq = $2, audit_head_hash = \
                (SELECT hash FROM audit_events WHERE account_id = $1 AND seq = $2) WHERE id = $1";
     let n = match db {
-        Db::Sqlite(p, _) => sqlx::query(sql)
+        Db::Sqlite(p, ..) => sqlx::query(sql)
             .bind(account.to_string())
             .bind(seq)
             .execute(p)
@@ -248,7 +248,7 @@ pub async fn rewind_audit_head(db: &Db, account: AccountId, seq: i64) {
 pub async fn delete_audit_event(db: &Db, account: AccountId, seq: i64) {
     let sql = "DELETE FROM audit_events WHERE account_id = $1 AND seq = $2";
     let n = match db {
-        Db::Sqlite(p, _) => sqlx::query(sql)
+        Db::Sqlite(p, ..) => sqlx::query(sql)
             .bind(account.to_string())
             .bind(seq)
             .execute(p)

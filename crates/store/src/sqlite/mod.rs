@@ -4,6 +4,7 @@
 //! text index ([`search_order`], [`text_index`]), and rows folded into one JSON array so
 //! a page crosses from the driver's thread in one hand-off ([`json_rows`]).
 
+pub mod direct;
 pub mod group_commit;
 pub(crate) mod search_order;
 pub(crate) mod text_index;
@@ -60,7 +61,9 @@ impl std::ops::DerefMut for SqliteTx {
 
 /// Opens the database at `url` (`sqlite:PATH`, `sqlite://PATH` or a plain path; created
 /// if missing): a pool of readers, and the group commit on a writer connection of its own.
-pub(crate) async fn connect(url: &str) -> StoreResult<(SqlitePool, GroupCommit)> {
+pub(crate) async fn connect(
+    url: &str,
+) -> StoreResult<(SqlitePool, GroupCommit, direct::DirectReads)> {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -101,7 +104,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<(SqlitePool, GroupCommit)>
         .connect_with(opts.pragma("cache_size", WRITER_CACHE_KIB.to_string()))
         .await?;
     let group = GroupCommit::start(writer, pool.clone());
-    Ok((pool, group))
+    Ok((pool, group, direct::DirectReads::new(path)))
 }
 
 /// A SQLite expression folding the rows of `sql` (whose result columns include `columns`)

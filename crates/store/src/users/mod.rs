@@ -153,7 +153,7 @@ mod write;
 
 pub use extensions::{list_free_extensions, next_free_extension, raise_extension_floor};
 pub use list::{UserCursor, UserFilter, list_users_page};
-pub use profile::{UserProfileRecord, find_user_profile, find_user_profile_sql};
+pub use profile::{UserProfileRecord, find_user_profile, find_user_profile_sql, read_user_profile};
 pub use write::{Touches, insert_user, insert_users, load_users, update_user};
 
 async fn tags_of(

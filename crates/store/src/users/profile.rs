@@ -5,11 +5,12 @@
 
 use switchboard_domain::{AccountId, DepartmentId, Tag, User, UserId};
 
-use super::{UserRow, bad, u_columns};
+use super::{UserRow, bad, column_names, u_columns};
 use std::sync::LazyLock;
 
-use crate::db::{Backend, StoreResult, Tx, from_micros, json_list, on, parse_id};
+use crate::db::{Backend, Db, StoreResult, Tx, from_micros, json_list, on, parse_id};
 use crate::invites::LinkRecord;
+use crate::sqlite::{json_rows, rows_from_json};
 
 /// A user as the single-user view shows them.
 #[derive(Clone, Debug)]
@@ -26,10 +27,11 @@ pub struct UserProfileRecord {
     pub pending_email: Option<LinkRecord>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ProfileRow {
     rights_version: i64,
     #[sqlx(flatten)]
+    #[serde(flatten)]
     user: UserRow,
     tags_json: String,
     role_name: Option<String>,
@@ -60,6 +62,53 @@ pub async fn find_user_profile(
         .await)?;
     row.map(|r| r.into_record(account, id)).transpose()
 }
+
+/// [`find_user_profile`] as a read of its own, outside any transaction: on SQLite on the
+/// calling thread ([`crate::sqlite::direct`]), on PostgreSQL on a pooled connection.
+pub async fn read_user_profile(
+    db: &Db,
+    account: AccountId,
+    id: UserId,
+) -> StoreResult<Option<(i64, UserProfileRecord)>> {
+    let Some(direct) = db.direct() else {
+        let mut tx = db.read_latest().await?;
+        return find_user_profile(&mut tx, account, id).await;
+    };
+    // The row folded into JSON by SQLite: one value to hand back.
+    static FOLDED: LazyLock<String> = LazyLock::new(|| {
+        let columns: Vec<&str> = ["rights_version"]
+            .into_iter()
+            .chain(column_names().iter().copied())
+            .chain(EXTRA_COLUMNS)
+            .collect();
+        format!(
+            "SELECT {}",
+            json_rows(find_user_profile_sql(Backend::Sqlite), &columns)
+        )
+    });
+    let json = direct.text(&FOLDED, &[&account.to_string(), &id.to_string()])?;
+    let rows: Vec<ProfileRow> = rows_from_json(json.as_deref().unwrap_or("[]"))?;
+    rows.into_iter()
+        .next()
+        .map(|r| r.into_record(account, id))
+        .transpose()
+}
+
+/// The columns of [`ProfileRow`] after the rights version and the user's.
+const EXTRA_COLUMNS: [&str; 12] = [
+    "tags_json",
+    "role_name",
+    "departments_json",
+    "invite_id",
+    "invite_created_at",
+    "invite_expires_at",
+    "invite_used_at",
+    "invite_revoked_at",
+    "change_id",
+    "change_email",
+    "change_created_at",
+    "change_expires_at",
+];
 
 /// The statement [`find_user_profile`] runs on `backend` (`$1` account, `$2` user), built
 /// once: its text is its prepared statement's key.

@@ -108,7 +108,7 @@ struct Snapshot {
 async fn snapshot(db: &Db) -> Snapshot {
     const ACCOUNTS: &str = "SELECT id, name FROM accounts ORDER BY id";
     let accounts = match db {
-        Db::Sqlite(p, _) => sqlx::query_as(ACCOUNTS).fetch_all(p).await,
+        Db::Sqlite(p, ..) => sqlx::query_as(ACCOUNTS).fetch_all(p).await,
         Db::Postgres(p) => sqlx::query_as(ACCOUNTS).fetch_all(p).await,
     }
     .expect("read accounts");
@@ -125,7 +125,7 @@ async fn insert_account(db: &Db) {
          VALUES ($1, 'Kept across migrations', 'pro', 10, 100, 999, 'UTC', 0)";
     let id = uuid::Uuid::now_v7().to_string();
     match db {
-        Db::Sqlite(p, _) => sqlx::query(INSERT).bind(&id).execute(p).await.map(drop),
+        Db::Sqlite(p, ..) => sqlx::query(INSERT).bind(&id).execute(p).await.map(drop),
         Db::Postgres(p) => sqlx::query(INSERT).bind(&id).execute(p).await.map(drop),
     }
     .expect("insert an account");

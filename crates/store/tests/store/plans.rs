@@ -14,7 +14,7 @@ const NUMBER: &str = "+14155550100";
 async fn number_route_plan(db: &Db) -> String {
     db.migrate().await.expect("migrate a fresh database");
     match db {
-        Db::Sqlite(p, _) => {
+        Db::Sqlite(p, ..) => {
             let rows: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as(&format!("EXPLAIN QUERY PLAN {FIND_NUMBER_ROUTE_SQL}"))
                     .bind(ACCOUNT)
@@ -74,7 +74,7 @@ async fn the_dialled_number_is_found_through_the_account_number_index() {
 /// SQLite's plan of the single-user read (`store::users::find_user_profile`).
 async fn user_profile_plan(db: &Db) -> String {
     db.migrate().await.expect("migrate a fresh database");
-    let Db::Sqlite(p, _) = db else {
+    let Db::Sqlite(p, ..) = db else {
         panic!("a SQLite database");
     };
     let sql = find_user_profile_sql(Backend::Sqlite);

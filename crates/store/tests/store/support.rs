@@ -200,7 +200,7 @@ pub fn schema_diff(
 pub async fn applied_migrations(db: &Db) -> Vec<(i64, String)> {
     const SQL: &str = "SELECT version, checksum FROM _sqlx_migrations ORDER BY version";
     let rows: Vec<(i64, Vec<u8>)> = match db {
-        Db::Sqlite(p, _) => sqlx::query_as(SQL).fetch_all(p).await,
+        Db::Sqlite(p, ..) => sqlx::query_as(SQL).fetch_all(p).await,
         Db::Postgres(p) => sqlx::query_as(SQL).fetch_all(p).await,
     }
     .expect("read _sqlx_migrations");
