@@ -15,7 +15,7 @@ pub(crate) async fn seeded_database(
     work: &std::path::Path,
     tag: &str,
 ) -> anyhow::Result<(String, Option<String>, seed::Seeded)> {
-    let kept = work.join(format!("bench-{n}.seeded.json"));
+    let kept = kept_record(backend, n, work);
     Ok(match reusable(args, backend, n, work, &kept)? {
         Some((url, seeded)) => {
             eprintln!("reusing {url}");
@@ -28,9 +28,12 @@ pub(crate) async fn seeded_database(
             let seeded = seed::seed(db.clone(), n).await?;
             db.close().await;
             eprintln!("  seeded in {:.1} s", seeded.took.as_secs_f64());
-            if args.keep && backend == "sqlite" {
+            if args.keep {
                 std::fs::write(&kept, serde_json::to_vec(&seeded)?)
                     .with_context(|| format!("cannot write {}", kept.display()))?;
+                if backend != "sqlite" {
+                    std::fs::write(kept_url(n, work), &url)?;
+                }
             }
             (url, db_name, seeded)
         }
@@ -47,7 +50,20 @@ pub(crate) async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// With `--reuse`, the kept SQLite database of this size and what seeding it recorded.
+/// Where a `--keep` run records what it seeded: the SQLite file's record beside it, the
+/// PostgreSQL database's (and its URL, [`kept_url`]) in the work directory.
+fn kept_record(backend: &str, n: usize, work: &std::path::Path) -> std::path::PathBuf {
+    match backend {
+        "sqlite" => work.join(format!("bench-{n}.seeded.json")),
+        _ => work.join(format!("bench-{n}.{backend}.seeded.json")),
+    }
+}
+
+fn kept_url(n: usize, work: &std::path::Path) -> std::path::PathBuf {
+    work.join(format!("bench-{n}.postgres.url"))
+}
+
+/// With `--reuse`, the kept database of this size and what seeding it recorded.
 pub(crate) fn reusable(
     args: &Args,
     backend: &str,
@@ -55,14 +71,25 @@ pub(crate) fn reusable(
     work: &std::path::Path,
     kept: &std::path::Path,
 ) -> anyhow::Result<Option<(String, seed::Seeded)>> {
-    let path = work.join(format!("bench-{n}.db"));
-    if !args.reuse || backend != "sqlite" || !path.exists() || !kept.exists() {
+    if !args.reuse || !kept.exists() {
         return Ok(None);
     }
+    let url = if backend == "sqlite" {
+        let path = work.join(format!("bench-{n}.db"));
+        if !path.exists() {
+            return Ok(None);
+        }
+        format!("sqlite:{}", path.display())
+    } else {
+        match std::fs::read_to_string(kept_url(n, work)) {
+            Ok(url) => url,
+            Err(_) => return Ok(None),
+        }
+    };
     let text = std::fs::read(kept).with_context(|| format!("cannot read {}", kept.display()))?;
     let seeded = serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a seeding record", kept.display()))?;
-    Ok(Some((format!("sqlite:{}", path.display()), seeded)))
+    Ok(Some((url, seeded)))
 }
 
 /// A fresh database for one size: a new SQLite file, or a new PostgreSQL database.

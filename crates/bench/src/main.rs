@@ -79,8 +79,9 @@ struct Args {
     /// Keep the seeded databases.
     #[arg(long)]
     keep: bool,
-    /// SQLite: measure a database an earlier `--keep` run seeded in the same --work-dir
-    /// (seeding only when there is none). Its users include what earlier runs created.
+    /// Measure a database an earlier `--keep` run seeded in the same --work-dir (the
+    /// SQLite file, or the PostgreSQL database it names), seeding only when there is none.
+    /// Its users include what earlier runs created.
     #[arg(long)]
     reuse: bool,
     /// Also provision this many users over SCIM as Microsoft Entra ID does (lookup, create;

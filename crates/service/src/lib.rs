@@ -72,7 +72,7 @@ impl Default for Settings {
 pub struct Switchboard {
     db: Db,
     clock: Arc<dyn Clock>,
-    settings: Settings,
+    settings: Arc<Settings>,
     adds: Arc<adding::AddQueues>,
     providers: Arc<sso::Providers>,
     routes: Arc<sip::route_cache::RouteCache>,
@@ -112,7 +112,7 @@ impl Switchboard {
         Self {
             db,
             clock,
-            settings,
+            settings: Arc::new(settings),
             adds: Arc::default(),
             providers: Arc::default(),
             routes: Arc::default(),

@@ -4,32 +4,10 @@
 //! request (SPEC §1, R10).
 
 use serde_json::json;
-use switchboard_domain::{Plan, RoleRef, UserId};
+use switchboard_domain::Plan;
 
 use crate::support::{Client, Server};
-use crate::users::{assert_problem, at, owner_api, user};
-
-/// The secret of a new API token of `user`, bounded by `role`.
-async fn token_of(
-    s: &Server,
-    acct: &switchboard_testkit::TestAccount,
-    user: UserId,
-    role: &str,
-) -> String {
-    let (_, secret) = s
-        .app
-        .sb
-        .create_api_token(
-            &acct.owner_ctx,
-            &format!("token of {user}"),
-            "api",
-            Some(RoleRef::parse(role)),
-            Some(user),
-        )
-        .await
-        .unwrap();
-    secret
-}
+use crate::users::{assert_problem, at, owner_api, token_of, user};
 
 /// The status of reading `path` twice, the second from whatever the process kept.
 async fn status_twice(c: &Client, path: &str) -> reqwest::StatusCode {

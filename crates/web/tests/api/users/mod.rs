@@ -34,6 +34,12 @@ pub async fn owner_api(s: &Server, acct: &TestAccount) -> Client {
 /// A client with a token bound to `user`, limited to `role` (and to the user's own role,
 /// read on every request).
 pub async fn api_as(s: &Server, acct: &TestAccount, user: UserId, role: &str) -> Client {
+    s.as_token(&token_of(s, acct, user, role).await)
+}
+
+/// The secret of a new API token named `token of <user>`, bound to `user` and limited to
+/// `role`.
+pub async fn token_of(s: &Server, acct: &TestAccount, user: UserId, role: &str) -> String {
     let (_, secret) = s
         .app
         .sb
@@ -46,7 +52,7 @@ pub async fn api_as(s: &Server, acct: &TestAccount, user: UserId, role: &str) ->
         )
         .await
         .unwrap();
-    s.as_token(&secret)
+    secret
 }
 
 /// Adds a user through the service (accepting the invite of Panel Access users).
