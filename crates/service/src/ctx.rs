@@ -109,11 +109,10 @@ pub(crate) fn token_actor(t: &ApiTokenRecord) -> Actor {
 /// `owner`.
 pub(crate) async fn rights_of_token(
     tx: &mut Tx,
-    t: ApiTokenRecord,
+    t: &ApiTokenRecord,
     owner: Option<UserId>,
 ) -> Result<Principal> {
-    let ctx = Ctx::new(t.account_id, token_actor(&t), "");
-    let who = token_principal(tx, &ctx, t).await?;
+    let who = token_principal(tx, t).await?;
     Ok(match owner {
         Some(owner) => who.of_account_owned_by(owner),
         None => who,
@@ -224,7 +223,7 @@ pub(crate) async fn resolve(
                 .await?
                 .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
                 .ok_or(Error::Domain(DomainError::TokenEnded))?;
-            token_principal(tx, ctx, t).await?
+            token_principal(tx, &t).await?
         }
     };
     Ok(who.of_account_owned_by(account.owner_id))
@@ -232,9 +231,9 @@ pub(crate) async fn resolve(
 
 /// The rights of a token that is not revoked: a SCIM token provisions users; an API token
 /// has its role's rights, within its user's when it belongs to one.
-async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Principal> {
-    let scim = matches!(ctx.actor, Actor::Scim(_));
-    let api_scope = crate::tokens::has_scope(&t, crate::tokens::SCOPE_API);
+async fn token_principal(tx: &mut Tx, t: &ApiTokenRecord) -> Result<Principal> {
+    let scim = matches!(token_actor(t), Actor::Scim(_));
+    let api_scope = crate::tokens::has_scope(t, crate::tokens::SCOPE_API);
     let mut role_admin = false;
     let mut perms = if scim {
         Permissions {
@@ -248,7 +247,7 @@ async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Pr
         Permissions::NONE
     } else {
         match t.role_id {
-            Some(r) => match roles::find_role(tx, ctx.account_id, r).await? {
+            Some(r) => match roles::find_role(tx, t.account_id, r).await? {
                 Some(role) => {
                     role_admin = role.is_administrator();
                     role.permissions
@@ -260,7 +259,7 @@ async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Pr
     };
     let mut is_admin = scim;
     if let Some(u) = t.user_id {
-        let (_, user_perms, admin) = user_permissions(tx, ctx.account_id, u).await?;
+        let (_, user_perms, admin) = user_permissions(tx, t.account_id, u).await?;
         perms = perms.intersect(&user_perms);
         // An administrator's token with a lesser role acts with that role, not as them.
         is_admin = admin && role_admin;
@@ -277,7 +276,7 @@ async fn token_principal(tx: &mut Tx, ctx: &Ctx, t: ApiTokenRecord) -> Result<Pr
             ActorKind::ApiToken
         },
         id: Some(t.id.to_string()),
-        name: t.name,
+        name: t.name.clone(),
         user_id: t.user_id,
         perms,
         is_owner: false,

@@ -90,13 +90,7 @@ impl TokenCache {
             held.remove(hash);
             return None;
         }
-        if entry
-            .last_used
-            .is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY)
-        {
-            entry.last_used = Some(now);
-            uses.insert(entry.token_id, now);
-        }
+        note_use(entry, uses, now);
         Some(entry.clone())
     }
 
@@ -104,13 +98,7 @@ impl TokenCache {
     /// `now` when its stored last use is older than the interval uses are written at.
     pub(crate) fn keep(&self, hash: String, mut entry: Held, now: jiff::Timestamp) {
         let mut inner = self.inner();
-        if entry
-            .last_used
-            .is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY)
-        {
-            entry.last_used = Some(now);
-            inner.uses.insert(entry.token_id, now);
-        }
+        note_use(&mut entry, &mut inner.uses, now);
         let newer = inner
             .seen
             .get(&entry.account_id)
@@ -142,6 +130,22 @@ impl TokenCache {
         for (id, at) in uses {
             inner.uses.entry(id).or_insert(at);
         }
+    }
+}
+
+/// Notes a use of `entry`'s token at `now` for writing, when its last use written or
+/// noted is older than the interval uses are written at.
+fn note_use(
+    entry: &mut Held,
+    uses: &mut HashMap<ApiTokenId, jiff::Timestamp>,
+    now: jiff::Timestamp,
+) {
+    if entry
+        .last_used
+        .is_none_or(|used| now.duration_since(used) >= TOUCH_EVERY)
+    {
+        entry.last_used = Some(now);
+        uses.insert(entry.token_id, now);
     }
 }
 

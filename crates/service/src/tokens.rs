@@ -321,19 +321,15 @@ impl Switchboard {
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }
-        let (token_id, account_id, actor) = (t.id, t.account_id, token_actor(&t));
-        let (sip_proxy, expires_at, last_used) =
-            (has_scope(&t, SCOPE_SIP_PROXY), t.expires_at, t.last_used_at);
-        let who = Arc::new(rights_of_token(&mut tx, t, found.owner_id).await?);
         let held = Held {
-            token_id,
-            account_id,
-            actor,
-            sip_proxy,
-            who,
+            who: Arc::new(rights_of_token(&mut tx, &t, found.owner_id).await?),
+            token_id: t.id,
+            account_id: t.account_id,
+            actor: token_actor(&t),
+            sip_proxy: has_scope(&t, SCOPE_SIP_PROXY),
             rights_version: found.rights_version,
-            expires_at,
-            last_used,
+            expires_at: t.expires_at,
+            last_used: t.last_used_at,
         };
         drop(tx);
         let ctx = held.ctx(source.into());
