@@ -9,7 +9,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use crate::postgres::{PgTx, create_postgres_database, drop_postgres_database};
 pub use crate::sqlite::SqliteTx;
-use crate::sqlite::direct::DirectReads;
+use crate::sqlite::direct::{DirectReads, DirectTx};
 use crate::sqlite::group_commit::GroupCommit;
 use crate::sqlite::{json_rows, rows_from_json};
 
@@ -252,6 +252,17 @@ impl Db {
         })
     }
 
+    /// A read whose statements run where they cost least: on SQLite in a read transaction
+    /// on the calling thread ([`crate::sqlite::direct`]), on PostgreSQL on a pooled
+    /// connection outside a transaction ([`Db::read_latest`]). For reads of a bounded number
+    /// of rows through indexes.
+    pub async fn reads(&self) -> StoreResult<Reads<'_>> {
+        Ok(match self {
+            Self::Sqlite(_, _, direct) => Reads::Direct(direct.begin()?),
+            Self::Postgres(_) => Reads::Own(self.read_latest().await?),
+        })
+    }
+
     /// SQLite's reads on the calling thread (`None` on PostgreSQL), for a read that is one
     /// statement returning one value ([`crate::sqlite::direct`]).
     pub(crate) fn direct(&self) -> Option<&DirectReads> {
@@ -320,6 +331,52 @@ impl Tx {
             Self::Postgres(PgTx::Latest(_)) => {}
         }
         Ok(())
+    }
+}
+
+/// Where a read's statements run.
+pub enum Reads<'a> {
+    /// The caller's transaction.
+    Tx(&'a mut Tx),
+    /// A read of its own ([`Db::reads`] on PostgreSQL).
+    Own(Tx),
+    /// SQLite's reads on the calling thread ([`Db::reads`] on SQLite).
+    Direct(DirectTx<'a>),
+}
+
+impl Reads<'_> {
+    /// Which backend the statements run on.
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Tx(t) => t.backend(),
+            Self::Own(t) => t.backend(),
+            Self::Direct(_) => Backend::Sqlite,
+        }
+    }
+
+    /// [`fetch_rows`] wherever the read runs.
+    pub(crate) async fn rows<T>(
+        &mut self,
+        sql: &str,
+        columns: &[&str],
+        args: &[Arg],
+    ) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
+        T: Send + Unpin,
+    {
+        match self {
+            Self::Tx(t) => fetch_rows(t, sql, columns, args).await,
+            Self::Own(t) => fetch_rows(t, sql, columns, args).await,
+            // A list may walk many rows (a rare tag among a million users): the runtime
+            // moves this thread's other tasks elsewhere while it reads.
+            Self::Direct(d) => match tokio::runtime::Handle::try_current() {
+                Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                    tokio::task::block_in_place(|| d.rows(sql, args))
+                }
+                _ => d.rows(sql, args),
+            },
+        }
     }
 }
 

@@ -24,5 +24,5 @@ pub mod sso;
 pub mod user_search;
 pub mod users;
 
-pub use db::{Backend, Db, StoreError, StoreResult, Tx, UniqueKey};
+pub use db::{Backend, Db, Reads, StoreError, StoreResult, Tx, UniqueKey};
 pub use sqlite::group_commit;

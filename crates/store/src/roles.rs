@@ -1,10 +1,12 @@
 //! Roles and their permission matrices.
 
+use std::sync::LazyLock;
+
 use switchboard_domain::{AccountId, BuiltinRole, Name, Permissions, Role, RoleId};
 
-use crate::db::{StoreError, StoreResult, Tx, on, parse_id, to_micros};
+use crate::db::{Arg, Reads, StoreError, StoreResult, Tx, on, parse_id, to_micros};
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct RoleRow {
     id: String,
     account_id: String,
@@ -126,17 +128,26 @@ pub async fn find_builtin_role(
 
 /// All roles of the account, built-in first, then by name.
 pub async fn list_roles(tx: &mut Tx, account: AccountId) -> StoreResult<Vec<Role>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM roles WHERE account_id = $1 \
-         ORDER BY CASE builtin WHEN 'administrator' THEN 0 WHEN 'manager' THEN 1 \
-         WHEN 'basic' THEN 2 ELSE 3 END, name_key"
-    );
-    let rows: Vec<RoleRow> = on!(tx, |c| sqlx::query_as(&sql)
-        .bind(account.to_string())
-        .fetch_all(c)
-        .await)?;
+    list_roles_in(&mut Reads::Tx(tx), account).await
+}
+
+/// [`list_roles`] wherever the read runs.
+pub async fn list_roles_in(reads: &mut Reads<'_>, account: AccountId) -> StoreResult<Vec<Role>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS} FROM roles WHERE account_id = $1 \
+             ORDER BY CASE builtin WHEN 'administrator' THEN 0 WHEN 'manager' THEN 1 \
+             WHEN 'basic' THEN 2 ELSE 3 END, name_key"
+        )
+    });
+    let rows: Vec<RoleRow> = reads
+        .rows(&SQL, &COLUMN_NAMES, &[Arg::Text(account.to_string())])
+        .await?;
     rows.into_iter().map(RoleRow::into_role).collect()
 }
+
+/// [`COLUMNS`], one by one.
+static COLUMN_NAMES: LazyLock<Vec<&str>> = LazyLock::new(|| COLUMNS.split(", ").collect());
 
 /// How many users hold the role.
 pub async fn count_role_holders(tx: &mut Tx, account: AccountId, id: RoleId) -> StoreResult<i64> {

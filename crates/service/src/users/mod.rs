@@ -3,19 +3,17 @@
 
 use std::collections::HashMap;
 
-use switchboard_domain::{
-    AccountId, DepartmentId, DomainError, Email, Permissions, RoleRef, Scope, User, UserId,
-    UserStatus,
-};
-use switchboard_store::users::{UserCursor, UserFilter};
-use switchboard_store::{Tx, departments, roles, users as store};
+use switchboard_domain::{AccountId, DepartmentId, DomainError, Email, User, UserId, UserStatus};
+use switchboard_store::users::UserCursor;
+use switchboard_store::{Tx, departments, users as store};
 
 pub use crate::adding::AddedUser;
 use crate::error::{Error, Result, not_found};
-use crate::{Change, Ctx, Switchboard, Target};
+use crate::{Ctx, Switchboard, Target};
 
 mod checks;
 mod edit;
+mod list;
 
 pub(crate) use checks::*;
 
@@ -147,58 +145,6 @@ impl Switchboard {
             .require(c.who.perms.view_users || only_self, "view users")?;
         departments_of_users(&mut c.tx, c.account.id, users).await
     }
-
-    /// Lists users, filtered and ordered by name, one page at a time.
-    pub async fn list_users(
-        &self,
-        ctx: &Ctx,
-        query: &UserQuery,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<User>> {
-        let mut c = self.begin_read(ctx).await?;
-        list_users_in(&mut c, query, cursor, limit).await
-    }
-
-    /// A page of users as the users list shows it, read in one transaction: the page, the
-    /// account's roles, and the departments (id, name, by name) of the listed users.
-    pub async fn list_users_view(
-        &self,
-        ctx: &Ctx,
-        query: &UserQuery,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<UserListView> {
-        let mut c = self.begin_read(ctx).await?;
-        let page = list_users_in(&mut c, query, cursor, limit).await?;
-        let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
-        let ids: Vec<UserId> = page.items.iter().map(|u| u.id).collect();
-        let departments = departments_of_users(&mut c.tx, c.account.id, &ids).await?;
-        let managed = match c.who.perms.edit_users {
-            Scope::Departments => c.who.managed_departments(&mut c.tx, c.account.id).await?,
-            _ => Vec::new(),
-        };
-        let rights = page
-            .items
-            .iter()
-            .map(|u| {
-                let manages = departments
-                    .get(&u.id)
-                    .is_some_and(|ds| ds.iter().any(|(d, _)| managed.contains(d)));
-                let perms = roles
-                    .iter()
-                    .find(|r| r.id == u.role_id)
-                    .map_or(Permissions::NONE, |r| r.permissions);
-                (u.id, c.who.rights_over(u.id, manages, &perms))
-            })
-            .collect();
-        Ok(UserListView {
-            page,
-            roles,
-            departments,
-            rights,
-        })
-    }
 }
 
 /// The departments (id, name) of each of `users`, in the store's order, 500 users a query;
@@ -215,60 +161,4 @@ pub(crate) async fn departments_of_users(
         }
     }
     Ok(out)
-}
-
-/// [`Switchboard::list_users`] inside the caller's read.
-async fn list_users_in(
-    c: &mut Change,
-    query: &UserQuery,
-    cursor: Option<&str>,
-    limit: u32,
-) -> Result<Page<User>> {
-    c.who.require(c.who.perms.view_users, "view users")?;
-    let limit = limit.clamp(1, 500);
-    let terms = [&query.text, &query.role, &query.tag];
-    if terms
-        .iter()
-        .any(|t| t.as_deref().is_some_and(switchboard_domain::has_control))
-    {
-        // No user's name, email, role or tag holds a control character: nothing matches,
-        // and such a term never reaches the database.
-        return Ok(Page {
-            items: Vec::new(),
-            next_cursor: None,
-        });
-    }
-    let role = match query
-        .role
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        Some(r) => Some(
-            resolve_role(&mut c.tx, c.account.id, &RoleRef::parse(r))
-                .await?
-                .id,
-        ),
-        None => None,
-    };
-    let filter = UserFilter {
-        text: query.text.clone(),
-        role,
-        status: query.status,
-        department: query.department,
-        panel_access: query.panel_access,
-        tag: query.tag.clone(),
-        within: None,
-    };
-    let after = cursor.map(decode_cursor).transpose()?;
-    let mut items =
-        store::list_users_page(&mut c.tx, c.account.id, &filter, after.as_ref(), limit + 1).await?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next_cursor = if more {
-        items.last().map(encode_cursor)
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
 }

@@ -5,7 +5,7 @@
 //! it. PostgreSQL needs none of this: its trigram GIN indexes serve the same `LIKE` tests
 //! directly.
 
-use crate::db::{StoreResult, Tx, on};
+use crate::db::{Arg, Reads, StoreResult};
 use switchboard_domain::search::{Cond, MatchOp, MatchValue, UserCond, UserField};
 
 /// Fewest characters the index can look up (it stores three-character sequences).
@@ -71,16 +71,24 @@ pub(crate) fn query_for(cond: &UserCond) -> Option<String> {
 
 /// Whether the index narrows a search to fewer than `enough` candidates across the
 /// database (a common term is better served by walking the users in their list order).
-pub(crate) async fn is_selective(tx: &mut Tx, query: &str, enough: i64) -> StoreResult<bool> {
-    let (n,): (i64,) = on!(tx, |c| sqlx::query_as(
-        "SELECT COUNT(*) FROM (SELECT rowid FROM user_search_text \
-         WHERE user_search_text MATCH $1 LIMIT $2)"
-    )
-    .bind(query)
-    .bind(enough)
-    .fetch_one(c)
-    .await)?;
-    Ok(n < enough)
+pub(crate) async fn is_selective(
+    reads: &mut Reads<'_>,
+    query: &str,
+    enough: i64,
+) -> StoreResult<bool> {
+    #[derive(sqlx::FromRow, serde::Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let found: Vec<Count> = reads
+        .rows(
+            "SELECT COUNT(*) AS n FROM (SELECT rowid FROM user_search_text \
+             WHERE user_search_text MATCH $1 LIMIT $2)",
+            &["n"],
+            &[Arg::Text(query.to_owned()), Arg::Int(enough)],
+        )
+        .await?;
+    Ok(found.first().is_some_and(|c| c.n < enough))
 }
 
 /// The SQL test that keeps a user (alias `u`) only if the index matched it, for a query

@@ -1,11 +1,56 @@
-//! The users list: filters, the (name, id) cursor and one page of users in list order.
+//! The users list: filters, the (name, id) cursor and one page of users in list order,
+//! each with their tags and departments, read in one statement.
+
+use std::sync::LazyLock;
 
 use switchboard_domain::{AccountId, DepartmentId, RoleId, User, UserId, UserStatus};
 
-use crate::db::{Arg, StoreResult, Tx, fetch_rows};
+use crate::db::{Arg, Backend, Reads, StoreResult, Tx};
 use crate::sqlite::text_index;
 
-use super::{UserRow, column_names, rows_into_users, u_columns};
+use super::{
+    UserRow, column_names, decode_departments, decode_tags, departments_list, tags_list, u_columns,
+};
+
+/// A user of a page of the list, with their departments.
+#[derive(Clone, Debug)]
+pub struct ListedUser {
+    /// The user.
+    pub user: User,
+    /// Their departments (id, name), in no particular order.
+    pub departments: Vec<(DepartmentId, String)>,
+}
+
+/// A page of the users list.
+#[derive(Clone, Debug)]
+pub struct ListedPage {
+    /// The account's rights version, read with the page (`None` when the page is empty).
+    pub rights_version: Option<i64>,
+    /// The users, in list order.
+    pub users: Vec<ListedUser>,
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    user: UserRow,
+    tags_json: String,
+    departments_json: String,
+    rights_version: i64,
+}
+
+/// The columns of a [`ListedRow`].
+fn listed_columns() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        column_names()
+            .iter()
+            .copied()
+            .chain(["tags_json", "departments_json", "rights_version"])
+            .collect()
+    });
+    &NAMES
+}
 
 /// Filters for the users list. Every filter is optional; results are ordered by name, id.
 #[derive(Clone, Debug, Default)]
@@ -70,8 +115,26 @@ pub async fn list_users_page(
     after: Option<&UserCursor>,
     limit: u32,
 ) -> StoreResult<Vec<User>> {
+    let page = list_users_listed(&mut Reads::Tx(tx), account, filter, after, limit).await?;
+    Ok(page.users.into_iter().map(|l| l.user).collect())
+}
+
+/// One page of users matching the filter, ordered by name then id, each with their tags
+/// and departments, and the account's rights version: one statement (two for a text
+/// search on SQLite whose term may name an extension).
+pub async fn list_users_listed(
+    reads: &mut Reads<'_>,
+    account: AccountId,
+    filter: &UserFilter,
+    after: Option<&UserCursor>,
+    limit: u32,
+) -> StoreResult<ListedPage> {
+    let empty = ListedPage {
+        rights_version: None,
+        users: Vec::new(),
+    };
     if filter.within.as_ref().is_some_and(Vec::is_empty) {
-        return Ok(Vec::new());
+        return Ok(empty);
     }
     let mut q = Built {
         clauses: vec!["u.account_id = $1".to_owned()],
@@ -84,7 +147,7 @@ pub async fn list_users_page(
         .filter(|t| !t.is_empty());
     // The trigram index query, when the page is read from the index in list order.
     let in_index_order = match text {
-        Some(text) => text_clause(tx, &mut q, filter, text).await?,
+        Some(text) => text_clause(reads, &mut q, filter, text).await?,
         None => None,
     };
     let mut from = filter_clauses(&mut q, filter);
@@ -99,12 +162,34 @@ pub async fn list_users_page(
     }
     let lim = q.arg(Arg::Int(i64::from(limit)));
     let cols = u_columns();
-    let sql = format!(
+    let page = format!(
         "SELECT {cols} FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
         q.clauses.join(" AND ")
     );
-    let rows: Vec<UserRow> = fetch_rows(tx, &sql, column_names(), &q.args).await?;
-    rows_into_users(tx, account, rows).await
+    // Tags and departments are read for the page's users only, outside the sort. SQLite
+    // reads a lone subquery in its order; PostgreSQL is told.
+    let backend = reads.backend();
+    let reorder = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " ORDER BY u.name, u.id",
+    };
+    let sql = format!(
+        "SELECT u.*, {} AS tags_json, {} AS departments_json, \
+         (SELECT a.rights_version FROM accounts a WHERE a.id = $1) AS rights_version \
+         FROM ({page}) AS u{reorder}",
+        tags_list(backend),
+        departments_list(backend),
+    );
+    let rows: Vec<ListedRow> = reads.rows(&sql, listed_columns(), &q.args).await?;
+    let mut page = empty;
+    for r in rows {
+        page.rights_version = Some(r.rights_version);
+        page.users.push(ListedUser {
+            user: r.user.into_user(decode_tags(&r.tags_json)?)?,
+            departments: decode_departments(&r.departments_json)?,
+        });
+    }
+    Ok(page)
 }
 
 /// The condition of a text search over name, email, mobile and extension. On SQLite,
@@ -115,7 +200,7 @@ pub async fn list_users_page(
 /// candidates plus the holder; a common one (digits: many mobiles contain them) walks the
 /// users in name order. A department or a Manager's scope already bounds the walk.
 async fn text_clause(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     q: &mut Built,
     filter: &UserFilter,
     text: &str,
@@ -132,14 +217,14 @@ async fn text_clause(
     clause.push(')');
     q.clauses.push(clause);
     let Some(query) = text_index::terms(text).filter(|_| {
-        matches!(tx, Tx::Sqlite(_)) && filter.department.is_none() && filter.within.is_none()
+        reads.backend() == Backend::Sqlite && filter.department.is_none() && filter.within.is_none()
     }) else {
         return Ok(None);
     };
     if ext.is_none() {
         return Ok(Some(q.arg(Arg::Text(query))));
     }
-    if text_index::is_selective(tx, &query, SELECTIVE_CANDIDATES).await? {
+    if text_index::is_selective(reads, &query, SELECTIVE_CANDIDATES).await? {
         let m = q.arg(Arg::Text(query));
         let holder = ext.as_ref().map(|e| {
             format!("SELECT search_rank FROM users WHERE account_id = $1 AND extension = {e}")

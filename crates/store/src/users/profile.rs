@@ -3,14 +3,13 @@
 //! account's rights version (which tells the caller whether the rights it holds in process
 //! for the request's token still stand).
 
-use switchboard_domain::{AccountId, DepartmentId, Tag, User, UserId};
+use switchboard_domain::{AccountId, DepartmentId, User, UserId};
 
-use super::{UserRow, bad, column_names, u_columns};
+use super::{UserRow, decode_departments, decode_tags, departments_list, tags_list, u_columns};
 use std::sync::LazyLock;
 
-use crate::db::{Backend, Db, StoreResult, Tx, from_micros, json_list, on, parse_id};
+use crate::db::{Arg, Backend, Db, StoreResult, Tx, from_micros, on};
 use crate::invites::LinkRecord;
-use crate::sqlite::{json_rows, rows_from_json};
 
 /// A user as the single-user view shows them.
 #[derive(Clone, Debug)]
@@ -74,41 +73,13 @@ pub async fn read_user_profile(
         let mut tx = db.read_latest().await?;
         return find_user_profile(&mut tx, account, id).await;
     };
-    // The row folded into JSON by SQLite: one value to hand back.
-    static FOLDED: LazyLock<String> = LazyLock::new(|| {
-        let columns: Vec<&str> = ["rights_version"]
-            .into_iter()
-            .chain(column_names().iter().copied())
-            .chain(EXTRA_COLUMNS)
-            .collect();
-        format!(
-            "SELECT {}",
-            json_rows(find_user_profile_sql(Backend::Sqlite), &columns)
-        )
-    });
-    let json = direct.text(&FOLDED, &[&account.to_string(), &id.to_string()])?;
-    let rows: Vec<ProfileRow> = rows_from_json(json.as_deref().unwrap_or("[]"))?;
+    let args = [Arg::Text(account.to_string()), Arg::Text(id.to_string())];
+    let rows: Vec<ProfileRow> = direct.rows(find_user_profile_sql(Backend::Sqlite), &args)?;
     rows.into_iter()
         .next()
         .map(|r| r.into_record(account, id))
         .transpose()
 }
-
-/// The columns of [`ProfileRow`] after the rights version and the user's.
-const EXTRA_COLUMNS: [&str; 12] = [
-    "tags_json",
-    "role_name",
-    "departments_json",
-    "invite_id",
-    "invite_created_at",
-    "invite_expires_at",
-    "invite_used_at",
-    "invite_revoked_at",
-    "change_id",
-    "change_email",
-    "change_created_at",
-    "change_expires_at",
-];
 
 /// The statement [`find_user_profile`] runs on `backend` (`$1` account, `$2` user), built
 /// once: its text is its prepared statement's key.
@@ -123,21 +94,8 @@ pub fn find_user_profile_sql(backend: Backend) -> &'static str {
 
 /// The statement of [`find_user_profile`] on `backend`.
 fn profile_sql(backend: Backend) -> String {
-    let tags = json_list(
-        backend,
-        &["t.tag"],
-        "FROM user_tags t WHERE t.account_id = u.account_id AND t.user_id = u.id",
-    );
-    // Driven from the user's memberships, each department's name read by its key.
-    let departments = json_list(
-        backend,
-        &[
-            "m.department_id",
-            "(SELECT d.name FROM departments d WHERE d.account_id = m.account_id \
-             AND d.id = m.department_id)",
-        ],
-        "FROM department_members m WHERE m.account_id = u.account_id AND m.user_id = u.id",
-    );
+    let tags = tags_list(backend);
+    let departments = departments_list(backend);
     format!(
         "SELECT a.rights_version, {cols}, {tags} AS tags_json, \
          (SELECT r.name FROM roles r WHERE r.account_id = u.account_id AND r.id = u.role_id) \
@@ -161,19 +119,8 @@ fn profile_sql(backend: Backend) -> String {
 
 impl ProfileRow {
     fn into_record(self, account: AccountId, id: UserId) -> StoreResult<(i64, UserProfileRecord)> {
-        let tags: Vec<String> = serde_json::from_str(&self.tags_json).map_err(|_| bad("tags"))?;
-        let mut tags = tags
-            .iter()
-            .map(|t| Tag::parse("tag", t).map_err(|_| bad("tag")))
-            .collect::<StoreResult<Vec<_>>>()?;
-        // In one order whatever the database's collation.
-        tags.sort();
-        let departments: Vec<(String, Option<String>)> =
-            serde_json::from_str(&self.departments_json).map_err(|_| bad("departments"))?;
-        let departments = departments
-            .into_iter()
-            .map(|(d, name)| Ok((parse_id(&d)?, name.unwrap_or_default())))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let tags = decode_tags(&self.tags_json)?;
+        let departments = decode_departments(&self.departments_json)?;
         let link = |link_id: Option<String>,
                     new_email: Option<String>,
                     created: Option<i64>,

@@ -54,8 +54,9 @@ async fn another_process_applies_every_rights_change_made_through_the_first(s: S
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(status_twice(&mia_there, &someone).await, 200);
+    assert_eq!(status_twice(&mia_there, "/api/v1/users").await, 200);
 
-    // The role's permissions changed: the single-user read is refused, then allowed.
+    // The role's permissions changed: reading users is refused, then allowed.
     let r = owner
         .patch(
             &format!("/api/v1/roles/{readers}"),
@@ -63,6 +64,7 @@ async fn another_process_applies_every_rights_change_made_through_the_first(s: S
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(status_twice(&mia_there, "/api/v1/users").await, 403);
     assert_eq!(status_twice(&mia_there, &someone).await, 403);
     assert_eq!(mia_there.get(&at(mia)).await.status, 200, "herself");
     let r = owner
@@ -72,6 +74,7 @@ async fn another_process_applies_every_rights_change_made_through_the_first(s: S
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(status_twice(&mia_there, "/api/v1/users").await, 200);
     assert_eq!(status_twice(&mia_there, &someone).await, 200);
 
     // Mia deactivated: her token ends.
