@@ -3,12 +3,17 @@
 //! user under R7–R9 and, when owned resources block the delete, deactivates instead (R10)
 //! and records why in the audit log.
 
-use switchboard_domain::search::{DepartmentCond, UserCond, UserSort};
-use switchboard_domain::{Blocker, Department, DomainError, User, UserId, UserStatus};
-use switchboard_store::department_search;
-use switchboard_store::user_search;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use switchboard_domain::search::{DepartmentCond, UserCond, UserSort};
+use switchboard_domain::{
+    AccountId, Blocker, Department, DepartmentId, DomainError, Role, User, UserId, UserStatus,
+};
+use switchboard_store::department_search;
+use switchboard_store::{Reads, roles, user_search};
+
+use crate::error::{Error, Result, not_found};
 use crate::lifecycle::load;
 use crate::users::user_target;
 use crate::{Ctx, Switchboard};
@@ -24,7 +29,8 @@ pub enum Deprovisioned {
 }
 
 impl Switchboard {
-    /// Users matching `cond`: the total count and one page (`offset`, `limit`).
+    /// Users matching `cond`: the total count and one page (`offset`, `limit`), with what
+    /// a SCIM resource shows beside each user, read together.
     pub async fn search_users(
         &self,
         ctx: &Ctx,
@@ -32,10 +38,27 @@ impl Switchboard {
         sort: Option<UserSort>,
         offset: u64,
         limit: u32,
-    ) -> Result<(u64, Vec<User>)> {
-        let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
-        Ok(user_search::search_users(&mut c.tx, c.account.id, cond, sort, offset, limit).await?)
+    ) -> Result<UserSearch> {
+        let account = ctx.account_id;
+        let cond = Arc::new(cond.clone());
+        let (who, found) = self
+            .read_one(
+                ctx,
+                |db| {
+                    let cond = Arc::clone(&cond);
+                    Box::pin(async move {
+                        let reads = db.reads().await?;
+                        search(reads, account, cond, sort, offset, limit).await
+                    })
+                },
+                |tx| {
+                    let cond = Arc::clone(&cond);
+                    Box::pin(search(Reads::Tx(tx), account, cond, sort, offset, limit))
+                },
+            )
+            .await?;
+        who.require(who.perms.view_users, "view users")?;
+        found.ok_or_else(|| not_found("account"))
     }
 
     /// Departments matching `cond`, by name: the total count and one page.
@@ -91,4 +114,50 @@ impl Switchboard {
         c.commit().await?;
         Ok(Deprovisioned::Deactivated(blockers))
     }
+}
+
+/// [`Switchboard::search_users`] wherever the read runs, with the rights version read
+/// with it.
+async fn search(
+    mut reads: Reads<'_>,
+    account: AccountId,
+    cond: Arc<UserCond>,
+    sort: Option<UserSort>,
+    offset: u64,
+    limit: u32,
+) -> switchboard_store::StoreResult<Option<(i64, UserSearch)>> {
+    let found = user_search::search_users(&mut reads, account, &cond, sort, offset, limit).await?;
+    // No user found (as an identity provider's lookup before a create): no roles to name.
+    let roles = match found.users.is_empty() {
+        true => Vec::new(),
+        false => roles::list_roles_in(&mut reads, account).await?,
+    };
+    let mut users = Vec::with_capacity(found.users.len());
+    let mut departments = HashMap::new();
+    for mut l in found.users {
+        l.departments
+            .sort_by_cached_key(|(d, name)| (name.to_lowercase(), *d));
+        departments.insert(l.user.id, l.departments);
+        users.push(l.user);
+    }
+    let view = UserSearch {
+        total: found.total,
+        users,
+        roles,
+        departments,
+    };
+    Ok(Some((found.rights_version, view)))
+}
+
+/// Users found by a search, with what a SCIM resource shows beside each.
+#[derive(Clone, Debug)]
+pub struct UserSearch {
+    /// How many users match in all.
+    pub total: u64,
+    /// The page.
+    pub users: Vec<User>,
+    /// The account's roles (none when the page is empty).
+    pub roles: Vec<Role>,
+    /// Each listed user's departments (id, name), by name.
+    pub departments: HashMap<UserId, Vec<(DepartmentId, String)>>,
 }

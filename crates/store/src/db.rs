@@ -258,13 +258,13 @@ impl Db {
     /// of rows through indexes.
     pub async fn reads(&self) -> StoreResult<Reads<'_>> {
         Ok(match self {
-            Self::Sqlite(_, _, direct) => Reads::Direct(direct.begin()?),
+            Self::Sqlite(_, _, direct) => Reads::Direct(direct.begin().await?),
             Self::Postgres(_) => Reads::Own(self.read_latest().await?),
         })
     }
 
     /// SQLite's reads on the calling thread (`None` on PostgreSQL), for a read that is one
-    /// statement returning one value ([`crate::sqlite::direct`]).
+    /// statement over a handful of rows ([`crate::sqlite::direct`]).
     pub(crate) fn direct(&self) -> Option<&DirectReads> {
         match self {
             Self::Sqlite(_, _, direct) => Some(direct),

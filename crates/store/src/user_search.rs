@@ -2,12 +2,17 @@
 //! and offset paging. The condition is turned into one SQL `WHERE` clause with bound
 //! values, so matching happens in the database, never in memory.
 
+use switchboard_domain::AccountId;
 use switchboard_domain::search::{Cond, MatchOp, MatchValue, UserCond, UserField, UserSort};
-use switchboard_domain::{AccountId, User};
 
-use crate::db::{Arg, StoreResult, Tx, bind_args, fetch_rows, on};
+use std::sync::LazyLock;
+
+use crate::db::{Arg, Backend, Reads, StoreError, StoreResult};
 use crate::sqlite::{json_rows, rows_from_json, text_index};
-use crate::users::{UserRow, column_names, rows_into_users, u_columns};
+use crate::users::{
+    ListedUser, UserRow, column_names, decode_departments, decode_tags, departments_list,
+    tags_list, u_columns,
+};
 
 /// A column a condition can test.
 pub trait Field: Copy {
@@ -175,17 +180,78 @@ impl Sql {
     }
 }
 
+/// Users matching a search: how many match in all, one page, and the account's rights
+/// version read with them.
+#[derive(Clone, Debug)]
+pub struct FoundUsers {
+    /// How many users match.
+    pub total: u64,
+    /// The page, each user with their departments.
+    pub users: Vec<ListedUser>,
+    /// The account's rights version.
+    pub rights_version: i64,
+}
+
+/// The count of a search, with the rights version (and, for a search through the trigram
+/// index, the page folded into JSON).
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct Counted {
+    n: i64,
+    rights_version: i64,
+    page_json: Option<String>,
+}
+
+const COUNTED: [&str; 3] = ["n", "rights_version", "page_json"];
+
+/// A user of a page, with their tags and departments.
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct FoundRow {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    user: UserRow,
+    tags_json: String,
+    departments_json: String,
+}
+
+/// The columns of a [`FoundRow`].
+fn found_columns() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        column_names()
+            .iter()
+            .copied()
+            .chain(["tags_json", "departments_json"])
+            .collect()
+    });
+    &NAMES
+}
+
+/// A page of users `u` (`rest`: from `FROM` to `LIMIT`) with each user's tags and
+/// departments, read for the page's users only: SQLite reads a lone subquery in its order;
+/// PostgreSQL evaluates a costly select-list item after the sort and limit on its own.
+fn with_lists(backend: Backend, cols: &str, rest: &str) -> String {
+    let lists = format!(
+        "{} AS tags_json, {} AS departments_json",
+        tags_list(backend),
+        departments_list(backend)
+    );
+    match backend {
+        Backend::Sqlite => format!("SELECT u.*, {lists} FROM (SELECT {cols} {rest}) AS u"),
+        Backend::Postgres => format!("SELECT {cols}, {lists} {rest}"),
+    }
+}
+
 /// The users of the account matching `cond`: how many match in all, and the page of
 /// `limit` users after skipping `offset`, ordered by `sort` (then by id; by creation time
-/// and id when no sort is given).
+/// and id when no sort is given), each with their departments, and the account's rights
+/// version: two statements (the count, the page), or one through SQLite's trigram index.
 pub async fn search_users(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     cond: &UserCond,
     sort: Option<UserSort>,
     offset: u64,
     limit: u32,
-) -> StoreResult<(u64, Vec<User>)> {
+) -> StoreResult<FoundUsers> {
     let mut sql = Sql {
         args: vec![Arg::Text(account.to_string())],
     };
@@ -198,7 +264,10 @@ pub async fn search_users(
         ),
         None => "u.created_at, u.id".to_owned(),
     };
-    if let Tx::Sqlite(t) = tx
+    let backend = reads.backend();
+    let version = "(SELECT a.rights_version FROM accounts a WHERE a.id = $1) AS rights_version";
+    let cols = u_columns();
+    if backend == Backend::Sqlite
         && let Some(query) = text_index::query_for(cond)
     {
         // The trigram index narrows the search; its matches are found once, then counted
@@ -206,42 +275,67 @@ pub async fn search_users(
         let p = sql.bind(Arg::Text(query));
         let lim = sql.bind(Arg::Int(i64::from(limit)));
         let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
-        let page = format!(
-            "SELECT {cols} FROM matched m CROSS JOIN users u ON u.rowid = m.r \
-             ORDER BY {order} LIMIT {lim} OFFSET {off}",
-            cols = u_columns()
+        let page = with_lists(
+            backend,
+            cols,
+            &format!(
+                "FROM matched m CROSS JOIN users u ON u.rowid = m.r \
+                 ORDER BY {order} LIMIT {lim} OFFSET {off}"
+            ),
         );
         let one_pass = format!(
             "WITH matched AS MATERIALIZED (SELECT u.rowid AS r FROM users u \
              WHERE +u.account_id = $1 AND {} AND {clause}) \
-             SELECT (SELECT COUNT(*) FROM matched), {}",
+             SELECT (SELECT COUNT(*) FROM matched) AS n, {version}, {} AS page_json",
             text_index::candidates(&p, None),
-            json_rows(&page, column_names())
+            json_rows(&page, found_columns())
         );
-        let (total, json): (i64, String) = bind_args!(sqlx::query_as(&one_pass), &sql.args)
-            .fetch_one(&mut **t)
-            .await?;
-        let rows: Vec<UserRow> = rows_from_json(&json)?;
-        let total = u64::try_from(total).unwrap_or(0);
-        return Ok((total, rows_into_users(tx, account, rows).await?));
+        let counted: Vec<Counted> = reads.rows(&one_pass, &COUNTED, &sql.args).await?;
+        let Some(c) = counted.into_iter().next() else {
+            return Err(StoreError::Corrupt("a count answered no row".into()));
+        };
+        let rows: Vec<FoundRow> = rows_from_json(c.page_json.as_deref().unwrap_or("[]"))?;
+        return found(c.n, c.rights_version, rows);
     }
-    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE u.account_id = $1 AND {clause}");
-    let (total,): (i64,) = on!(tx, |c| {
-        bind_args!(sqlx::query_as::<_, (i64,)>(&count_sql), &sql.args)
-            .fetch_one(c)
-            .await
-    })?;
-    let total = u64::try_from(total).unwrap_or(0);
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n, {version}, NULL AS page_json FROM users u \
+         WHERE u.account_id = $1 AND {clause}"
+    );
+    let counted: Vec<Counted> = reads.rows(&count_sql, &COUNTED, &sql.args).await?;
+    let Some(c) = counted.into_iter().next() else {
+        return Err(StoreError::Corrupt("a count answered no row".into()));
+    };
+    let total = u64::try_from(c.n).unwrap_or(0);
     if limit == 0 || offset >= total {
-        return Ok((total, Vec::new()));
+        return found(c.n, c.rights_version, Vec::new());
     }
     let lim = sql.bind(Arg::Int(i64::from(limit)));
     let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
-    let cols = u_columns();
-    let page_sql = format!(
-        "SELECT {cols} FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
-         LIMIT {lim} OFFSET {off}"
+    let page_sql = with_lists(
+        backend,
+        cols,
+        &format!(
+            "FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
+             LIMIT {lim} OFFSET {off}"
+        ),
     );
-    let rows: Vec<UserRow> = fetch_rows(tx, &page_sql, column_names(), &sql.args).await?;
-    Ok((total, rows_into_users(tx, account, rows).await?))
+    let rows: Vec<FoundRow> = reads.rows(&page_sql, found_columns(), &sql.args).await?;
+    found(c.n, c.rights_version, rows)
+}
+
+fn found(n: i64, rights_version: i64, rows: Vec<FoundRow>) -> StoreResult<FoundUsers> {
+    let users = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ListedUser {
+                user: r.user.into_user(decode_tags(&r.tags_json)?)?,
+                departments: decode_departments(&r.departments_json)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(FoundUsers {
+        total: u64::try_from(n).unwrap_or(0),
+        users,
+        rights_version,
+    })
 }

@@ -1,9 +1,10 @@
-//! Single-statement reads on SQLite made on the calling thread. sqlx runs each SQLite
-//! connection on a worker thread of its own and hands every statement and row across
-//! (for one indexed lookup, the hand-offs cost several times SQLite's own work); a read
-//! that is one statement is made here instead, on a connection of a small pool used by
-//! one caller at a time, its rows decoded column by column (no JSON in between). Writes never come here: they keep sqlx's
-//! connection, the group commit and its durability.
+//! Reads on SQLite made on the calling thread. sqlx runs each SQLite connection on a
+//! worker thread of its own and hands every statement and row across (for one indexed
+//! lookup, the hand-offs cost several times SQLite's own work); a single-user read, and
+//! a page of the users list with the roles beside it, are made here instead, on a
+//! connection of a small pool used by one caller at a time, their rows decoded column by
+//! column (no JSON in between). Writes never come here: they keep sqlx's connection, the
+//! group commit and its durability.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -16,14 +17,21 @@ use super::MMAP_BYTES;
 use crate::db::{Arg, StoreError, StoreResult, is_busy_code};
 
 /// Most idle connections kept; more are opened when more reads run at once, and closed
-/// after use.
+/// after use (losing their prepared statements).
 const MOST_IDLE: usize = 8;
+
+/// Most read transactions ([`DirectReads::begin`]) at once; the rest wait their turn
+/// without holding a thread. Each may run long enough to be moved off the runtime's
+/// threads; unbounded, many requests in flight meant as many threads and connections,
+/// each connection opened and its statements prepared again per request.
+const TRANSACTIONS_AT_ONCE: usize = 4;
 
 /// The pool of read-only connections to one database file.
 #[derive(Debug)]
 pub struct DirectReads {
     path: String,
     idle: Mutex<Vec<Connection>>,
+    turns: tokio::sync::Semaphore,
 }
 
 impl DirectReads {
@@ -32,6 +40,7 @@ impl DirectReads {
         Self {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
+            turns: tokio::sync::Semaphore::new(TRANSACTIONS_AT_ONCE),
         }
     }
 
@@ -60,12 +69,18 @@ impl DirectReads {
     }
 
     /// A read transaction on a connection of the pool: its statements share one snapshot.
-    pub(crate) fn begin(&self) -> StoreResult<DirectTx<'_>> {
+    pub(crate) async fn begin(&self) -> StoreResult<DirectTx<'_>> {
+        let turn = self
+            .turns
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Direct("the reads have stopped".into()))?;
         let conn = self.take()?;
         match conn.execute_batch("BEGIN") {
             Ok(()) => Ok(DirectTx {
                 pool: self,
                 conn: Some(conn),
+                _turn: turn,
             }),
             Err(e) => {
                 self.give_back(conn);
@@ -99,6 +114,7 @@ impl DirectReads {
 pub struct DirectTx<'a> {
     pool: &'a DirectReads,
     conn: Option<Connection>,
+    _turn: tokio::sync::SemaphorePermit<'a>,
 }
 
 impl DirectTx<'_> {

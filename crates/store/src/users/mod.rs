@@ -81,7 +81,7 @@ const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, ex
      idp_attributes, manager_id";
 
 /// The expression listing the tags of the user `u` as the text of a JSON array.
-fn tags_list(backend: Backend) -> String {
+pub(crate) fn tags_list(backend: Backend) -> String {
     json_list(
         backend,
         &["t.tag"],
@@ -91,7 +91,7 @@ fn tags_list(backend: Backend) -> String {
 
 /// The expression listing the departments of the user `u` as the text of a JSON array of
 /// `[id, name]`: driven from the user's memberships, each department's name read by its key.
-fn departments_list(backend: Backend) -> String {
+pub(crate) fn departments_list(backend: Backend) -> String {
     json_list(
         backend,
         &[
@@ -104,7 +104,7 @@ fn departments_list(backend: Backend) -> String {
 }
 
 /// Tags listed by [`tags_list`], in one order whatever the database's collation.
-fn decode_tags(json: &str) -> StoreResult<Vec<Tag>> {
+pub(crate) fn decode_tags(json: &str) -> StoreResult<Vec<Tag>> {
     let tags: Vec<String> = serde_json::from_str(json).map_err(|_| bad("tags"))?;
     let mut tags = tags
         .iter()
@@ -115,7 +115,7 @@ fn decode_tags(json: &str) -> StoreResult<Vec<Tag>> {
 }
 
 /// Departments listed by [`departments_list`], in no particular order.
-fn decode_departments(json: &str) -> StoreResult<Vec<(DepartmentId, String)>> {
+pub(crate) fn decode_departments(json: &str) -> StoreResult<Vec<(DepartmentId, String)>> {
     let departments: Vec<(String, Option<String>)> =
         serde_json::from_str(json).map_err(|_| bad("departments"))?;
     departments
@@ -129,7 +129,7 @@ fn bad(what: &str) -> StoreError {
 }
 
 impl UserRow {
-    fn into_user(self, tags: Vec<Tag>) -> StoreResult<User> {
+    pub(crate) fn into_user(self, tags: Vec<Tag>) -> StoreResult<User> {
         Ok(User {
             id: parse_id(&self.id)?,
             account_id: parse_id(&self.account_id)?,

@@ -118,6 +118,47 @@ async fn another_process_applies_every_rights_change_made_through_the_first(s: S
     );
 }
 
+async fn a_scim_token_revoked_through_one_process_ends_its_searches_on_the_other(s: Server) {
+    let acct = s.account("Two Process Co", Plan::Pro, 5).await;
+    let owner = owner_api(&s, &acct).await;
+    user(
+        &s,
+        &acct,
+        json!({ "name": "Mia Chen", "email": "mia@example.com" }),
+    )
+    .await;
+    let (_, secret) = s
+        .app
+        .sb
+        .create_api_token(&acct.system, "Identity provider", "scim", None, None)
+        .await
+        .unwrap();
+    let other = s.other_process().await;
+    let idp = other.as_token(&secret);
+    // A lookup that finds the user, and one that finds nobody (before a create).
+    let found = "/scim/v2/Users?filter=userName%20eq%20%22mia@example.com%22";
+    let nobody = "/scim/v2/Users?filter=userName%20eq%20%22leo@example.com%22";
+    let r = idp.get(found).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
+    assert_eq!(status_twice(&idp, nobody).await, 200);
+
+    let r = owner.get("/api/v1/api-tokens").await;
+    let id = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Identity provider")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = owner.delete(&format!("/api/v1/api-tokens/{id}")).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    assert_eq!(status_twice(&idp, nobody).await, 401);
+    assert_eq!(status_twice(&idp, found).await, 401);
+}
+
 async fn a_tokens_last_use_shows_when_the_tokens_are_listed(s: Server) {
     let acct = s.account("Two Process Co", Plan::Pro, 5).await;
     let owner = owner_api(&s, &acct).await;
@@ -132,5 +173,6 @@ async fn a_tokens_last_use_shows_when_the_tokens_are_listed(s: Server) {
 
 crate::on_both!(
     another_process_applies_every_rights_change_made_through_the_first,
+    a_scim_token_revoked_through_one_process_ends_its_searches_on_the_other,
     a_tokens_last_use_shows_when_the_tokens_are_listed,
 );

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchboard_domain::search::UserCond;
-use switchboard_domain::{IdpProfile, NewUser, Role, User, UserId};
+use switchboard_domain::{DepartmentId, IdpProfile, NewUser, Role, User, UserId};
 use switchboard_service::Ctx;
 
 use super::error::{ScimError, ScimResult};
@@ -33,19 +33,26 @@ async fn views(state: &AppState, ctx: &Ctx, users: &[User]) -> ScimResult<Vec<Va
     let base = &state.sb.settings().public_url;
     let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     let deps = state.sb.users_departments(ctx, &ids).await?;
-    let out = users
+    Ok(users
         .iter()
-        .map(|u| {
-            let role = roles
-                .iter()
-                .find(|r| r.id == u.role_id)
-                .map(|r| r.name.to_string())
-                .unwrap_or_default();
-            let mine = deps.get(&u.id).map(Vec::as_slice).unwrap_or_default();
-            render(u, &role, mine, base)
-        })
-        .collect();
-    Ok(out)
+        .map(|u| resource(u, &roles, &deps, base))
+        .collect())
+}
+
+/// A user's SCIM resource, their role and departments looked up in those given.
+fn resource(
+    u: &User,
+    roles: &[Role],
+    deps: &HashMap<UserId, Vec<(DepartmentId, String)>>,
+    base: &str,
+) -> Value {
+    let role = roles
+        .iter()
+        .find(|r| r.id == u.role_id)
+        .map(|r| r.name.to_string())
+        .unwrap_or_default();
+    let mine = deps.get(&u.id).map(Vec::as_slice).unwrap_or_default();
+    render(u, &role, mine, base)
 }
 
 async fn view(state: &AppState, ctx: &Ctx, u: &User) -> ScimResult<Value> {
@@ -117,7 +124,7 @@ pub(super) async fn found(
         Some(by) => Some(filter::user_sort(by, query::param(q, "sortOrder"))?),
         None => None,
     };
-    let (total, users) = state
+    let found = state
         .sb
         .search_users(
             ctx,
@@ -127,11 +134,14 @@ pub(super) async fn found(
             u32::try_from(count).unwrap_or(0),
         )
         .await?;
-    let mut resources = views(state, ctx, &users).await?;
-    for r in &mut resources {
-        query::project(r, q)?;
+    let base = &state.sb.settings().public_url;
+    let mut resources = Vec::with_capacity(found.users.len());
+    for u in &found.users {
+        let mut r = resource(u, &found.roles, &found.departments, base);
+        query::project(&mut r, q)?;
+        resources.push(r);
     }
-    Ok((total, resources))
+    Ok((found.total, resources))
 }
 
 /// `GET /Users/{id}`.
