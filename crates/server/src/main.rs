@@ -11,11 +11,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// Requests allocate and free many small strings on several threads at once; glibc's
-// allocator spent about a seventh of a list request's time on that under load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = commands::Cli::parse();

@@ -200,28 +200,45 @@ impl Switchboard {
 
     /// A read of one statement which also reads the account's rights version, made
     /// `alone` (outside any transaction) with the rights held for the request's token and
-    /// nothing else when the version is still theirs; else `within` the read of
-    /// [`Switchboard::begin_read`], which reads the rights again. The read answers `None`
-    /// when what it looks for is not there (the slower read then answers, so that a refusal
-    /// is decided on current rights).
+    /// nothing else when the version is still theirs ([`Switchboard::read_held`]); else
+    /// `within` the read of [`Switchboard::begin_read`], which reads the rights again. The
+    /// read answers `None` when what it looks for is not there (the slower read then
+    /// answers, so that a refusal is decided on current rights).
     pub(crate) async fn read_one<T>(
         &self,
         ctx: &Ctx,
         alone: impl for<'d> Fn(&'d Db) -> OneRead<'d, T> + Send + Sync,
         within: impl for<'t> Fn(&'t mut Tx) -> OneRead<'t, T> + Send + Sync,
     ) -> Result<(Principal, Option<T>)> {
-        if let Some((who, held_at)) = ctx.known_principal() {
-            match alone(&self.db).await? {
-                Some((version, found)) if version == held_at => {
-                    return Ok((who.clone(), Some(found)));
-                }
-                Some((version, _)) => self.tokens.saw(ctx.account_id, version),
-                None => {}
-            }
+        if let Some((who, found)) = self.read_held(ctx, alone).await? {
+            return Ok((who.clone(), Some(found)));
         }
         let mut c = self.begin_read(ctx).await?;
         let found = within(&mut c.tx).await?.map(|(_, found)| found);
         Ok((c.who, found))
+    }
+
+    /// What `alone` reads with the rights held for the request's token, when the account's
+    /// rights version it read with its data shows they still stand; `None` when no rights
+    /// are held, `alone` found nothing, or they changed (noted, so the token's next request
+    /// reads them again). The one place held rights are compared with the current version
+    /// for a read.
+    pub(crate) async fn read_held<'c, T>(
+        &self,
+        ctx: &'c Ctx,
+        alone: impl for<'d> Fn(&'d Db) -> OneRead<'d, T> + Send + Sync,
+    ) -> Result<Option<(&'c Principal, T)>> {
+        let Some((who, held_at)) = ctx.known_principal() else {
+            return Ok(None);
+        };
+        match alone(&self.db).await? {
+            Some((version, found)) if version == held_at => Ok(Some((who, found))),
+            Some((version, _)) => {
+                self.tokens.saw(ctx.account_id, version);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
     }
 
     async fn begin_read_in(&self, ctx: &Ctx, mut tx: Tx) -> Result<Change> {

@@ -10,8 +10,7 @@ use std::sync::LazyLock;
 use crate::db::{Arg, Backend, Reads, StoreError, StoreResult};
 use crate::sqlite::{json_rows, rows_from_json, text_index};
 use crate::users::{
-    ListedUser, UserRow, column_names, decode_departments, decode_tags, departments_list,
-    tags_list, u_columns,
+    ListedUser, UserRow, column_names, decode_departments, decode_tags, page_with_lists, u_columns,
 };
 
 /// A column a condition can test.
@@ -225,21 +224,6 @@ fn found_columns() -> &'static [&'static str] {
     &NAMES
 }
 
-/// A page of users `u` (`rest`: from `FROM` to `LIMIT`) with each user's tags and
-/// departments, read for the page's users only: SQLite reads a lone subquery in its order;
-/// PostgreSQL evaluates a costly select-list item after the sort and limit on its own.
-fn with_lists(backend: Backend, cols: &str, rest: &str) -> String {
-    let lists = format!(
-        "{} AS tags_json, {} AS departments_json",
-        tags_list(backend),
-        departments_list(backend)
-    );
-    match backend {
-        Backend::Sqlite => format!("SELECT u.*, {lists} FROM (SELECT {cols} {rest}) AS u"),
-        Backend::Postgres => format!("SELECT {cols}, {lists} {rest}"),
-    }
-}
-
 /// The users of the account matching `cond`: how many match in all, and the page of
 /// `limit` users after skipping `offset`, ordered by `sort` (then by id; by creation time
 /// and id when no sort is given), each with their departments, and the account's rights
@@ -275,7 +259,7 @@ pub async fn search_users(
         let p = sql.bind(Arg::Text(query));
         let lim = sql.bind(Arg::Int(i64::from(limit)));
         let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
-        let page = with_lists(
+        let page = page_with_lists(
             backend,
             cols,
             &format!(
@@ -311,7 +295,7 @@ pub async fn search_users(
     }
     let lim = sql.bind(Arg::Int(i64::from(limit)));
     let off = sql.bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
-    let page_sql = with_lists(
+    let page_sql = page_with_lists(
         backend,
         cols,
         &format!(

@@ -4,6 +4,7 @@
 //! rights version read with it is the one the rights were held at.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use switchboard_domain::{DepartmentId, Permissions, RoleRef, Scope, User, UserId};
 use switchboard_store::users::{ListedPage, UserCursor, UserFilter};
@@ -65,16 +66,15 @@ impl Asked {
         &self,
         reads: &mut Reads<'_>,
         account: switchboard_domain::AccountId,
-    ) -> Result<ListedPage> {
-        let page = store::list_users_listed(
+    ) -> switchboard_store::StoreResult<ListedPage> {
+        store::list_users_listed(
             reads,
             account,
             &self.filter,
             self.after.as_ref(),
             self.limit + 1,
         )
-        .await?;
-        Ok(page)
+        .await
     }
 
     /// The page, its users' departments and the cursor of the next page.
@@ -146,7 +146,7 @@ impl Switchboard {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Option<UserListView>> {
-        let Some((who, held_at)) = ctx.known_principal() else {
+        let Some((who, _)) = ctx.known_principal() else {
             return Ok(None);
         };
         if who.perms.edit_users == Scope::Departments {
@@ -158,20 +158,28 @@ impl Switchboard {
         if asked.role.is_some() {
             return Ok(None);
         }
-        let mut reads = self.db().reads().await?;
-        let listed = asked.read(&mut reads, ctx.account_id).await?;
-        match listed.rights_version {
-            Some(v) if v == held_at => {}
-            Some(v) => {
-                self.tokens.saw(ctx.account_id, v);
-                return Ok(None);
-            }
-            None => return Ok(None),
-        }
+        let account = ctx.account_id;
+        let asked = Arc::new(asked);
+        let held = self
+            .read_held(ctx, |db| {
+                let asked = Arc::clone(&asked);
+                Box::pin(async move {
+                    let mut reads = db.reads().await?;
+                    let listed = asked.read(&mut reads, account).await?;
+                    let Some(version) = listed.rights_version else {
+                        return Ok(None);
+                    };
+                    let roles = roles::list_roles_in(&mut reads, account).await?;
+                    Ok(Some((version, (listed, roles))))
+                })
+            })
+            .await?;
+        let Some((who, (listed, roles))) = held else {
+            return Ok(None);
+        };
         if !who.perms.view_users {
             return Ok(None);
         }
-        let roles = roles::list_roles_in(&mut reads, ctx.account_id).await?;
         let (page, departments) = asked.page(listed);
         Ok(Some(view_of(who, page, roles, departments, &[])))
     }

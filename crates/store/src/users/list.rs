@@ -8,9 +8,7 @@ use switchboard_domain::{AccountId, DepartmentId, RoleId, User, UserId, UserStat
 use crate::db::{Arg, Backend, Reads, StoreResult, Tx};
 use crate::sqlite::text_index;
 
-use super::{
-    UserRow, column_names, decode_departments, decode_tags, departments_list, tags_list, u_columns,
-};
+use super::{UserRow, column_names, decode_departments, decode_tags, page_with_lists, u_columns};
 
 /// A user of a page of the list, with their departments.
 #[derive(Clone, Debug)]
@@ -161,25 +159,15 @@ pub async fn list_users_listed(
         order = "m.r";
     }
     let lim = q.arg(Arg::Int(i64::from(limit)));
-    let cols = u_columns();
-    let page = format!(
-        "SELECT {cols} FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
+    let cols = format!(
+        "{}, (SELECT a.rights_version FROM accounts a WHERE a.id = $1) AS rights_version",
+        u_columns()
+    );
+    let rest = format!(
+        "FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
         q.clauses.join(" AND ")
     );
-    // Tags and departments are read for the page's users only, outside the sort. SQLite
-    // reads a lone subquery in its order; PostgreSQL is told.
-    let backend = reads.backend();
-    let reorder = match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " ORDER BY u.name, u.id",
-    };
-    let sql = format!(
-        "SELECT u.*, {} AS tags_json, {} AS departments_json, \
-         (SELECT a.rights_version FROM accounts a WHERE a.id = $1) AS rights_version \
-         FROM ({page}) AS u{reorder}",
-        tags_list(backend),
-        departments_list(backend),
-    );
+    let sql = page_with_lists(reads.backend(), &cols, &rest);
     let rows: Vec<ListedRow> = reads.rows(&sql, listed_columns(), &q.args).await?;
     let mut page = empty;
     for r in rows {

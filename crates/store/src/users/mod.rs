@@ -81,7 +81,7 @@ const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, ex
      idp_attributes, manager_id";
 
 /// The expression listing the tags of the user `u` as the text of a JSON array.
-pub(crate) fn tags_list(backend: Backend) -> String {
+fn tags_list(backend: Backend) -> String {
     json_list(
         backend,
         &["t.tag"],
@@ -91,7 +91,7 @@ pub(crate) fn tags_list(backend: Backend) -> String {
 
 /// The expression listing the departments of the user `u` as the text of a JSON array of
 /// `[id, name]`: driven from the user's memberships, each department's name read by its key.
-pub(crate) fn departments_list(backend: Backend) -> String {
+fn departments_list(backend: Backend) -> String {
     json_list(
         backend,
         &[
@@ -101,6 +101,21 @@ pub(crate) fn departments_list(backend: Backend) -> String {
         ],
         "FROM department_members m WHERE m.account_id = u.account_id AND m.user_id = u.id",
     )
+}
+
+/// A page of users `u` (`cols` selected, `rest` from `FROM` to `LIMIT`) with each user's
+/// tags and departments, read for the page's users only: SQLite reads a lone subquery in
+/// its order; PostgreSQL evaluates a costly select-list item after the sort and limit.
+pub(crate) fn page_with_lists(backend: Backend, cols: &str, rest: &str) -> String {
+    let lists = format!(
+        "{} AS tags_json, {} AS departments_json",
+        tags_list(backend),
+        departments_list(backend)
+    );
+    match backend {
+        Backend::Sqlite => format!("SELECT u.*, {lists} FROM (SELECT {cols} {rest}) AS u"),
+        Backend::Postgres => format!("SELECT {cols}, {lists} {rest}"),
+    }
 }
 
 /// Tags listed by [`tags_list`], in one order whatever the database's collation.
