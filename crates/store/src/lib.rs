@@ -15,6 +15,7 @@ pub mod invites;
 pub mod outbox;
 pub mod postgres;
 pub mod probe;
+mod reads;
 pub mod resources;
 pub mod roles;
 pub mod schema;

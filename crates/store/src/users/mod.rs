@@ -3,14 +3,13 @@
 use std::sync::LazyLock;
 
 use switchboard_domain::{
-    AccountId, Availability, DepartmentId, E164, Email, Extension, IdpAttributes, IdpProfile,
-    IdpUsername, Name, PhoneKind, RoleId, Tag, TimeZoneName, User, UserId, UserStatus,
-    WeeklySchedule,
+    AccountId, Availability, E164, Email, Extension, IdpAttributes, IdpProfile, IdpUsername, Name,
+    PhoneKind, RoleId, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
 };
 
 use crate::db::{
-    Arg, Backend, StoreError, StoreResult, Tx, bind_args, fetch_rows, from_micros, json_list, on,
-    parse_id, placeholder, to_micros,
+    Arg, StoreError, StoreResult, Tx, bind_args, fetch_rows, from_micros, on, parse_id,
+    placeholder, to_micros,
 };
 use crate::sqlite::{json_flag, json_opt_flag};
 
@@ -79,65 +78,6 @@ const COLUMNS: &str = "id, account_id, name, email, mobile, alternate_mobile, ex
      external_id, has_signed_in, deactivate_at, version, created_at, updated_at, idp_managed, \
      given_name, family_name, primary_phone, email_primary, alternate_work, idp_username, \
      idp_attributes, manager_id";
-
-/// The expression listing the tags of the user `u` as the text of a JSON array.
-fn tags_list(backend: Backend) -> String {
-    json_list(
-        backend,
-        &["t.tag"],
-        "FROM user_tags t WHERE t.account_id = u.account_id AND t.user_id = u.id",
-    )
-}
-
-/// The expression listing the departments of the user `u` as the text of a JSON array of
-/// `[id, name]`: driven from the user's memberships, each department's name read by its key.
-fn departments_list(backend: Backend) -> String {
-    json_list(
-        backend,
-        &[
-            "m.department_id",
-            "(SELECT d.name FROM departments d WHERE d.account_id = m.account_id \
-             AND d.id = m.department_id)",
-        ],
-        "FROM department_members m WHERE m.account_id = u.account_id AND m.user_id = u.id",
-    )
-}
-
-/// A page of users `u` (`cols` selected, `rest` from `FROM` to `LIMIT`) with each user's
-/// tags and departments, read for the page's users only: SQLite reads a lone subquery in
-/// its order; PostgreSQL evaluates a costly select-list item after the sort and limit.
-pub(crate) fn page_with_lists(backend: Backend, cols: &str, rest: &str) -> String {
-    let lists = format!(
-        "{} AS tags_json, {} AS departments_json",
-        tags_list(backend),
-        departments_list(backend)
-    );
-    match backend {
-        Backend::Sqlite => format!("SELECT u.*, {lists} FROM (SELECT {cols} {rest}) AS u"),
-        Backend::Postgres => format!("SELECT {cols}, {lists} {rest}"),
-    }
-}
-
-/// Tags listed by [`tags_list`], in one order whatever the database's collation.
-pub(crate) fn decode_tags(json: &str) -> StoreResult<Vec<Tag>> {
-    let tags: Vec<String> = serde_json::from_str(json).map_err(|_| bad("tags"))?;
-    let mut tags = tags
-        .iter()
-        .map(|t| Tag::parse("tag", t).map_err(|_| bad("tag")))
-        .collect::<StoreResult<Vec<_>>>()?;
-    tags.sort();
-    Ok(tags)
-}
-
-/// Departments listed by [`departments_list`], in no particular order.
-pub(crate) fn decode_departments(json: &str) -> StoreResult<Vec<(DepartmentId, String)>> {
-    let departments: Vec<(String, Option<String>)> =
-        serde_json::from_str(json).map_err(|_| bad("departments"))?;
-    departments
-        .into_iter()
-        .map(|(d, name)| Ok((parse_id(&d)?, name.unwrap_or_default())))
-        .collect()
-}
 
 fn bad(what: &str) -> StoreError {
     StoreError::Corrupt(format!("user {what}"))
@@ -208,8 +148,11 @@ fn attributes_json(a: &IdpAttributes) -> Option<String> {
 
 mod extensions;
 mod list;
+mod lists;
 mod profile;
 mod write;
+
+pub(crate) use lists::{decode_departments, decode_tags, page_with_lists};
 
 pub use extensions::{list_free_extensions, next_free_extension, raise_extension_floor};
 pub use list::{

@@ -5,7 +5,8 @@
 
 use switchboard_domain::{AccountId, DepartmentId, User, UserId};
 
-use super::{UserRow, decode_departments, decode_tags, departments_list, tags_list, u_columns};
+use super::lists::{departments_list, tags_list};
+use super::{UserRow, decode_departments, decode_tags, u_columns};
 use std::sync::LazyLock;
 
 use crate::db::{Arg, Backend, Db, StoreResult, Tx, from_micros, on};

@@ -20,6 +20,22 @@ async fn status_twice(c: &Client, path: &str) -> reqwest::StatusCode {
     second
 }
 
+/// Revokes the token named `name` through `owner`'s process.
+async fn revoke(owner: &Client, name: &str) {
+    let r = owner.get("/api/v1/api-tokens").await;
+    let id = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = owner.delete(&format!("/api/v1/api-tokens/{id}")).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+}
+
 async fn another_process_applies_every_rights_change_made_through_the_first(s: Server) {
     let acct = s.account("Two Process Co", Plan::Pro, 5).await;
     let owner = owner_api(&s, &acct).await;
@@ -92,18 +108,7 @@ async fn another_process_applies_every_rights_change_made_through_the_first(s: S
 
     // The owner's token revoked through the first process.
     assert_eq!(status_twice(&owner_there, &at(mia)).await, 200);
-    let r = owner.get("/api/v1/api-tokens").await;
-    let id = r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == format!("token of {}", acct.owner))
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = owner.delete(&format!("/api/v1/api-tokens/{id}")).await;
-    assert_eq!(r.status, 204, "{:?}", r.body);
+    revoke(&owner, &format!("token of {}", acct.owner)).await;
     assert_problem(&owner_there.get(&at(mia)).await, 401, "unauthorized", None);
     assert_problem(
         &owner_there.get("/api/v1/users").await,
@@ -143,18 +148,7 @@ async fn a_scim_token_revoked_through_one_process_ends_its_searches_on_the_other
     assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
     assert_eq!(status_twice(&idp, nobody).await, 200);
 
-    let r = owner.get("/api/v1/api-tokens").await;
-    let id = r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "Identity provider")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = owner.delete(&format!("/api/v1/api-tokens/{id}")).await;
-    assert_eq!(r.status, 204, "{:?}", r.body);
+    revoke(&owner, "Identity provider").await;
     assert_eq!(status_twice(&idp, nobody).await, 401);
     assert_eq!(status_twice(&idp, found).await, 401);
 }
