@@ -1,6 +1,6 @@
 //! Seeding: an account made through the service (so it has its owner, roles and tokens like
-//! any other), then N users, their departments, numbers and call records written in bulk
-//! through the store's own insert functions, in large transactions.
+//! any other), then N users with their tags, their departments, numbers and call records
+//! written in bulk through the store's own insert functions, in large transactions.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use switchboard_domain::CallRecord;
 use switchboard_domain::{
     AccountId, Availability, BuiltinRole, Department, DepartmentId, E164, Email, Extension,
     ExtensionRange, Fallback, IdpProfile, Name, NumberId, PhoneNumber, Plan, RoleId, RoleRef,
-    RoutingMethod, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
+    RoutingMethod, Tag, TimeZoneName, User, UserId, UserStatus, WeeklySchedule,
 };
 use switchboard_service::{Ctx, Settings, Switchboard, SystemClock, accounts::NewAccount};
 use switchboard_store::Db;
@@ -78,6 +78,19 @@ const USERS_PER_NUMBER: usize = 100;
 const BATCH: usize = 5000;
 /// Lowest seeded extension (the owner holds the range's first, 1000).
 const FIRST_EXTENSION: u32 = 1001;
+/// Skills tagged on seeded users: every user carries one.
+const SKILLS: [&str; 8] = [
+    "sales",
+    "support",
+    "billing",
+    "retention",
+    "onboarding",
+    "technical",
+    "vip",
+    "escalations",
+];
+/// Languages tagged on every other seeded user.
+const LANGUAGES: [&str; 5] = ["english", "hindi", "tamil", "spanish", "french"];
 
 /// What the workloads need to know about a seeded account (kept beside a kept SQLite
 /// database, so `--reuse` can measure it again without seeding).
@@ -113,6 +126,18 @@ pub fn email_of(i: usize) -> String {
         first.to_lowercase(),
         last.to_lowercase()
     )
+}
+
+/// The tags of seeded user `i`: a skill, and a language for every other user.
+fn tags_of(i: usize) -> anyhow::Result<Vec<Tag>> {
+    let mut tags = vec![valid(Tag::parse("tag", SKILLS[i % SKILLS.len()]))?];
+    if i.is_multiple_of(2) {
+        tags.push(valid(Tag::parse(
+            "tag",
+            LANGUAGES[(i / 2) % LANGUAGES.len()],
+        ))?);
+    }
+    Ok(tags)
 }
 
 fn names_of(i: usize) -> (&'static str, &'static str) {
@@ -395,7 +420,7 @@ fn user_of(
         },
         external_id: None,
         idp: IdpProfile::default(),
-        tags: Vec::new(),
+        tags: tags_of(i)?,
         has_signed_in: i.is_multiple_of(10),
         deactivate_at: None,
         version: 1,

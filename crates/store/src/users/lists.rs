@@ -7,11 +7,17 @@ use super::bad;
 use crate::db::{Backend, StoreResult, json_list, parse_id};
 
 /// The expression listing the tags of the user `u` as the text of a JSON array.
+///
+/// A user's tags are found by the user's id alone, here and wherever tags are read or
+/// cleared: the id is unique across accounts and the foreign key ties each tag to its
+/// user's account, so the account adds nothing, while with it in the condition SQLite may
+/// read through the account's index (`user_tags_account_tag_idx`) — every tag of the
+/// account, for each user.
 pub(super) fn tags_list(backend: Backend) -> String {
     json_list(
         backend,
         &["t.tag"],
-        "FROM user_tags t WHERE t.account_id = u.account_id AND t.user_id = u.id",
+        "FROM user_tags t WHERE t.user_id = u.id",
     )
 }
 

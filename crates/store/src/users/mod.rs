@@ -161,22 +161,19 @@ pub use list::{
 pub use profile::{UserProfileRecord, find_user_profile, find_user_profile_sql, read_user_profile};
 pub use write::{Touches, insert_user, insert_users, load_users, update_user};
 
-async fn tags_of(
-    tx: &mut Tx,
-    account: AccountId,
-    ids: &[String],
-) -> StoreResult<Vec<(String, String)>> {
+/// The tags of the users `ids`, found by the users' ids alone (as `lists::tags_list`
+/// explains).
+async fn tags_of(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 1)).collect();
     let sql = format!(
-        "SELECT user_id, tag FROM user_tags WHERE account_id = $1 AND user_id IN ({}) \
-         ORDER BY user_id, tag",
+        "SELECT user_id, tag FROM user_tags WHERE user_id IN ({}) ORDER BY user_id, tag",
         placeholders.join(", ")
     );
     on!(tx, |c| {
-        let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(account.to_string());
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
         for id in ids {
             q = q.bind(id.clone());
         }
@@ -184,22 +181,17 @@ async fn tags_of(
     })
 }
 
-pub(crate) async fn rows_into_users(
-    tx: &mut Tx,
-    account: AccountId,
-    rows: Vec<UserRow>,
-) -> StoreResult<Vec<User>> {
+pub(crate) async fn rows_into_users(tx: &mut Tx, rows: Vec<UserRow>) -> StoreResult<Vec<User>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let tags = tags_of(tx, account, &ids).await?;
+    let mut tags: std::collections::HashMap<String, Vec<Tag>> = std::collections::HashMap::new();
+    for (user, tag) in tags_of(tx, &ids).await? {
+        let tag = Tag::parse("tag", &tag).map_err(|_| bad("tag"))?;
+        tags.entry(user).or_default().push(tag);
+    }
     rows.into_iter()
         .map(|r| {
-            let mine = tags
-                .iter()
-                .filter(|(u, _)| *u == r.id)
-                .map(|(_, t)| Tag::parse("tag", t).map_err(|_| bad("tag")))
-                .collect::<StoreResult<Vec<_>>>()?;
+            let mut mine = tags.remove(&r.id).unwrap_or_default();
             // In one order whatever the database's collation.
-            let mut mine = mine;
             mine.sort();
             r.into_user(mine)
         })
@@ -219,7 +211,7 @@ async fn find_one(
         .fetch_optional(c)
         .await)?;
     match row {
-        Some(r) => Ok(rows_into_users(tx, account, vec![r]).await?.pop()),
+        Some(r) => Ok(rows_into_users(tx, vec![r]).await?.pop()),
         None => Ok(None),
     }
 }
@@ -312,7 +304,7 @@ pub async fn find_user_by_extension(
         .fetch_optional(c)
         .await)?;
     match row {
-        Some(r) => Ok(rows_into_users(tx, account, vec![r]).await?.pop()),
+        Some(r) => Ok(rows_into_users(tx, vec![r]).await?.pop()),
         None => Ok(None),
     }
 }
@@ -448,5 +440,5 @@ pub async fn list_department_users(
         Arg::Text(department.to_string()),
     ];
     let rows: Vec<UserRow> = fetch_rows(tx, &sql, column_names(), &args).await?;
-    rows_into_users(tx, account, rows).await
+    rows_into_users(tx, rows).await
 }

@@ -110,8 +110,8 @@ fn written(u: &User) -> [(&'static str, Val<'_>); 33] {
 const NEVER_UPDATED: [&str; 3] = ["id", "account_id", "created_at"];
 
 /// Writes many new users at once, as seeding a benchmark or a bulk load does: on
-/// PostgreSQL as one `COPY` stream, on SQLite one insert each, in the order given (list
-/// order keeps SQLite's list-order ranks cheap). Their tags as [`insert_users`] writes them.
+/// PostgreSQL as one `COPY` stream for the users and one for their tags, on SQLite one
+/// insert each, in the order given (list order keeps SQLite's list-order ranks cheap).
 pub async fn load_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
     let Some(first) = users.first() else {
         return Ok(());
@@ -127,9 +127,16 @@ pub async fn load_users(tx: &mut Tx, users: &[User]) -> StoreResult<()> {
         .iter()
         .map(|u| written(u).into_iter().map(|(_, v)| v.into_text()).collect());
     crate::postgres::copy_rows(t, "users", &columns, rows).await?;
-    for u in users.iter().filter(|u| !u.tags.is_empty()) {
-        insert_user_tags(tx, u.account_id, u.id, &u.tags).await?;
-    }
+    let tags = users.iter().flat_map(|u| {
+        u.tags.iter().map(|tag| {
+            vec![
+                Some(u.account_id.to_string()),
+                Some(u.id.to_string()),
+                Some(tag.as_str().to_owned()),
+            ]
+        })
+    });
+    crate::postgres::copy_rows(t, "user_tags", &["account_id", "user_id", "tag"], tags).await?;
     Ok(())
 }
 
@@ -274,10 +281,10 @@ async fn replace_user_tags(
     user: UserId,
     tags: &[Tag],
 ) -> StoreResult<()> {
+    // By the user's id alone, as `lists::tags_list` explains.
     on!(tx, |c| sqlx::query(
-        "DELETE FROM user_tags WHERE account_id = $1 AND user_id = $2"
+        "DELETE FROM user_tags WHERE user_id = $1"
     )
-    .bind(account.to_string())
     .bind(user.to_string())
     .execute(c)
     .await

@@ -107,3 +107,21 @@ async fn a_users_departments_are_read_from_their_memberships_not_the_accounts() 
     );
     assert!(!plan.contains("SCAN "), "SQLite plan:\n{plan}");
 }
+
+#[tokio::test]
+async fn a_users_tags_are_read_by_their_id_not_through_the_accounts_tags() {
+    // With the account in the condition SQLite chose the account's tag index: every tag of
+    // the account, for each user read.
+    let sqlite = TestSqlite::new();
+    let db = sqlite.connect().await;
+    let plan = user_profile_plan(&db).await;
+    db.close().await;
+    assert!(
+        plan.contains("sqlite_autoindex_user_tags_1 (user_id=?)"),
+        "SQLite plan:\n{plan}"
+    );
+    assert!(
+        !plan.contains("user_tags_account_tag_idx"),
+        "SQLite plan:\n{plan}"
+    );
+}
