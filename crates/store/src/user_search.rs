@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use crate::db::{Arg, Backend, Reads, StoreError, StoreResult};
 use crate::sqlite::{json_rows, rows_from_json, text_index};
 use crate::users::{
-    ListedUser, UserRow, column_names, decode_departments, decode_tags, page_with_lists, u_columns,
+    ListedUser, UserRow, columns_and, decode_departments, decode_tags, page_with_lists, u_columns,
 };
 
 /// A column a condition can test.
@@ -214,13 +214,8 @@ struct FoundRow {
 
 /// The columns of a [`FoundRow`].
 fn found_columns() -> &'static [&'static str] {
-    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-        column_names()
-            .iter()
-            .copied()
-            .chain(["tags_json", "departments_json"])
-            .collect()
-    });
+    static NAMES: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| columns_and(&["tags_json", "departments_json"]));
     &NAMES
 }
 

@@ -8,7 +8,7 @@ use switchboard_domain::{AccountId, DepartmentId, RoleId, User, UserId, UserStat
 use crate::db::{Arg, Backend, Reads, StoreResult, Tx};
 use crate::sqlite::text_index;
 
-use super::{UserRow, column_names, decode_departments, decode_tags, page_with_lists, u_columns};
+use super::{UserRow, columns_and, decode_departments, decode_tags, page_with_lists, u_columns};
 
 /// A user of a page of the list, with their departments.
 #[derive(Clone, Debug)]
@@ -40,13 +40,8 @@ struct ListedRow {
 
 /// The columns of a [`ListedRow`].
 fn listed_columns() -> &'static [&'static str] {
-    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-        column_names()
-            .iter()
-            .copied()
-            .chain(["tags_json", "departments_json", "rights_version"])
-            .collect()
-    });
+    static NAMES: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| columns_and(&["tags_json", "departments_json", "rights_version"]));
     &NAMES
 }
 

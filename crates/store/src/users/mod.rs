@@ -61,6 +61,11 @@ pub(crate) fn column_names() -> &'static [&'static str] {
     &NAMES
 }
 
+/// The columns of [`COLUMNS`] followed by `extras`: a row read with the user.
+pub(crate) fn columns_and(extras: &[&'static str]) -> Vec<&'static str> {
+    column_names().iter().chain(extras).copied().collect()
+}
+
 /// [`COLUMNS`] of the users table under the alias `u`, for a select list.
 pub(crate) fn u_columns() -> &'static str {
     static LIST: LazyLock<String> = LazyLock::new(|| {

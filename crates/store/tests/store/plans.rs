@@ -98,7 +98,7 @@ async fn a_users_departments_are_read_from_their_memberships_not_the_accounts() 
     let plan = user_profile_plan(&db).await;
     db.close().await;
     assert!(
-        plan.contains("department_members_user_idx (user_id=? AND account_id=?)"),
+        plan.contains("COVERING INDEX department_members_user_idx (user_id=? AND account_id=?)"),
         "SQLite plan:\n{plan}"
     );
     assert!(
@@ -124,4 +124,23 @@ async fn a_users_tags_are_read_by_their_id_not_through_the_accounts_tags() {
         !plan.contains("user_tags_account_tag_idx"),
         "SQLite plan:\n{plan}"
     );
+}
+
+#[tokio::test]
+async fn a_users_latest_invite_and_email_change_are_read_in_index_order() {
+    // Without created_at in the index every single-user read sorted each user's invites
+    // and email changes to find the latest.
+    let sqlite = TestSqlite::new();
+    let db = sqlite.connect().await;
+    let plan = user_profile_plan(&db).await;
+    db.close().await;
+    assert!(
+        plan.contains("COVERING INDEX invites_user_idx (account_id=? AND user_id=?)"),
+        "SQLite plan:\n{plan}"
+    );
+    assert!(
+        plan.contains("email_changes_user_idx (account_id=? AND user_id=?)"),
+        "SQLite plan:\n{plan}"
+    );
+    assert!(!plan.contains("TEMP B-TREE"), "SQLite plan:\n{plan}");
 }
