@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use crate::db::{Arg, Backend, Reads, StoreError, StoreResult};
 use crate::sqlite::{json_rows, rows_from_json, text_index};
 use crate::users::{
-    ListedUser, UserRow, columns_and, decode_departments, decode_tags, page_with_lists, u_columns,
+    ListedUser, UserAnd, columns_and, decode_departments, decode_tags, page_with_lists, u_columns,
 };
 
 /// A column a condition can test.
@@ -203,11 +203,10 @@ struct Counted {
 const COUNTED: [&str; 3] = ["n", "rights_version", "page_json"];
 
 /// A user of a page, with their tags and departments.
+type FoundRow = UserAnd<Found>;
+
 #[derive(sqlx::FromRow, serde::Deserialize)]
-struct FoundRow {
-    #[sqlx(flatten)]
-    #[serde(flatten)]
-    user: UserRow,
+struct Found {
     tags_json: String,
     departments_json: String,
 }
@@ -305,10 +304,10 @@ pub async fn search_users(
 fn found(n: i64, rights_version: i64, rows: Vec<FoundRow>) -> StoreResult<FoundUsers> {
     let users = rows
         .into_iter()
-        .map(|r| {
+        .map(|UserAnd { user, rest }| {
             Ok(ListedUser {
-                user: r.user.into_user(decode_tags(&r.tags_json)?)?,
-                departments: decode_departments(&r.departments_json)?,
+                user: user.into_user(decode_tags(&rest.tags_json)?)?,
+                departments: decode_departments(&rest.departments_json)?,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

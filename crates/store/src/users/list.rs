@@ -8,7 +8,7 @@ use switchboard_domain::{AccountId, DepartmentId, RoleId, User, UserId, UserStat
 use crate::db::{Arg, Backend, Reads, StoreResult, Tx};
 use crate::sqlite::text_index;
 
-use super::{UserRow, columns_and, decode_departments, decode_tags, page_with_lists, u_columns};
+use super::{UserAnd, columns_and, decode_departments, decode_tags, page_with_lists, u_columns};
 
 /// A user of a page of the list, with their departments.
 #[derive(Clone, Debug)]
@@ -28,11 +28,11 @@ pub struct ListedPage {
     pub users: Vec<ListedUser>,
 }
 
+/// A listed user's row and what is read beside it.
+type ListedRow = UserAnd<Listed>;
+
 #[derive(sqlx::FromRow, serde::Deserialize)]
-struct ListedRow {
-    #[sqlx(flatten)]
-    #[serde(flatten)]
-    user: UserRow,
+struct Listed {
     tags_json: String,
     departments_json: String,
     rights_version: i64,
@@ -165,11 +165,11 @@ pub async fn list_users_listed(
     let sql = page_with_lists(reads.backend(), &cols, &rest);
     let rows: Vec<ListedRow> = reads.rows(&sql, listed_columns(), &q.args).await?;
     let mut page = empty;
-    for r in rows {
-        page.rights_version = Some(r.rights_version);
+    for UserAnd { user, rest } in rows {
+        page.rights_version = Some(rest.rights_version);
         page.users.push(ListedUser {
-            user: r.user.into_user(decode_tags(&r.tags_json)?)?,
-            departments: decode_departments(&r.departments_json)?,
+            user: user.into_user(decode_tags(&rest.tags_json)?)?,
+            departments: decode_departments(&rest.departments_json)?,
         });
     }
     Ok(page)

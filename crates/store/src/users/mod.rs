@@ -155,9 +155,11 @@ mod extensions;
 mod list;
 mod lists;
 mod profile;
+mod row;
 mod write;
 
 pub(crate) use lists::{decode_departments, decode_tags, page_with_lists};
+pub(crate) use row::UserAnd;
 
 pub use extensions::{list_free_extensions, next_free_extension, raise_extension_floor};
 pub use list::{

@@ -6,7 +6,7 @@
 use switchboard_domain::{AccountId, DepartmentId, User, UserId};
 
 use super::lists::{departments_list, tags_list};
-use super::{UserRow, decode_departments, decode_tags, u_columns};
+use super::{UserAnd, decode_departments, decode_tags, u_columns};
 use std::sync::LazyLock;
 
 use crate::db::{Arg, Backend, Db, StoreResult, Tx, from_micros, on};
@@ -27,12 +27,12 @@ pub struct UserProfileRecord {
     pub pending_email: Option<LinkRecord>,
 }
 
+/// A user's row and what the single-user view reads beside it.
+type ProfileRow = UserAnd<Profile>;
+
 #[derive(sqlx::FromRow, serde::Deserialize)]
-struct ProfileRow {
+struct Profile {
     rights_version: i64,
-    #[sqlx(flatten)]
-    #[serde(flatten)]
-    user: UserRow,
     tags_json: String,
     role_name: Option<String>,
     departments_json: String,
@@ -98,7 +98,7 @@ fn profile_sql(backend: Backend) -> String {
     let tags = tags_list(backend);
     let departments = departments_list(backend);
     format!(
-        "SELECT a.rights_version, {cols}, {tags} AS tags_json, \
+        "SELECT {cols}, a.rights_version, {tags} AS tags_json, \
          (SELECT r.name FROM roles r WHERE r.account_id = u.account_id AND r.id = u.role_id) \
          AS role_name, {departments} AS departments_json, \
          i.id AS invite_id, i.created_at AS invite_created_at, \
@@ -120,8 +120,9 @@ fn profile_sql(backend: Backend) -> String {
 
 impl ProfileRow {
     fn into_record(self, account: AccountId, id: UserId) -> StoreResult<(i64, UserProfileRecord)> {
-        let tags = decode_tags(&self.tags_json)?;
-        let departments = decode_departments(&self.departments_json)?;
+        let UserAnd { user, rest: p } = self;
+        let tags = decode_tags(&p.tags_json)?;
+        let departments = decode_departments(&p.departments_json)?;
         let link = |link_id: Option<String>,
                     new_email: Option<String>,
                     created: Option<i64>,
@@ -144,26 +145,26 @@ impl ProfileRow {
             }))
         };
         let invite = link(
-            self.invite_id,
+            p.invite_id,
             None,
-            self.invite_created_at,
-            self.invite_expires_at,
-            self.invite_used_at,
-            self.invite_revoked_at,
+            p.invite_created_at,
+            p.invite_expires_at,
+            p.invite_used_at,
+            p.invite_revoked_at,
         )?;
         let pending_email = link(
-            self.change_id,
-            self.change_email,
-            self.change_created_at,
-            self.change_expires_at,
+            p.change_id,
+            p.change_email,
+            p.change_created_at,
+            p.change_expires_at,
             None,
             None,
         )?;
         Ok((
-            self.rights_version,
+            p.rights_version,
             UserProfileRecord {
-                user: self.user.into_user(tags)?,
-                role_name: self.role_name,
+                user: user.into_user(tags)?,
+                role_name: p.role_name,
                 departments,
                 invite,
                 pending_email,
