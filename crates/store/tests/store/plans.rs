@@ -71,10 +71,13 @@ async fn the_dialled_number_is_found_through_the_account_number_index() {
     pg.drop_database().await;
 }
 
-/// SQLite's plan of the single-user read (`store::users::find_user_profile`).
-async fn user_profile_plan(db: &Db) -> String {
+/// SQLite's plan of the single-user read (`store::users::find_user_profile`) on a fresh
+/// database.
+async fn user_profile_plan() -> String {
+    let sqlite = TestSqlite::new();
+    let db = sqlite.connect().await;
     db.migrate().await.expect("migrate a fresh database");
-    let Db::Sqlite(p, ..) = db else {
+    let Db::Sqlite(p, ..) = &db else {
         panic!("a SQLite database");
     };
     let sql = find_user_profile_sql(Backend::Sqlite);
@@ -84,6 +87,7 @@ async fn user_profile_plan(db: &Db) -> String {
         .fetch_all(p)
         .await
         .expect("explain on SQLite");
+    db.close().await;
     rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
 }
 
@@ -93,10 +97,7 @@ const USER: &str = "0190b3c4-0000-7000-8000-000000000002";
 async fn a_users_departments_are_read_from_their_memberships_not_the_accounts() {
     // SQLite has no statistics here: an index led by the account would read every
     // membership of a million-user account to find one user's.
-    let sqlite = TestSqlite::new();
-    let db = sqlite.connect().await;
-    let plan = user_profile_plan(&db).await;
-    db.close().await;
+    let plan = user_profile_plan().await;
     assert!(
         plan.contains("COVERING INDEX department_members_user_idx (user_id=? AND account_id=?)"),
         "SQLite plan:\n{plan}"
@@ -112,10 +113,7 @@ async fn a_users_departments_are_read_from_their_memberships_not_the_accounts() 
 async fn a_users_tags_are_read_by_their_id_not_through_the_accounts_tags() {
     // With the account in the condition SQLite chose the account's tag index: every tag of
     // the account, for each user read.
-    let sqlite = TestSqlite::new();
-    let db = sqlite.connect().await;
-    let plan = user_profile_plan(&db).await;
-    db.close().await;
+    let plan = user_profile_plan().await;
     assert!(
         plan.contains("sqlite_autoindex_user_tags_1 (user_id=?)"),
         "SQLite plan:\n{plan}"
@@ -130,10 +128,7 @@ async fn a_users_tags_are_read_by_their_id_not_through_the_accounts_tags() {
 async fn a_users_latest_invite_and_email_change_are_read_in_index_order() {
     // Without created_at in the index every single-user read sorted each user's invites
     // and email changes to find the latest.
-    let sqlite = TestSqlite::new();
-    let db = sqlite.connect().await;
-    let plan = user_profile_plan(&db).await;
-    db.close().await;
+    let plan = user_profile_plan().await;
     assert!(
         plan.contains("COVERING INDEX invites_user_idx (account_id=? AND user_id=?)"),
         "SQLite plan:\n{plan}"
