@@ -143,7 +143,7 @@ pub async fn list_users_listed(
         Some(text) => text_clause(reads, &mut q, filter, text).await?,
         None => None,
     };
-    let mut from = filter_clauses(&mut q, filter);
+    let mut from = filter_clauses(&mut q, filter, reads.backend());
     let past_cursor = after.map(|cursor| cursor_clause(&mut q, cursor));
     let mut order = "u.name, u.id";
     let index_walk;
@@ -221,7 +221,7 @@ async fn text_clause(
 
 /// The conditions of the role, status, Panel Access, department, tag and scope filters;
 /// returns what the query reads from.
-fn filter_clauses(q: &mut Built, filter: &UserFilter) -> &'static str {
+fn filter_clauses(q: &mut Built, filter: &UserFilter, backend: Backend) -> &'static str {
     if let Some(role) = filter.role {
         let p = q.arg(Arg::Text(role.to_string()));
         q.clauses.push(format!("u.role_id = {p}"));
@@ -234,16 +234,26 @@ fn filter_clauses(q: &mut Built, filter: &UserFilter) -> &'static str {
         let p = q.arg(Arg::Bool(pa));
         q.clauses.push(format!("u.panel_access = {p}"));
     }
-    // With a department, its members drive the query (CROSS JOIN keeps that order on
-    // SQLite) and are sorted by name: the cost follows the department, not the account.
+    // With a department, its members drive the query and are sorted by name: the cost
+    // follows the department, not the account. SQLite keeps a CROSS JOIN's order;
+    // PostgreSQL would rather scan an account of 10,000 users than probe 100, so each member
+    // is read on its own (a lateral read its planner keeps as written, for the OFFSET).
     let mut from = "users u";
     if let Some(dep) = filter.department {
         let p = q.arg(Arg::Text(dep.to_string()));
-        from = "department_members dm CROSS JOIN users u";
-        q.clauses.push(format!(
-            "dm.account_id = $1 AND dm.department_id = {p} AND u.account_id = dm.account_id \
-             AND u.id = dm.user_id"
-        ));
+        q.clauses
+            .push(format!("dm.account_id = $1 AND dm.department_id = {p}"));
+        from = match backend {
+            Backend::Sqlite => {
+                q.clauses
+                    .push("u.account_id = dm.account_id AND u.id = dm.user_id".to_owned());
+                "department_members dm CROSS JOIN users u"
+            }
+            Backend::Postgres => {
+                "department_members dm CROSS JOIN LATERAL (SELECT * FROM users x \
+                 WHERE x.account_id = dm.account_id AND x.id = dm.user_id OFFSET 0) u"
+            }
+        };
     }
     if let Some(tag) = filter.tag.as_deref() {
         let p = q.arg(Arg::Text(tag.to_owned()));
