@@ -257,9 +257,9 @@ fn filter_clauses(q: &mut Built, filter: &UserFilter, backend: Backend) -> &'sta
     }
     if let Some(tag) = filter.tag.as_deref() {
         let p = q.arg(Arg::Text(tag.to_owned()));
+        // By the user's id alone, as `lists::tags_list` explains.
         q.clauses.push(format!(
-            "EXISTS (SELECT 1 FROM user_tags t WHERE t.account_id = u.account_id \
-             AND t.user_id = u.id AND t.tag = {p})"
+            "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag = {p})"
         ));
     }
     if let Some(within) = &filter.within {

@@ -280,6 +280,19 @@ async fn the_list_searches_filters_and_pages_with_a_cursor(s: Server) {
     );
     let listed = api.get(&format!("/api/v1/users?department={sales}")).await;
     assert_eq!(listed.body["items"][0]["departments"][0]["name"], "Sales");
+    assert_eq!(listed.body["items"][0]["tags"], json!(["vip"]));
+    assert_eq!(
+        names(&api.get("/api/v1/users?tag=vip").await),
+        ["Priya Sharma"]
+    );
+    assert_eq!(
+        names(
+            &api.get(&format!("/api/v1/users?department={sales}&tag=vip"))
+                .await
+        ),
+        ["Priya Sharma"]
+    );
+    assert!(names(&api.get("/api/v1/users?tag=north").await).is_empty());
     assert_eq!(
         names(
             &api.get("/api/v1/users?panel_access=true&status=active")
