@@ -9,9 +9,7 @@ use std::sync::LazyLock;
 
 use crate::db::{Arg, Backend, Reads, StoreError, StoreResult};
 use crate::sqlite::{json_rows, rows_from_json, text_index};
-use crate::users::{
-    ListedUser, UserAnd, columns_and, decode_departments, decode_tags, page_with_lists, u_columns,
-};
+use crate::users::{ListedUser, UserAnd, columns_and, page_with_lists, u_columns};
 
 /// A column a condition can test.
 pub trait Field: Copy {
@@ -305,10 +303,7 @@ fn found(n: i64, rights_version: i64, rows: Vec<FoundRow>) -> StoreResult<FoundU
     let users = rows
         .into_iter()
         .map(|UserAnd { user, rest }| {
-            Ok(ListedUser {
-                user: user.into_user(decode_tags(&rest.tags_json)?)?,
-                departments: decode_departments(&rest.departments_json)?,
-            })
+            ListedUser::decode(user, &rest.tags_json, &rest.departments_json)
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(FoundUsers {

@@ -8,7 +8,9 @@ use switchboard_domain::{AccountId, DepartmentId, RoleId, User, UserId, UserStat
 use crate::db::{Arg, Backend, Reads, StoreResult, Tx};
 use crate::sqlite::text_index;
 
-use super::{UserAnd, columns_and, decode_departments, decode_tags, page_with_lists, u_columns};
+use super::{
+    UserAnd, UserRow, columns_and, decode_departments, decode_tags, page_with_lists, u_columns,
+};
 
 /// A user of a page of the list, with their departments.
 #[derive(Clone, Debug)]
@@ -17,6 +19,20 @@ pub struct ListedUser {
     pub user: User,
     /// Their departments (id, name), in no particular order.
     pub departments: Vec<(DepartmentId, String)>,
+}
+
+impl ListedUser {
+    /// The user of `row` with the tags and departments listed beside them.
+    pub(crate) fn decode(
+        row: UserRow,
+        tags_json: &str,
+        departments_json: &str,
+    ) -> StoreResult<Self> {
+        Ok(Self {
+            user: row.into_user(decode_tags(tags_json)?)?,
+            departments: decode_departments(departments_json)?,
+        })
+    }
 }
 
 /// A page of the users list.
@@ -167,10 +183,11 @@ pub async fn list_users_listed(
     let mut page = empty;
     for UserAnd { user, rest } in rows {
         page.rights_version = Some(rest.rights_version);
-        page.users.push(ListedUser {
-            user: user.into_user(decode_tags(&rest.tags_json)?)?,
-            departments: decode_departments(&rest.departments_json)?,
-        });
+        page.users.push(ListedUser::decode(
+            user,
+            &rest.tags_json,
+            &rest.departments_json,
+        )?);
     }
     Ok(page)
 }
