@@ -258,6 +258,7 @@ pub async fn search_users(
                 "FROM matched m CROSS JOIN users u ON u.rowid = m.r \
                  ORDER BY {order} LIMIT {lim} OFFSET {off}"
             ),
+            true,
         );
         let one_pass = format!(
             "WITH matched AS MATERIALIZED (SELECT u.rowid AS r FROM users u \
@@ -294,6 +295,7 @@ pub async fn search_users(
             "FROM users u WHERE u.account_id = $1 AND {clause} ORDER BY {order} \
              LIMIT {lim} OFFSET {off}"
         ),
+        true,
     );
     let rows: Vec<FoundRow> = reads.rows(&page_sql, found_columns(), &sql.args).await?;
     found(c.n, c.rights_version, rows)

@@ -66,6 +66,7 @@ impl Asked {
         &self,
         reads: &mut Reads<'_>,
         account: switchboard_domain::AccountId,
+        departments: bool,
     ) -> switchboard_store::StoreResult<ListedPage> {
         store::list_users_listed(
             reads,
@@ -73,6 +74,7 @@ impl Asked {
             &self.filter,
             self.after.as_ref(),
             self.limit + 1,
+            departments,
         )
         .await
     }
@@ -101,7 +103,8 @@ impl Asked {
 }
 
 impl Switchboard {
-    /// Lists users, filtered and ordered by name, one page at a time.
+    /// Lists users, filtered and ordered by name, one page at a time (without their
+    /// departments, which [`Switchboard::list_users_view`] shows).
     pub async fn list_users(
         &self,
         ctx: &Ctx,
@@ -110,7 +113,7 @@ impl Switchboard {
         limit: u32,
     ) -> Result<Page<User>> {
         let mut c = self.begin_read(ctx).await?;
-        Ok(list_users_in(&mut c, query, cursor, limit).await?.0)
+        Ok(list_users_in(&mut c, query, cursor, limit, false).await?.0)
     }
 
     /// A page of users as the users list shows it, read in one transaction: the page, the
@@ -126,7 +129,7 @@ impl Switchboard {
             return Ok(view);
         }
         let mut c = self.begin_read(ctx).await?;
-        let (page, departments) = list_users_in(&mut c, query, cursor, limit).await?;
+        let (page, departments) = list_users_in(&mut c, query, cursor, limit, true).await?;
         let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
         let managed = match c.who.perms.edit_users {
             Scope::Departments => c.who.managed_departments(&mut c.tx, c.account.id).await?,
@@ -165,7 +168,7 @@ impl Switchboard {
                 let asked = Arc::clone(&asked);
                 Box::pin(async move {
                     let mut reads = db.reads().await?;
-                    let listed = asked.read(&mut reads, account).await?;
+                    let listed = asked.read(&mut reads, account, true).await?;
                     let Some(version) = listed.rights_version else {
                         return Ok(None);
                     };
@@ -185,12 +188,14 @@ impl Switchboard {
     }
 }
 
-/// [`Switchboard::list_users`] inside the caller's read.
+/// [`Switchboard::list_users`] inside the caller's read, with the listed users' departments
+/// when `departments` is asked (else none are read).
 async fn list_users_in(
     c: &mut Change,
     query: &UserQuery,
     cursor: Option<&str>,
     limit: u32,
+    departments: bool,
 ) -> Result<(Page<User>, Departments)> {
     c.who.require(c.who.perms.view_users, "view users")?;
     let Some(mut asked) = Asked::of(query, cursor, limit)? else {
@@ -203,7 +208,9 @@ async fn list_users_in(
     if let Some(role) = &asked.role {
         asked.filter.role = Some(resolve_role(&mut c.tx, c.account.id, role).await?.id);
     }
-    let listed = asked.read(&mut Reads::Tx(&mut c.tx), c.account.id).await?;
+    let listed = asked
+        .read(&mut Reads::Tx(&mut c.tx), c.account.id, departments)
+        .await?;
     Ok(asked.page(listed))
 }
 

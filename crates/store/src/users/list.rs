@@ -124,19 +124,21 @@ pub async fn list_users_page(
     after: Option<&UserCursor>,
     limit: u32,
 ) -> StoreResult<Vec<User>> {
-    let page = list_users_listed(&mut Reads::Tx(tx), account, filter, after, limit).await?;
+    let page = list_users_listed(&mut Reads::Tx(tx), account, filter, after, limit, false).await?;
     Ok(page.users.into_iter().map(|l| l.user).collect())
 }
 
 /// One page of users matching the filter, ordered by name then id, each with their tags
-/// and departments, and the account's rights version: one statement (two for a text
-/// search on SQLite whose term may name an extension).
+/// and, when `departments` is asked, their departments (else none), and the account's
+/// rights version: one statement (two for a text search on SQLite whose term may name an
+/// extension).
 pub async fn list_users_listed(
     reads: &mut Reads<'_>,
     account: AccountId,
     filter: &UserFilter,
     after: Option<&UserCursor>,
     limit: u32,
+    departments: bool,
 ) -> StoreResult<ListedPage> {
     let empty = ListedPage {
         rights_version: None,
@@ -178,7 +180,7 @@ pub async fn list_users_listed(
         "FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
         q.clauses.join(" AND ")
     );
-    let sql = page_with_lists(reads.backend(), &cols, &rest);
+    let sql = page_with_lists(reads.backend(), &cols, &rest, departments);
     let rows: Vec<ListedRow> = reads.rows(&sql, listed_columns(), &q.args).await?;
     let mut page = empty;
     for UserAnd { user, rest } in rows {

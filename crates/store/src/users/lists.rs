@@ -36,13 +36,23 @@ pub(super) fn departments_list(backend: Backend) -> String {
 }
 
 /// A page of users `u` (`cols` selected, `rest` from `FROM` to `LIMIT`) with each user's
-/// tags and departments, read for the page's users only: SQLite reads a lone subquery in
-/// its order; PostgreSQL evaluates a costly select-list item after the sort and limit.
-pub(crate) fn page_with_lists(backend: Backend, cols: &str, rest: &str) -> String {
-    let lists = format!(
-        "{} AS tags_json, {} AS departments_json",
-        tags_list(backend),
+/// tags and, when asked, departments (else an empty list), read for the page's users only:
+/// SQLite reads a lone subquery in its order; PostgreSQL evaluates a costly select-list
+/// item after the sort and limit.
+pub(crate) fn page_with_lists(
+    backend: Backend,
+    cols: &str,
+    rest: &str,
+    departments: bool,
+) -> String {
+    let departments = if departments {
         departments_list(backend)
+    } else {
+        "'[]'".to_owned()
+    };
+    let lists = format!(
+        "{} AS tags_json, {departments} AS departments_json",
+        tags_list(backend)
     );
     match backend {
         Backend::Sqlite => format!("SELECT u.*, {lists} FROM (SELECT {cols} {rest}) AS u"),
