@@ -90,6 +90,17 @@ impl E164 {
         &self.0
     }
 
+    /// `raw` when it is written as [`E164::parse`] writes numbers (`+`, then 2 to 15
+    /// digits, the first not 0), else `None`: a key to find a stored number by without the
+    /// numbering plan's check (each stored number passed it), not a validated number.
+    pub fn canonical_text(raw: &str) -> Option<&str> {
+        let digits = raw.strip_prefix('+')?;
+        let shaped = (2..=15).contains(&digits.len())
+            && !digits.starts_with('0')
+            && digits.bytes().all(|b| b.is_ascii_digit());
+        shaped.then_some(raw)
+    }
+
     /// Wraps a value read back from storage, where it was stored already validated.
     pub fn from_trusted(s: String) -> Self {
         Self(s)
@@ -158,5 +169,24 @@ mod tests {
         // Without a country a national number is refused, saying what would read it.
         let err = E164::parse_in("mobile", "0605605738", None).unwrap_err();
         assert!(err.message.contains("country"), "{}", err.message);
+    }
+
+    #[test]
+    fn numbers_written_as_parse_writes_them_are_keys_as_they_come() {
+        for written in ["+919876543210", "+14155552671", "+33605605738"] {
+            assert_eq!(E164::canonical_text(written), Some(written));
+            assert_eq!(E164::parse("to", written).unwrap().as_str(), written);
+        }
+        for other in [
+            "+1 415 555 2671",
+            "14155552671",
+            "+0123456",
+            "+1",
+            "+1234567890123456",
+            "+1415555267a",
+            "",
+        ] {
+            assert_eq!(E164::canonical_text(other), None, "{other}");
+        }
     }
 }

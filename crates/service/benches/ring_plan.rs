@@ -22,7 +22,7 @@ use switchboard_service::accounts::NewAccount;
 use switchboard_service::calls::NewCall;
 use switchboard_service::departments::{DepartmentPatch, NewDepartment};
 use switchboard_service::{Ctx, Switchboard};
-use switchboard_store::{Db, calls, departments};
+use switchboard_store::{Db, Reads, calls, departments};
 use switchboard_testkit::{Backend, POSTGRES_URL_ENV, TestApp};
 
 type BenchResult<T> = Result<T, Box<dyn Error>>;
@@ -287,11 +287,13 @@ async fn domain_row(f: &Fixture, backend: Backend, method: RoutingMethod) -> Ben
     let view = f.app.sb.ring_plan(&f.ctx, f.department, Some(f.at)).await?;
     let mut tx = f.app.sb.db().read().await?;
     let idle: HashMap<UserId, Timestamp> =
-        calls::list_member_last_answered(&mut tx, account, f.department)
+        calls::list_member_last_answered(&mut Reads::Tx(&mut tx), account, f.department)
             .await?
             .into_iter()
             .collect();
-    let rotation = departments::find_department_rotation(&mut tx, account, f.department).await?;
+    let rotation =
+        departments::find_department_rotation(&mut Reads::Tx(&mut tx), account, f.department)
+            .await?;
     drop(tx);
     let candidates: Vec<Candidate<'_>> = view
         .members

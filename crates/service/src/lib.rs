@@ -219,25 +219,33 @@ impl Switchboard {
     }
 
     /// What `alone` reads with the rights held for the request's token, when the account's
-    /// rights version it read with its data shows they still stand; `None` when no rights
-    /// are held, `alone` found nothing, or they changed (noted, so the token's next request
-    /// reads them again). The one place held rights are compared with the current version
-    /// for a read.
+    /// rights version it read with its data shows they still stand ([`Self::held_at`]);
+    /// `None` when no rights are held, `alone` found nothing, or they changed.
     pub(crate) async fn read_held<'c, T>(
         &self,
         ctx: &'c Ctx,
         alone: impl for<'d> Fn(&'d Db) -> OneRead<'d, T> + Send + Sync,
     ) -> Result<Option<(&'c Principal, T)>> {
-        let Some((who, held_at)) = ctx.known_principal() else {
+        if ctx.known_principal().is_none() {
             return Ok(None);
-        };
-        match alone(&self.db).await? {
-            Some((version, found)) if version == held_at => Ok(Some((who, found))),
-            Some((version, _)) => {
-                self.tokens.saw(ctx.account_id, version);
-                Ok(None)
-            }
-            None => Ok(None),
+        }
+        Ok(match alone(&self.db).await? {
+            Some((version, found)) => self.held_at(ctx, version).map(|who| (who, found)),
+            None => None,
+        })
+    }
+
+    /// The rights held for the request's token when the account's rights version
+    /// `current`, read with the data, shows they still stand; else `None`, and a change
+    /// seen is noted (so the token's next request reads them again). The one place held
+    /// rights are compared with the current version for a read.
+    pub(crate) fn held_at<'c>(&self, ctx: &'c Ctx, current: i64) -> Option<&'c Principal> {
+        let (who, held_at) = ctx.known_principal()?;
+        if held_at == current {
+            Some(who)
+        } else {
+            self.tokens.saw(ctx.account_id, current);
+            None
         }
     }
 

@@ -4,6 +4,7 @@
 use switchboard_domain::{
     Destination, DomainError, E164, NumberId, PhoneNumber, UserId, UserStatus,
 };
+use switchboard_store::Reads;
 use switchboard_store::{StoreError, UniqueKey, departments, resources as store, users};
 
 use crate::error::{Result, not_found, refuse};
@@ -205,7 +206,7 @@ impl Switchboard {
     /// Reads the account's number `number`.
     pub async fn find_number(&self, ctx: &Ctx, number: &E164) -> Result<PhoneNumber> {
         let mut c = self.begin_read(ctx).await?;
-        store::find_number_route(&mut c.tx, c.account.id, number)
+        store::find_number_route(&mut Reads::Tx(&mut c.tx), c.account.id, number.as_str())
             .await?
             .ok_or_else(|| not_found("number"))
     }

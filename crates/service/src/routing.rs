@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use switchboard_domain::routing::{Candidate, RingPlan, Ringable, ring_plan};
 use switchboard_domain::{Department, DepartmentId, RoutingMethod, User};
-use switchboard_store::{calls, departments, users};
+use switchboard_store::{Reads, calls, departments, users};
 
 use crate::error::{Result, not_found};
 use crate::{Change, Ctx, Switchboard};
@@ -34,15 +34,15 @@ impl RingPlanView {
 /// robin, unless the caller read it with the department). Shared by the ring plan (whole
 /// users) and the call route (what it reads).
 pub(crate) async fn plan_of<U: Ringable>(
-    c: &mut Change,
+    reads: &mut Reads<'_>,
     department: &Department,
     rotation: Option<u64>,
     members: &[U],
     at: jiff::Timestamp,
 ) -> Result<RingPlan> {
-    let id = department.id;
+    let (account, id) = (department.account_id, department.id);
     let idle: HashMap<_, _> = if department.routing_method == RoutingMethod::LongestIdle {
-        calls::list_member_last_answered(&mut c.tx, c.account.id, id)
+        calls::list_member_last_answered(reads, account, id)
             .await?
             .into_iter()
             .collect()
@@ -52,7 +52,7 @@ pub(crate) async fn plan_of<U: Ringable>(
     let rotation = match rotation {
         Some(r) => r,
         None if department.routing_method == RoutingMethod::RoundRobin => {
-            departments::find_department_rotation(&mut c.tx, c.account.id, id).await?
+            departments::find_department_rotation(reads, account, id).await?
         }
         None => 0,
     };
@@ -77,7 +77,7 @@ pub(crate) async fn read_ring_plan(
         return Ok(None);
     };
     let members = users::list_department_users(&mut c.tx, c.account.id, id).await?;
-    let plan = plan_of(c, &department, None, &members, at).await?;
+    let plan = plan_of(&mut Reads::Tx(&mut c.tx), &department, None, &members, at).await?;
     Ok(Some(RingPlanView {
         department,
         members,

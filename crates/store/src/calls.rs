@@ -4,7 +4,7 @@
 use switchboard_domain::CallRecord;
 use switchboard_domain::{AccountId, DepartmentId, UserId};
 
-use crate::db::{Arg, StoreResult, Tx, bind_args, on, parse_id, to_micros};
+use crate::db::{Arg, Reads, StoreResult, Tx, bind_args, on, parse_id, to_micros};
 
 #[derive(sqlx::FromRow)]
 struct CallRow {
@@ -98,26 +98,33 @@ pub fn call_time(t: jiff::Timestamp) -> i64 {
 /// When each member of a department last finished an answered call (any department), for
 /// longest-idle routing. Members who never answered are absent.
 pub async fn list_member_last_answered(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     department: switchboard_domain::DepartmentId,
 ) -> StoreResult<Vec<(switchboard_domain::UserId, jiff::Timestamp)>> {
     // Driven from the members, one index probe each (call_records_user_answered_idx), so the
     // cost follows the department's size, not the account's call history.
-    let rows: Vec<(String, Option<i64>)> = on!(tx, |c| sqlx::query_as(
-        "SELECT m.user_id, (SELECT MAX(r.ended_at) FROM call_records r \
+    let sql = "SELECT m.user_id, (SELECT MAX(r.ended_at) FROM call_records r \
          WHERE r.account_id = m.account_id AND r.user_id = m.user_id \
-         AND r.outcome = 'answered') FROM department_members m \
-         WHERE m.account_id = $1 AND m.department_id = $2"
-    )
-    .bind(account.to_string())
-    .bind(department.to_string())
-    .fetch_all(c)
-    .await)?;
+         AND r.outcome = 'answered') AS last_answered FROM department_members m \
+         WHERE m.account_id = $1 AND m.department_id = $2";
+    let args = [
+        Arg::Text(account.to_string()),
+        Arg::Text(department.to_string()),
+    ];
+    let rows: Vec<LastAnswered> = reads
+        .rows(sql, &["user_id", "last_answered"], &args)
+        .await?;
     rows.into_iter()
-        .filter_map(|(u, t)| t.map(|t| (u, t)))
+        .filter_map(|r| r.last_answered.map(|t| (r.user_id, t)))
         .map(|(u, t)| Ok((parse_id(&u)?, crate::db::from_micros(t)?)))
         .collect()
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct LastAnswered {
+    user_id: String,
+    last_answered: Option<i64>,
 }
 
 /// The account's call with this engine id, if reported already.

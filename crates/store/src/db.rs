@@ -12,7 +12,6 @@ pub use crate::reads::Reads;
 pub use crate::sqlite::SqliteTx;
 use crate::sqlite::direct::DirectReads;
 use crate::sqlite::group_commit::GroupCommit;
-use crate::sqlite::{json_rows, rows_from_json};
 
 /// Which database a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,36 +356,6 @@ macro_rules! bind_args {
     }};
 }
 pub(crate) use bind_args;
-
-/// Reads every row of `sql`, a query whose result columns include `columns` (the fields of
-/// `T`), bound to `args`. On SQLite the rows are folded into one JSON array inside the
-/// database, so a page crosses from the connection's thread in one hand-off instead of one
-/// per row (those hand-offs were most of a page's time). The array keeps the order of
-/// `sql`: SQLite keeps the ORDER BY of a lone subquery under an aggregate and does not
-/// flatten it. On PostgreSQL the rows arrive in one batch anyway and are decoded as they are.
-pub(crate) async fn fetch_rows<T>(
-    tx: &mut Tx,
-    sql: &str,
-    columns: &[&str],
-    args: &[Arg],
-) -> StoreResult<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
-    T: Send + Unpin,
-{
-    match tx {
-        Tx::Sqlite(t) => {
-            let folded = format!("SELECT {}", json_rows(sql, columns));
-            let (json,): (String,) = bind_args!(sqlx::query_as(&folded), args)
-                .fetch_one(&mut **t)
-                .await?;
-            rows_from_json(&json)
-        }
-        Tx::Postgres(t) => Ok(bind_args!(sqlx::query_as::<_, T>(sql), args)
-            .fetch_all(&mut **t)
-            .await?),
-    }
-}
 
 /// An expression listing `items` of the rows `rest` (`FROM … WHERE …`) selects as the
 /// text of one JSON array (of single items, or of arrays of them), in no particular order:

@@ -1,8 +1,9 @@
 //! Where a read's statements run: the caller's transaction, a read of its own, or SQLite's
 //! reads on the calling thread — one store function serves them all.
 
-use crate::db::{Arg, Backend, StoreResult, Tx, fetch_rows};
+use crate::db::{Arg, Backend, StoreResult, Tx, bind_args};
 use crate::sqlite::direct::DirectTx;
+use crate::sqlite::{json_rows, rows_from_json};
 
 /// Where a read's statements run.
 pub enum Reads<'a> {
@@ -24,7 +25,34 @@ impl Reads<'_> {
         }
     }
 
-    /// [`fetch_rows`] wherever the read runs.
+    /// The first row of `sql`, a lookup that reads a handful of rows through an index
+    /// (its result columns include `columns`, the fields of `T`). On SQLite's direct reads
+    /// it runs on the calling thread as it is: handing the thread's other tasks elsewhere
+    /// would cost more than the lookup. Elsewhere as [`Reads::rows`].
+    pub(crate) async fn row<T>(
+        &mut self,
+        sql: &str,
+        columns: &[&str],
+        args: &[Arg],
+    ) -> StoreResult<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
+        T: Send + Unpin,
+    {
+        let rows = match self {
+            Self::Direct(d) => d.rows(sql, args)?,
+            _ => self.rows(sql, columns, args).await?,
+        };
+        Ok(rows.into_iter().next())
+    }
+
+    /// Every row of `sql`, a query whose result columns include `columns` (the fields of
+    /// `T`), bound to `args`, wherever the read runs. In a transaction on SQLite the rows
+    /// are folded into one JSON array inside the database, so a page crosses from the
+    /// connection's thread in one hand-off instead of one per row (those hand-offs were
+    /// most of a page's time); the array keeps the order of `sql`, as SQLite keeps the
+    /// ORDER BY of a lone subquery under an aggregate and does not flatten it. PostgreSQL
+    /// sends the rows in one batch anyway, decoded as they are.
     pub(crate) async fn rows<T>(
         &mut self,
         sql: &str,
@@ -35,17 +63,31 @@ impl Reads<'_> {
         T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
         T: Send + Unpin,
     {
-        match self {
-            Self::Tx(t) => fetch_rows(t, sql, columns, args).await,
-            Self::Own(t) => fetch_rows(t, sql, columns, args).await,
+        let tx: &mut Tx = match self {
+            Self::Tx(t) => t,
+            Self::Own(t) => t,
             // A list may walk many rows (a rare tag among a million users): the runtime
             // moves this thread's other tasks elsewhere while it reads.
-            Self::Direct(d) => match tokio::runtime::Handle::try_current() {
-                Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                    tokio::task::block_in_place(|| d.rows(sql, args))
-                }
-                _ => d.rows(sql, args),
-            },
+            Self::Direct(d) => {
+                return match tokio::runtime::Handle::try_current() {
+                    Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                        tokio::task::block_in_place(|| d.rows(sql, args))
+                    }
+                    _ => d.rows(sql, args),
+                };
+            }
+        };
+        match tx {
+            Tx::Sqlite(t) => {
+                let folded = format!("SELECT {}", json_rows(sql, columns));
+                let (json,): (String,) = bind_args!(sqlx::query_as(&folded), args)
+                    .fetch_one(&mut **t)
+                    .await?;
+                rows_from_json(&json)
+            }
+            Tx::Postgres(t) => Ok(bind_args!(sqlx::query_as::<_, T>(sql), args)
+                .fetch_all(&mut **t)
+                .await?),
         }
     }
 }

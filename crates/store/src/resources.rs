@@ -1,11 +1,13 @@
 //! Phone numbers and workflows, and their owners (R8).
 
+use std::sync::LazyLock;
+
 use switchboard_domain::{
     AccountId, Destination, E164, Name, NumberId, PhoneNumber, UserId, Workflow, WorkflowId,
     WorkflowKind,
 };
 
-use crate::db::{StoreError, StoreResult, Tx, on, parse_id, to_micros};
+use crate::db::{Arg, Reads, StoreError, StoreResult, Tx, on, parse_id, to_micros};
 
 /// The columns a number is read from, in `NumberRow`'s order.
 macro_rules! number_columns {
@@ -23,7 +25,14 @@ pub const FIND_NUMBER_ROUTE_SQL: &str = concat!(
     " FROM numbers WHERE account_id = $1 AND number = $2"
 );
 
-#[derive(sqlx::FromRow)]
+/// The columns of [`NumberRow`], in order: [`NUMBER_COLUMNS`] one by one.
+fn number_row_columns() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| NUMBER_COLUMNS.split(", ").collect());
+    &NAMES
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct NumberRow {
     id: String,
     account_id: String,
@@ -158,18 +167,18 @@ pub async fn find_number(
     row.map(NumberRow::into_number).transpose()
 }
 
-/// The number dialled, with its destination: what the call route reads on every incoming
-/// call. One statement, one probe of the unique index on (account_id, number).
+/// The number written `number` (in E.164 form, as numbers are stored), with its
+/// destination: what the call route reads on every incoming call. One statement, one probe
+/// of the unique index on (account_id, number).
 pub async fn find_number_route(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
-    number: &E164,
+    number: &str,
 ) -> StoreResult<Option<PhoneNumber>> {
-    let row: Option<NumberRow> = on!(tx, |c| sqlx::query_as(FIND_NUMBER_ROUTE_SQL)
-        .bind(account.to_string())
-        .bind(number.as_str())
-        .fetch_optional(c)
-        .await)?;
+    let args = [Arg::Text(account.to_string()), Arg::Text(number.to_owned())];
+    let row: Option<NumberRow> = reads
+        .row(FIND_NUMBER_ROUTE_SQL, number_row_columns(), &args)
+        .await?;
     row.map(NumberRow::into_number).transpose()
 }
 

@@ -1,14 +1,14 @@
 //! SIP: each account's SIP domain, and its users' SIP credentials (digests only).
 
+use std::sync::LazyLock;
+
 use switchboard_domain::schedule::WeeklySchedule;
 use switchboard_domain::sip::SipDomain;
 use switchboard_domain::sip::route::RouteMember;
 use switchboard_domain::user::{Availability, UserStatus};
 use switchboard_domain::{AccountId, DepartmentId, E164, Extension, TimeZoneName, UserId};
 
-use crate::db::{
-    Arg, StoreError, StoreResult, Tx, fetch_rows, from_micros, on, parse_id, to_micros,
-};
+use crate::db::{Arg, Reads, StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
 use crate::sqlite::json_flag;
 
 /// A user's stored SIP credentials: the digests of the password, never the password.
@@ -56,18 +56,28 @@ impl CredentialRow {
 }
 
 /// The account's SIP domain, if it has one.
-pub async fn find_sip_domain(tx: &mut Tx, account: AccountId) -> StoreResult<Option<SipDomain>> {
-    let found: Option<String> = on!(tx, |c| sqlx::query_scalar(
-        "SELECT domain FROM sip_domains WHERE account_id = $1"
-    )
-    .bind(account.to_string())
-    .fetch_optional(c)
-    .await)?;
+pub async fn find_sip_domain(
+    reads: &mut Reads<'_>,
+    account: AccountId,
+) -> StoreResult<Option<SipDomain>> {
+    let found: Option<DomainRow> = reads
+        .row(
+            "SELECT domain FROM sip_domains WHERE account_id = $1",
+            &["domain"],
+            &[Arg::Text(account.to_string())],
+        )
+        .await?;
     found
         .map(|d| {
-            SipDomain::parse("domain", &d).map_err(|_| StoreError::Corrupt("sip domain".to_owned()))
+            SipDomain::parse("domain", &d.domain)
+                .map_err(|_| StoreError::Corrupt("sip domain".to_owned()))
         })
         .transpose()
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct DomainRow {
+    domain: String,
 }
 
 /// Sets the account's SIP domain (a domain another account holds is refused by the unique
@@ -201,6 +211,9 @@ pub async fn set_sip_registration(
     .map_err(StoreError::from)
 }
 
+/// The columns of [`PhoneRow`], in order.
+const PHONE_COLUMNS: [&str; 4] = ["user_id", "contact", "received", "registered_until"];
+
 #[derive(sqlx::FromRow, serde::Deserialize)]
 struct PhoneRow {
     user_id: String,
@@ -221,9 +234,9 @@ impl PhoneRow {
 }
 
 /// The phones of a department's members registered at `now`, each with when its
-/// registration ends; on SQLite handed over at once ([`fetch_rows`]).
+/// registration ends; on SQLite handed over at once ([`Reads::rows`]).
 pub async fn list_department_phones(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     department: DepartmentId,
     now: jiff::Timestamp,
@@ -238,28 +251,30 @@ pub async fn list_department_phones(
         Arg::Text(department.to_string()),
         Arg::Int(to_micros(now)),
     ];
-    let columns = ["user_id", "contact", "received", "registered_until"];
-    let rows: Vec<PhoneRow> = fetch_rows(tx, sql, &columns, &args).await?;
+    let rows: Vec<PhoneRow> = reads.rows(sql, &PHONE_COLUMNS, &args).await?;
     rows.into_iter().map(PhoneRow::into_phone).collect()
 }
 
 /// The user's phone registered at `now`, if any.
 pub async fn find_user_phone(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     user: UserId,
     now: jiff::Timestamp,
 ) -> StoreResult<Option<SipPhone>> {
-    let row: Option<PhoneRow> = on!(tx, |c| sqlx::query_as(
-        "SELECT user_id, contact, received, registered_until FROM sip_credentials \
-         WHERE account_id = $1 AND user_id = $2 AND contact IS NOT NULL \
-         AND registered_until > $3"
-    )
-    .bind(account.to_string())
-    .bind(user.to_string())
-    .bind(to_micros(now))
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<PhoneRow> = reads
+        .row(
+            "SELECT user_id, contact, received, registered_until FROM sip_credentials \
+             WHERE account_id = $1 AND user_id = $2 AND contact IS NOT NULL \
+             AND registered_until > $3",
+            &PHONE_COLUMNS,
+            &[
+                Arg::Text(account.to_string()),
+                Arg::Text(user.to_string()),
+                Arg::Int(to_micros(now)),
+            ],
+        )
+        .await?;
     row.map(PhoneRow::into_phone).transpose()
 }
 
@@ -316,9 +331,9 @@ const ROUTE_MEMBER_COLUMNS: [&str; 9] = [
 /// A department's members in ring order with what the call route needs of each (their
 /// phones are read apart, [`list_department_phones`]): one statement, the members walked
 /// in order from `department_members_order_idx`, and on SQLite handed over from the
-/// driver's thread at once ([`fetch_rows`]) rather than row by row.
+/// driver's thread at once ([`Reads::rows`]) rather than row by row.
 pub async fn list_route_members(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     department: DepartmentId,
 ) -> StoreResult<Vec<RouteMember>> {
@@ -331,6 +346,45 @@ pub async fn list_route_members(
         Arg::Text(account.to_string()),
         Arg::Text(department.to_string()),
     ];
-    let rows: Vec<RouteMemberRow> = fetch_rows(tx, sql, &ROUTE_MEMBER_COLUMNS, &args).await?;
+    let rows: Vec<RouteMemberRow> = reads.rows(sql, &ROUTE_MEMBER_COLUMNS, &args).await?;
     rows.into_iter().map(RouteMemberRow::into_member).collect()
+}
+
+/// Whom a call to one user reaches: the user `id`, or the holder of an extension.
+#[derive(Clone, Copy, Debug)]
+pub enum MemberBy {
+    /// The user with this id.
+    Id(UserId),
+    /// The user holding this extension.
+    Extension(Extension),
+}
+
+/// The user `by` names, with what the call route needs of them (no phone: see
+/// [`find_user_phone`]); one probe of the users' (account_id, id) or
+/// (account_id, extension) index.
+pub async fn find_route_member(
+    reads: &mut Reads<'_>,
+    account: AccountId,
+    by: MemberBy,
+) -> StoreResult<Option<RouteMember>> {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        ["id", "extension"].map(|column| {
+            format!(
+                "SELECT {} FROM users WHERE account_id = $1 AND {column} = $2",
+                ROUTE_MEMBER_COLUMNS.join(", ")
+            )
+        })
+    });
+    let (sql, key) = match by {
+        MemberBy::Id(id) => (&SQL[0], Arg::Text(id.to_string())),
+        MemberBy::Extension(ext) => (&SQL[1], Arg::Int(i64::from(ext.value()))),
+    };
+    let row: Option<RouteMemberRow> = reads
+        .row(
+            sql,
+            &ROUTE_MEMBER_COLUMNS,
+            &[Arg::Text(account.to_string()), key],
+        )
+        .await?;
+    row.map(RouteMemberRow::into_member).transpose()
 }

@@ -7,6 +7,7 @@ use rand::distributions::Alphanumeric;
 use serde_json::json;
 use switchboard_domain::sip::SipDomain;
 use switchboard_domain::{DomainError, User, UserId};
+use switchboard_store::Reads;
 use switchboard_store::sip::{self as store, SipCredentialRecord};
 use switchboard_store::users;
 
@@ -65,8 +66,11 @@ async fn editable_user(c: &mut Change, user: UserId) -> Result<User> {
     Ok(u)
 }
 
-pub(super) async fn account_domain(c: &mut Change) -> Result<SipDomain> {
-    match store::find_sip_domain(&mut c.tx, c.account.id).await? {
+pub(super) async fn account_domain(
+    reads: &mut Reads<'_>,
+    account: switchboard_domain::AccountId,
+) -> Result<SipDomain> {
+    match store::find_sip_domain(reads, account).await? {
         Some(d) => Ok(d),
         None => refuse(DomainError::InvalidState(
             "the account has no SIP domain yet; an Administrator sets it first".to_owned(),
@@ -87,7 +91,8 @@ impl Switchboard {
         let Some(r) = store::find_sip_credential(&mut c.tx, c.account.id, user).await? else {
             return Ok(None);
         };
-        let phone = store::find_user_phone(&mut c.tx, c.account.id, user, c.now).await?;
+        let phone =
+            store::find_user_phone(&mut Reads::Tx(&mut c.tx), c.account.id, user, c.now).await?;
         Ok(Some(SipCredentialState {
             username: r.username,
             domain: r.realm,
@@ -106,7 +111,7 @@ impl Switchboard {
     ) -> Result<IssuedSipCredentials> {
         let mut c = self.begin(ctx).await?;
         let u = editable_user(&mut c, user).await?;
-        let domain = account_domain(&mut c).await?;
+        let domain = account_domain(&mut Reads::Tx(&mut c.tx), c.account.id).await?;
         let before = store::find_sip_credential(&mut c.tx, c.account.id, user).await?;
         let username = u.extension.to_string();
         let password = new_password();

@@ -15,6 +15,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use switchboard_domain::sip::SipDomain;
 use switchboard_domain::{DomainError, User};
+use switchboard_store::Reads;
 use switchboard_store::sip as store;
 use switchboard_store::{StoreError, UniqueKey};
 
@@ -68,7 +69,7 @@ impl Switchboard {
         let mut c = self.begin_read(ctx).await?;
         c.who
             .require(c.who.is_admin, "see the account's SIP domain")?;
-        Ok(store::find_sip_domain(&mut c.tx, c.account.id).await?)
+        Ok(store::find_sip_domain(&mut Reads::Tx(&mut c.tx), c.account.id).await?)
     }
 
     /// Sets the account's SIP domain (Administrators; unique across accounts; audited).
@@ -79,7 +80,7 @@ impl Switchboard {
         c.who
             .require(c.who.is_admin, "change the account's SIP domain")?;
         let domain = SipDomain::parse("sip_domain", raw)?;
-        let before = store::find_sip_domain(&mut c.tx, c.account.id).await?;
+        let before = store::find_sip_domain(&mut Reads::Tx(&mut c.tx), c.account.id).await?;
         if before.as_ref() == Some(&domain) {
             return Ok((domain, 0));
         }

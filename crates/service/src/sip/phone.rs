@@ -4,6 +4,7 @@
 
 use switchboard_domain::UserId;
 use switchboard_domain::sip::SipDomain;
+use switchboard_store::Reads;
 use switchboard_store::sip as store;
 
 use crate::error::Result;
@@ -25,7 +26,7 @@ impl Switchboard {
     pub async fn phone_setup(&self, ctx: &Ctx, user: UserId) -> Result<PhoneSetup> {
         let credentials = self.sip_credentials(ctx, user).await?;
         let mut c = self.begin_read(ctx).await?;
-        let domain = store::find_sip_domain(&mut c.tx, c.account.id).await?;
+        let domain = store::find_sip_domain(&mut Reads::Tx(&mut c.tx), c.account.id).await?;
         Ok(PhoneSetup {
             domain,
             credentials,

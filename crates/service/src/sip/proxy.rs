@@ -4,6 +4,7 @@
 
 use switchboard_domain::sip::{RegisterRefusal, SipDomain, may_register};
 use switchboard_domain::{Extension, User};
+use switchboard_store::Reads;
 use switchboard_store::sip as store;
 use switchboard_store::{auth, users};
 
@@ -79,7 +80,7 @@ async fn find_registering(
     username: &str,
     domain: &str,
 ) -> Result<(User, store::SipCredentialRecord)> {
-    let mine = store::find_sip_domain(&mut c.tx, c.account.id).await?;
+    let mine = store::find_sip_domain(&mut Reads::Tx(&mut c.tx), c.account.id).await?;
     let domain = SipDomain::parse("domain", domain)
         .ok()
         .filter(|d| mine.as_ref() == Some(d))

@@ -12,16 +12,16 @@ use switchboard_domain::sip::SipDomain;
 use switchboard_domain::sip::route::{
     Gateway, RegisteredPhone, RouteMember, Step, department_step, user_step,
 };
-use switchboard_domain::{DepartmentId, E164, Extension, User};
-use switchboard_store::sip as store;
-use switchboard_store::{departments, resources, users};
+use switchboard_domain::{AccountId, DepartmentId, E164, Extension};
+use switchboard_store::sip::{self as store, MemberBy};
+use switchboard_store::{Reads, accounts, departments, resources};
 
 use super::credentials::account_domain;
 use super::proxy::require_sip_proxy;
 use super::route_cache::RouteCache;
 use crate::error::{Result, not_found};
 use crate::routing::plan_of;
-use crate::{Change, Ctx, Switchboard};
+use crate::{Ctx, Switchboard};
 
 /// What the proxy can reach besides registered phones.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,50 +47,75 @@ pub struct CallRoute {
 
 /// Whom a dialled string reaches.
 enum Callee {
-    User(Box<User>),
+    User(Box<RouteMember>),
     Department(DepartmentId),
+}
+
+/// What a route is worked out for: the account, the moment of the call, what the proxy
+/// can reach besides phones, and the members kept between calls.
+struct Routing<'a> {
+    account: AccountId,
+    at: jiff::Timestamp,
+    gateways: &'a Gateways,
+    routes: &'a RouteCache,
 }
 
 /// Whom `to` reaches: internal calls dial an extension; anything else is one of the
 /// account's numbers, routed to a department or a user (or nowhere yet: `Some(None)`).
-async fn resolve(c: &mut Change, to: &str) -> Result<Option<Option<Callee>>> {
+async fn resolve(
+    reads: &mut Reads<'_>,
+    account: AccountId,
+    to: &str,
+) -> Result<Option<Option<Callee>>> {
+    let member = |m: Option<RouteMember>| m.map(|m| Callee::User(Box::new(m)));
     if let Ok(ext) = Extension::parse("to", to) {
-        return Ok(users::find_user_by_extension(&mut c.tx, c.account.id, ext)
-            .await?
-            .map(|u| Some(Callee::User(Box::new(u)))));
+        let found = store::find_route_member(reads, account, MemberBy::Extension(ext)).await?;
+        return Ok(found.map(|m| member(Some(m))));
     }
-    let Ok(number) = E164::parse("to", to) else {
-        return Ok(None);
+    // Numbers are stored as E.164 text, the form proxies send: that is looked up as it
+    // comes, and only another form is parsed (the numbering plan's check costs more than
+    // the lookup).
+    let as_sent = E164::canonical_text(to);
+    let mut found = match as_sent {
+        Some(text) => resources::find_number_route(reads, account, text).await?,
+        None => None,
     };
-    let Some(n) = resources::find_number_route(&mut c.tx, c.account.id, &number).await? else {
+    if found.is_none() {
+        let Ok(number) = E164::parse("to", to) else {
+            return Ok(None);
+        };
+        if as_sent != Some(number.as_str()) {
+            found = resources::find_number_route(reads, account, number.as_str()).await?;
+        }
+    }
+    let Some(n) = found else {
         return Ok(None);
     };
     Ok(Some(match n.destination {
         Some(Destination::Department(d)) => Some(Callee::Department(d)),
-        Some(Destination::User(u)) => users::find_user(&mut c.tx, c.account.id, u)
-            .await?
-            .map(|u| Callee::User(Box::new(u))),
+        Some(Destination::User(u)) => {
+            member(store::find_route_member(reads, account, MemberBy::Id(u)).await?)
+        }
         None => None,
     }))
 }
 
-/// The ringing step of a department at `at`, and its fallback; `None` when the account
-/// has no such department. Reads the department (with round robin's rotation and the
-/// versions of its members) and, unless `routes` keeps them at those versions, its members
-/// and their phones; call history only for the method that uses it.
+/// The ringing step of a department at the call's moment, and its fallback; `None` when
+/// the account has no such department. Reads the department (with round robin's rotation
+/// and the versions of its members) and, unless `routes` keeps them at those versions, its
+/// members and their phones; call history only for the method that uses it.
 async fn department_route(
-    c: &mut Change,
-    routes: &RouteCache,
+    reads: &mut Reads<'_>,
+    r: &Routing<'_>,
     id: DepartmentId,
-    at: jiff::Timestamp,
-    carrier: bool,
 ) -> Result<Option<(Option<Step>, Fallback)>> {
-    let Some(d) = departments::find_route_department(&mut c.tx, c.account.id, id).await? else {
+    let Some(d) = departments::find_route_department(reads, r.account, id).await? else {
         return Ok(None);
     };
-    let members = routes.members(c, &d, at).await?;
+    let members = r.routes.members(reads, &d, r.at).await?;
     let department = &d.department;
-    let plan = plan_of(c, department, Some(d.rotation), &members, at).await?;
+    let plan = plan_of(reads, department, Some(d.rotation), &members, r.at).await?;
+    let carrier = r.gateways.carrier.is_some();
     let step = department_step(&plan, id, department.ring_time_secs, &members, carrier);
     Ok(Some((step, plan.fallback)))
 }
@@ -112,28 +137,27 @@ fn phone_of(p: store::SipPhone) -> (switchboard_domain::UserId, RegisteredPhone)
 /// the next. Computed until a non-empty position at or after `from` is found; a
 /// department visited twice ends the chain, so fallbacks cannot loop.
 async fn first_step_from(
-    c: &mut Change,
-    routes: &RouteCache,
+    reads: &mut Reads<'_>,
+    r: &Routing<'_>,
     callee: Callee,
     to: &str,
     from: usize,
-    at: jiff::Timestamp,
-    gw: &Gateways,
 ) -> Result<Option<(usize, Step)>> {
+    let gw = r.gateways;
     let mut positions: Vec<Option<Step>> = Vec::new();
     let mut next = Some(callee);
     let mut seen = HashSet::new();
     while let Some(callee) = next.take() {
         match callee {
             Callee::User(user) => {
-                let phone = store::find_user_phone(&mut c.tx, c.account.id, user.id, at)
+                let phone = store::find_user_phone(reads, r.account, user.id, r.at)
                     .await?
                     .map(|p| phone_of(p).1);
-                let member = RouteMember::of(&user, phone);
-                positions.push(user_step(&member, gw.carrier.is_some(), at));
-                if user.voicemail {
+                let member = RouteMember { phone, ..*user };
+                positions.push(user_step(&member, gw.carrier.is_some(), r.at));
+                if member.voicemail {
                     positions.push(gw.voicemail.as_ref().map(|_| Step::Voicemail {
-                        mailbox: user.extension.to_string(),
+                        mailbox: member.extension.to_string(),
                     }));
                 }
             }
@@ -143,15 +167,13 @@ async fn first_step_from(
                 }
                 // Positions before `from` only count; their members need not be read.
                 let (step, fallback) = if positions.len() < from {
-                    let Some(d) = departments::find_department(&mut c.tx, c.account.id, id).await?
+                    let Some(d) = departments::find_route_department(reads, r.account, id).await?
                     else {
                         break;
                     };
-                    (None, d.fallback)
+                    (None, d.department.fallback)
                 } else {
-                    let Some(found) =
-                        department_route(c, routes, id, at, gw.carrier.is_some()).await?
-                    else {
+                    let Some(found) = department_route(reads, r, id).await? else {
                         break;
                     };
                     found
@@ -181,6 +203,35 @@ async fn first_step_from(
         .find_map(|(i, s)| s.map(|s| (i, s))))
 }
 
+/// The step at or after position `stage` of the route of a call to `to`, read by `reads`
+/// for a requester already found to be the SIP proxy.
+async fn route_from(
+    reads: &mut Reads<'_>,
+    r: &Routing<'_>,
+    to: &str,
+    stage: usize,
+) -> Result<Option<CallRoute>> {
+    let domain = account_domain(reads, r.account).await?;
+    let to = to.trim();
+    let Some(callee) = resolve(reads, r.account, to)
+        .await?
+        .ok_or_else(|| not_found("extension or number"))?
+    else {
+        return Ok(None);
+    };
+    let called_department = match &callee {
+        Callee::Department(d) => Some(*d),
+        Callee::User(_) => None,
+    };
+    let found = first_step_from(reads, r, callee, to, stage).await?;
+    Ok(found.map(|(position, step)| CallRoute {
+        domain,
+        position,
+        called_department,
+        step,
+    }))
+}
+
 impl Switchboard {
     /// The first step at or after position `stage` of the route of a call to `to` (an
     /// extension, or one of the account's numbers) at `at` (now when `None`), with its
@@ -194,32 +245,33 @@ impl Switchboard {
         at: Option<jiff::Timestamp>,
         gateways: &Gateways,
     ) -> Result<Option<CallRoute>> {
-        // On the path of every call: no snapshot, as each statement stands alone (number,
-        // then department, then members kept by the versions read with it); a change made
-        // meanwhile routes the call as a moment earlier or later would.
+        let mut r = Routing {
+            account: ctx.account_id,
+            at: at.unwrap_or_else(|| self.clock.now()),
+            gateways,
+            routes: &self.routes,
+        };
+        // On the path of every call: when the rights held for the proxy's token are
+        // current, the route is read without reading them again (on SQLite in one read
+        // transaction on this thread); else they are read first. No snapshot is needed
+        // otherwise, as each statement stands alone (number, then department, then
+        // members kept by the versions read with it): a change made meanwhile routes the
+        // call as a moment earlier or later would.
+        {
+            let mut reads = self.db.reads().await?;
+            if let Some(version) = accounts::find_rights_version(&mut reads, r.account).await?
+                && self.held_at(ctx, version).is_some()
+                && ctx.known_sip_proxy(version) == Some(true)
+            {
+                return route_from(&mut reads, &r, to, stage).await;
+            }
+        }
         let mut c = self.begin_read_latest(ctx).await?;
         require_sip_proxy(&mut c, ctx, "asking for a call route").await?;
-        let domain = account_domain(&mut c).await?;
-        let to = to.trim();
-        let Some(callee) = resolve(&mut c, to)
-            .await?
-            .ok_or_else(|| not_found("extension or number"))?
-        else {
-            return Ok(None);
-        };
-        let called_department = match &callee {
-            Callee::Department(d) => Some(*d),
-            Callee::User(_) => None,
-        };
-        let at = at.unwrap_or(c.now);
-        let found = first_step_from(&mut c, &self.routes, callee, to, stage, at, gateways).await?;
+        r.at = at.unwrap_or(c.now);
+        let found = route_from(&mut Reads::Tx(&mut c.tx), &r, to, stage).await?;
         c.tx.rollback().await?;
-        Ok(found.map(|(position, step)| CallRoute {
-            domain,
-            position,
-            called_department,
-            step,
-        }))
+        Ok(found)
     }
 }
 
@@ -234,17 +286,18 @@ impl Switchboard {
     ) -> Result<Option<HashMap<switchboard_domain::UserId, RegisteredPhone>>> {
         let mut c = self.begin_read(ctx).await?;
         c.who.require(c.who.perms.view_users, "view users")?;
-        if store::find_sip_domain(&mut c.tx, c.account.id)
+        if store::find_sip_domain(&mut Reads::Tx(&mut c.tx), c.account.id)
             .await?
             .is_none()
         {
             return Ok(None);
         }
-        let phones = store::list_department_phones(&mut c.tx, c.account.id, id, c.now)
-            .await?
-            .into_iter()
-            .map(phone_of)
-            .collect();
+        let phones =
+            store::list_department_phones(&mut Reads::Tx(&mut c.tx), c.account.id, id, c.now)
+                .await?
+                .into_iter()
+                .map(phone_of)
+                .collect();
         c.tx.rollback().await?;
         Ok(Some(phones))
     }

@@ -22,10 +22,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use jiff::Timestamp;
 use switchboard_domain::sip::route::{RegisteredPhone, RouteMember};
 use switchboard_domain::{AccountId, DepartmentId, UserId};
+use switchboard_store::Reads;
 use switchboard_store::departments::RouteDepartment;
 use switchboard_store::sip as store;
 
-use crate::Change;
 use crate::error::Result;
 
 /// Most members kept in all (their departments' copies are dropped, least recently used
@@ -66,15 +66,14 @@ impl Kept {
 
 impl RouteCache {
     /// The members of department `d` in ring order, each with the phone registered at
-    /// `at`: the kept copy when it answers, else read in `c`'s transaction (which saw `d`)
-    /// and kept.
+    /// `at`: the kept copy when it answers, else read by `reads` (which saw `d`) and kept.
     pub(crate) async fn members(
         &self,
-        c: &mut Change,
+        reads: &mut Reads<'_>,
         d: &RouteDepartment,
         at: Timestamp,
     ) -> Result<Arc<Vec<RouteMember>>> {
-        let key = (c.account.id, d.department.id);
+        let key = (d.department.account_id, d.department.id);
         let kept = self.get(key);
         if let Some(k) = &kept
             && k.answers(d, at)
@@ -85,9 +84,9 @@ impl RouteCache {
         }
         let members = match &kept {
             Some(k) if k.members_version == d.members_version => Arc::clone(&k.members),
-            _ => Arc::new(store::list_route_members(&mut c.tx, key.0, key.1).await?),
+            _ => Arc::new(store::list_route_members(reads, key.0, key.1).await?),
         };
-        let phones = store::list_department_phones(&mut c.tx, key.0, key.1, at).await?;
+        let phones = store::list_department_phones(reads, key.0, key.1, at).await?;
         let phones_until = phones.iter().map(|p| p.until).min();
         let members = Arc::new(with_phones(&members, phones));
         self.keep(

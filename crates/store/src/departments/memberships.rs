@@ -4,7 +4,7 @@
 use switchboard_domain::{AccountId, DepartmentId, UserId};
 
 use super::members::insert_member;
-use crate::db::{Arg, StoreResult, Tx, fetch_rows, on, parse_id, to_micros};
+use crate::db::{Arg, Reads, StoreResult, Tx, on, parse_id, to_micros};
 
 /// A user's memberships: (department, position), by department.
 pub async fn list_user_memberships(
@@ -56,8 +56,9 @@ pub async fn list_departments_of_users(
         .chain(users.iter().map(ToString::to_string))
         .map(Arg::Text)
         .collect();
-    let rows: Vec<MembershipRow> =
-        fetch_rows(tx, &sql, &["user_id", "department_id", "name"], &args).await?;
+    let rows: Vec<MembershipRow> = Reads::Tx(tx)
+        .rows(&sql, &["user_id", "department_id", "name"], &args)
+        .await?;
     rows.into_iter()
         .map(|r| Ok((parse_id(&r.user_id)?, parse_id(&r.department_id)?, r.name)))
         .collect()

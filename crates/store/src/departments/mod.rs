@@ -1,12 +1,14 @@
 //! Departments, their ordered members and their managers. This module owns the
 //! department rows themselves and the round-robin rotation.
 
+use std::sync::LazyLock;
+
 use switchboard_domain::{
     AccountId, Department, DepartmentId, Fallback, Name, RoutingMethod, TimeZoneName, UserId,
     WeeklySchedule,
 };
 
-use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{Arg, Reads, StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
 
 mod managed;
 mod members;
@@ -20,7 +22,7 @@ pub use memberships::{
     copy_memberships, list_departments_of_users, list_user_memberships, set_user_memberships,
 };
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct DepartmentRow {
     id: String,
     account_id: String,
@@ -211,19 +213,25 @@ pub struct RouteDepartment {
 /// The department the call route rings, with round robin's rotation and the versions of
 /// its members and their phones: one statement.
 pub async fn find_route_department(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     id: DepartmentId,
 ) -> StoreResult<Option<RouteDepartment>> {
-    let sql = format!(
-        "SELECT {COLUMNS}, rotation, members_version, phones_version FROM departments \
-         WHERE account_id = $1 AND id = $2"
-    );
-    let row: Option<RouteDepartmentRow> = on!(tx, |c| sqlx::query_as(&sql)
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .fetch_optional(c)
-        .await)?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS}, rotation, members_version, phones_version FROM departments \
+             WHERE account_id = $1 AND id = $2"
+        )
+    });
+    static ROW_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        COLUMNS
+            .split(", ")
+            .map(str::trim)
+            .chain(["rotation", "members_version", "phones_version"])
+            .collect()
+    });
+    let args = [Arg::Text(account.to_string()), Arg::Text(id.to_string())];
+    let row: Option<RouteDepartmentRow> = reads.row(&SQL, &ROW_COLUMNS, &args).await?;
     row.map(|r| {
         Ok(RouteDepartment {
             department: r.department.into_department(Vec::new(), Vec::new())?,
@@ -235,9 +243,10 @@ pub async fn find_route_department(
     .transpose()
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct RouteDepartmentRow {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     department: DepartmentRow,
     rotation: i64,
     members_version: i64,
@@ -261,18 +270,24 @@ pub async fn list_departments(tx: &mut Tx, account: AccountId) -> StoreResult<Ve
 
 /// How many calls round robin has handed out in this department.
 pub async fn find_department_rotation(
-    tx: &mut Tx,
+    reads: &mut Reads<'_>,
     account: AccountId,
     id: DepartmentId,
 ) -> StoreResult<u64> {
-    let n: Option<(i64,)> = on!(tx, |c| sqlx::query_as(
-        "SELECT rotation FROM departments WHERE account_id = $1 AND id = $2"
-    )
-    .bind(account.to_string())
-    .bind(id.to_string())
-    .fetch_optional(c)
-    .await)?;
-    Ok(n.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0)))
+    let args = [Arg::Text(account.to_string()), Arg::Text(id.to_string())];
+    let row: Option<Rotation> = reads
+        .row(
+            "SELECT rotation FROM departments WHERE account_id = $1 AND id = $2",
+            &["rotation"],
+            &args,
+        )
+        .await?;
+    Ok(row.map_or(0, |r| u64::try_from(r.rotation).unwrap_or(0)))
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct Rotation {
+    rotation: i64,
 }
 
 /// Moves round robin on by one call (a conditional write, safe under concurrent calls).

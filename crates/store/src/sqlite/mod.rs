@@ -108,7 +108,7 @@ pub(crate) async fn connect(
 }
 
 /// A SQLite expression folding the rows of `sql` (whose result columns include `columns`)
-/// into one JSON array, in the order of `sql` ([`fetch_rows`]).
+/// into one JSON array, in the order of `sql` ([`crate::Reads::rows`]).
 pub(crate) fn json_rows(sql: &str, columns: &[&str]) -> String {
     let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', p.{c}")).collect();
     format!(
@@ -132,7 +132,7 @@ pub(crate) fn rows_from_json<T: serde::de::DeserializeOwned>(json: &str) -> Stor
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Reads a stored flag from a row folded into JSON ([`fetch_rows`]): SQLite keeps flags
+/// Reads a stored flag from a row folded into JSON ([`crate::Reads::rows`]): SQLite keeps flags
 /// as 0 and 1.
 pub(crate) fn json_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     json_opt_flag(d)?.ok_or_else(|| serde::de::Error::custom("a flag is missing"))

@@ -8,8 +8,8 @@ use switchboard_domain::{
 };
 
 use crate::db::{
-    Arg, StoreError, StoreResult, Tx, bind_args, fetch_rows, from_micros, on, parse_id,
-    placeholder, to_micros,
+    Arg, Reads, StoreError, StoreResult, Tx, bind_args, from_micros, on, parse_id, placeholder,
+    to_micros,
 };
 use crate::sqlite::{json_flag, json_opt_flag};
 
@@ -446,6 +446,6 @@ pub async fn list_department_users(
         Arg::Text(account.to_string()),
         Arg::Text(department.to_string()),
     ];
-    let rows: Vec<UserRow> = fetch_rows(tx, &sql, column_names(), &args).await?;
+    let rows: Vec<UserRow> = Reads::Tx(tx).rows(&sql, column_names(), &args).await?;
     rows_into_users(tx, rows).await
 }

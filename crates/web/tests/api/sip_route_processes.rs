@@ -9,6 +9,7 @@ use crate::sip_route::{
     CARRIER, DOMAIN, agent, department, number, registered, route, setup, uris,
 };
 use crate::support::{Client, Server};
+use crate::token_processes::revoke;
 use crate::users::at;
 
 fn mobile(ext: &str) -> String {
@@ -97,4 +98,49 @@ async fn another_process_routes_the_next_call_by_every_change_made_through_the_f
     assert_eq!(rung(&proxy).await, [mobile("201")]);
 }
 
-crate::on_both!(another_process_routes_the_next_call_by_every_change_made_through_the_first,);
+async fn a_proxy_token_revoked_through_one_process_routes_no_call_on_the_other(s: Server) {
+    let (st, acct) = setup(&s, "Two Process Co").await;
+    let a = agent(&s, &acct, &st.admin, "201").await;
+    let d = department(
+        &st.admin,
+        "Support",
+        "ring_all",
+        &[a],
+        json!({ "kind": "none" }),
+    )
+    .await;
+    number(&st.admin, a, "+14155550100", d).await;
+    let r = st
+        .admin
+        .post(
+            "/api/v1/api-tokens",
+            &json!({ "name": "Reports", "role": "Administrator", "scopes": ["api"] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let other = s.other_process().await;
+    let proxy = other.as_token(st.proxy.token.as_deref().unwrap());
+    let reports = other.as_token(r.body["secret"].as_str().unwrap());
+    let ask = format!("/api/v1/sip/route?to=%2B14155550100&carrier={CARRIER}");
+    // Asked twice each, so the second answer comes from the rights the process keeps.
+    for _ in 0..2 {
+        assert_eq!(rung(&proxy).await, [mobile("201")]);
+        let r = reports.get(&ask).await;
+        assert_eq!(
+            r.status, 403,
+            "a token without the sip:proxy scope: {:?}",
+            r.body
+        );
+    }
+
+    revoke(&st.admin, "Kamailio").await;
+    for _ in 0..2 {
+        let r = proxy.get(&ask).await;
+        assert_eq!(r.status, 401, "the revoked proxy token: {:?}", r.body);
+    }
+}
+
+crate::on_both!(
+    another_process_routes_the_next_call_by_every_change_made_through_the_first,
+    a_proxy_token_revoked_through_one_process_routes_no_call_on_the_other,
+);

@@ -21,7 +21,7 @@ async fn status_twice(c: &Client, path: &str) -> reqwest::StatusCode {
 }
 
 /// Revokes the token named `name` through `owner`'s process.
-async fn revoke(owner: &Client, name: &str) {
+pub(crate) async fn revoke(owner: &Client, name: &str) {
     let r = owner.get("/api/v1/api-tokens").await;
     let id = r.body["items"]
         .as_array()
