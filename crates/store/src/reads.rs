@@ -25,10 +25,7 @@ impl Reads<'_> {
         }
     }
 
-    /// The first row of `sql`, a lookup that reads a handful of rows through an index
-    /// (its result columns include `columns`, the fields of `T`). On SQLite's direct reads
-    /// it runs on the calling thread as it is: handing the thread's other tasks elsewhere
-    /// would cost more than the lookup. Elsewhere as [`Reads::rows`].
+    /// The first row of `sql`, a lookup through an index ([`Reads::few_rows`]).
     pub(crate) async fn row<T>(
         &mut self,
         sql: &str,
@@ -39,11 +36,27 @@ impl Reads<'_> {
         T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
         T: Send + Unpin,
     {
-        let rows = match self {
-            Self::Direct(d) => d.rows(sql, args)?,
-            _ => self.rows(sql, columns, args).await?,
-        };
-        Ok(rows.into_iter().next())
+        Ok(self.few_rows(sql, columns, args).await?.into_iter().next())
+    }
+
+    /// Every row of `sql`, a statement that reads a handful of rows through indexes (its
+    /// result columns include `columns`, the fields of `T`). On SQLite's direct reads it
+    /// runs on the calling thread as it is: handing the thread's other tasks elsewhere
+    /// would cost more than the statement. Elsewhere as [`Reads::rows`].
+    pub(crate) async fn few_rows<T>(
+        &mut self,
+        sql: &str,
+        columns: &[&str],
+        args: &[Arg],
+    ) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
+        T: Send + Unpin,
+    {
+        match self {
+            Self::Direct(d) => d.rows(sql, args),
+            _ => self.rows(sql, columns, args).await,
+        }
     }
 
     /// Every row of `sql`, a query whose result columns include `columns` (the fields of

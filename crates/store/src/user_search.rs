@@ -62,6 +62,43 @@ impl Field for UserField {
     }
 }
 
+/// Whether `cond` finds a handful of users at most through an index: an exact `eq` on a
+/// column indexed by account (a value each user holds of their own, or the login), so that
+/// its statements are as short as a lookup ([`Reads::few_rows`]).
+fn pins_few(cond: &UserCond) -> bool {
+    match cond {
+        Cond::Match {
+            field,
+            op: MatchOp::Eq,
+            value,
+        } => {
+            let indexed = matches!(
+                field,
+                UserField::Id
+                    | UserField::ExternalId
+                    | UserField::Email
+                    | UserField::IdpUsername
+                    | UserField::Login
+                    | UserField::Mobile
+                    | UserField::Extension
+            );
+            // A case-insensitive test of a column not stored lower-cased reads `LOWER()`
+            // of every user's value.
+            let as_indexed = match value {
+                MatchValue::Int(_) => true,
+                MatchValue::Text {
+                    case_insensitive, ..
+                } => !case_insensitive || field.stored_lower(),
+            };
+            indexed && as_indexed
+        }
+        Cond::Nothing => true,
+        Cond::And(a, b) => pins_few(a) || pins_few(b),
+        Cond::Or(a, b) => pins_few(a) && pins_few(b),
+        Cond::All | Cond::Not(_) | Cond::Present(_) | Cond::Active(_) | Cond::Match { .. } => false,
+    }
+}
+
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -278,7 +315,12 @@ pub async fn search_users(
         "SELECT COUNT(*) AS n, {version}, NULL AS page_json FROM users u \
          WHERE u.account_id = $1 AND {clause}"
     );
-    let counted: Vec<Counted> = reads.rows(&count_sql, &COUNTED, &sql.args).await?;
+    let few = pins_few(cond);
+    let counted: Vec<Counted> = if few {
+        reads.few_rows(&count_sql, &COUNTED, &sql.args).await?
+    } else {
+        reads.rows(&count_sql, &COUNTED, &sql.args).await?
+    };
     let Some(c) = counted.into_iter().next() else {
         return Err(StoreError::Corrupt("a count answered no row".into()));
     };
@@ -297,7 +339,13 @@ pub async fn search_users(
         ),
         true,
     );
-    let rows: Vec<FoundRow> = reads.rows(&page_sql, found_columns(), &sql.args).await?;
+    let rows: Vec<FoundRow> = if few {
+        reads
+            .few_rows(&page_sql, found_columns(), &sql.args)
+            .await?
+    } else {
+        reads.rows(&page_sql, found_columns(), &sql.args).await?
+    };
     found(c.n, c.rights_version, rows)
 }
 
@@ -313,4 +361,50 @@ fn found(n: i64, rights_version: i64, rows: Vec<FoundRow>) -> StoreResult<FoundU
         users,
         rights_version,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eq(field: UserField, value: &str, case_insensitive: bool) -> UserCond {
+        Cond::Match {
+            field,
+            op: MatchOp::Eq,
+            value: MatchValue::Text {
+                value: value.to_owned(),
+                case_insensitive,
+            },
+        }
+    }
+
+    #[test]
+    fn only_an_exact_eq_on_an_indexed_column_is_read_as_a_lookup() {
+        let login = eq(UserField::Login, "mia@example.com", true);
+        let name = eq(UserField::Name, "Mia Chen", false);
+        assert!(pins_few(&login));
+        assert!(pins_few(&eq(UserField::ExternalId, "e-1", false)));
+        // externalId is not stored lower-cased: ignoring case reads every user's value.
+        assert!(!pins_few(&eq(UserField::ExternalId, "e-1", true)));
+        assert!(!pins_few(&name));
+        let contains = Cond::Match {
+            field: UserField::Login,
+            op: MatchOp::Contains,
+            value: MatchValue::Text {
+                value: "mia".to_owned(),
+                case_insensitive: true,
+            },
+        };
+        assert!(!pins_few(&contains));
+        let both = |a: &UserCond, b: &UserCond| Cond::And(Box::new(a.clone()), Box::new(b.clone()));
+        let either =
+            |a: &UserCond, b: &UserCond| Cond::Or(Box::new(a.clone()), Box::new(b.clone()));
+        assert!(pins_few(&both(&contains, &login)));
+        assert!(!pins_few(&either(&login, &name)));
+        assert!(pins_few(&either(
+            &login,
+            &eq(UserField::Email, "leo@example.com", true)
+        )));
+        assert!(!pins_few(&Cond::Not(Box::new(login))));
+    }
 }
