@@ -89,6 +89,7 @@ pub async fn serve(
     public_url: Option<&str>,
     args: ServeArgs,
 ) -> anyhow::Result<ExitCode> {
+    let stop = shutdown_signal();
     let mailer = mailer(&args)?;
     let header_timeout = std::time::Duration::try_from(args.header_timeout)
         .ok()
@@ -142,7 +143,7 @@ pub async fn serve(
         println!("First run: open {public_url}/setup/{token} to create your account and its owner");
     }
 
-    listener::serve(listener, app, limits, shutdown_signal()).await;
+    listener::serve(listener, app, limits, stop).await;
 
     let _ = stop_tx.send(true);
     workers.join().await;
@@ -151,27 +152,38 @@ pub async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, before
+/// the server answers anything: a signal sent as soon as it is ready (say, after `/readyz`)
+/// stops it gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let waits = {
+        use tokio::signal::unix::{SignalKind, signal};
+        [SignalKind::terminate(), SignalKind::interrupt()].map(|kind| {
+            let installed = signal(kind);
+            async move {
+                match installed {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            }
+        })
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let [term, int] = waits;
+            tokio::select! {
+                () = term => {},
+                () = int => {},
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        println!("shutting down: finishing requests in flight");
     }
-    println!("shutting down: finishing requests in flight");
 }

@@ -145,7 +145,8 @@ async fn with_no_flags_serve_keeps_its_data_in_switchboard_data() {
         .unwrap();
     assert_eq!(ready.status(), 200);
     assert!(dir.path().join("switchboard-data/switchboard.db").exists());
-    assert!(terminate(&mut running).success());
+    let status = terminate(&mut running);
+    assert!(status.success(), "exit status {status:?}");
 }
 
 mod sqlite {
