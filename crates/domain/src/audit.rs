@@ -162,3 +162,13 @@ pub struct AuditFilter {
     /// Only events by this kind of actor.
     pub actor_kind: Option<ActorKind>,
 }
+
+impl AuditFilter {
+    /// Whether no event can match: a recorded id or action never holds a control
+    /// character (and PostgreSQL cannot compare text holding NUL).
+    pub fn matches_nothing(&self) -> bool {
+        [&self.actor_id, &self.target_id, &self.action]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(crate::has_control))
+    }
+}

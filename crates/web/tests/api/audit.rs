@@ -177,6 +177,11 @@ async fn each_filter_of_the_log_really_filters(s: Server) {
         events(&api, "?action=user.nothing").await,
         Vec::<Value>::new()
     );
+    // No recorded action holds a control character (PostgreSQL cannot even compare NUL).
+    assert_eq!(
+        events(&api, "?action=user.%00created").await,
+        Vec::<Value>::new()
+    );
 }
 
 async fn the_log_pages_with_an_opaque_cursor_without_gaps_or_repeats(s: Server) {
