@@ -5,6 +5,21 @@ use crate::db::{Arg, Backend, StoreResult, Tx, bind_args};
 use crate::sqlite::direct::DirectTx;
 use crate::sqlite::{json_rows, rows_from_json};
 
+/// A row as [`Reads`] decodes it: by sqlx from PostgreSQL, by serde from SQLite's direct
+/// reads and from the JSON a transaction's rows are folded into.
+pub(crate) trait Decoded:
+    for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned + Send + Unpin
+{
+}
+
+impl<T> Decoded for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + serde::de::DeserializeOwned
+        + Send
+        + Unpin
+{
+}
+
 /// Where a read's statements run.
 pub enum Reads<'a> {
     /// The caller's transaction.
@@ -26,16 +41,12 @@ impl Reads<'_> {
     }
 
     /// The first row of `sql`, a lookup through an index ([`Reads::few_rows`]).
-    pub(crate) async fn row<T>(
+    pub(crate) async fn row<T: Decoded>(
         &mut self,
         sql: &str,
         columns: &[&str],
         args: &[Arg],
-    ) -> StoreResult<Option<T>>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
-        T: Send + Unpin,
-    {
+    ) -> StoreResult<Option<T>> {
         Ok(self.few_rows(sql, columns, args).await?.into_iter().next())
     }
 
@@ -43,16 +54,12 @@ impl Reads<'_> {
     /// result columns include `columns`, the fields of `T`). On SQLite's direct reads it
     /// runs on the calling thread as it is: handing the thread's other tasks elsewhere
     /// would cost more than the statement. Elsewhere as [`Reads::rows`].
-    pub(crate) async fn few_rows<T>(
+    pub(crate) async fn few_rows<T: Decoded>(
         &mut self,
         sql: &str,
         columns: &[&str],
         args: &[Arg],
-    ) -> StoreResult<Vec<T>>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
-        T: Send + Unpin,
-    {
+    ) -> StoreResult<Vec<T>> {
         match self {
             Self::Direct(d) => d.rows(sql, args),
             _ => self.rows(sql, columns, args).await,
@@ -66,16 +73,12 @@ impl Reads<'_> {
     /// most of a page's time); the array keeps the order of `sql`, as SQLite keeps the
     /// ORDER BY of a lone subquery under an aggregate and does not flatten it. PostgreSQL
     /// sends the rows in one batch anyway, decoded as they are.
-    pub(crate) async fn rows<T>(
+    pub(crate) async fn rows<T: Decoded>(
         &mut self,
         sql: &str,
         columns: &[&str],
         args: &[Arg],
-    ) -> StoreResult<Vec<T>>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + serde::de::DeserializeOwned,
-        T: Send + Unpin,
-    {
+    ) -> StoreResult<Vec<T>> {
         let tx: &mut Tx = match self {
             Self::Tx(t) => t,
             Self::Own(t) => t,
