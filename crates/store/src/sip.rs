@@ -55,6 +55,35 @@ impl CredentialRow {
     }
 }
 
+/// The account's rights version and SIP domain (if it has one), read together: the first
+/// read of a call's route. `None` when there is no such account.
+pub async fn find_route_head(
+    reads: &mut Reads<'_>,
+    account: AccountId,
+) -> StoreResult<Option<(i64, Option<SipDomain>)>> {
+    let row: Option<RouteHeadRow> = reads
+        .row(
+            "SELECT a.rights_version, \
+             (SELECT s.domain FROM sip_domains s WHERE s.account_id = a.id) AS domain \
+             FROM accounts a WHERE a.id = $1",
+            &["rights_version", "domain"],
+            &[Arg::Text(account.to_string())],
+        )
+        .await?;
+    row.map(|r| Ok((r.rights_version, r.domain.map(parse_domain).transpose()?)))
+        .transpose()
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct RouteHeadRow {
+    rights_version: i64,
+    domain: Option<String>,
+}
+
+fn parse_domain(d: String) -> StoreResult<SipDomain> {
+    SipDomain::parse("domain", &d).map_err(|_| StoreError::Corrupt("sip domain".to_owned()))
+}
+
 /// The account's SIP domain, if it has one.
 pub async fn find_sip_domain(
     reads: &mut Reads<'_>,
@@ -67,12 +96,7 @@ pub async fn find_sip_domain(
             &[Arg::Text(account.to_string())],
         )
         .await?;
-    found
-        .map(|d| {
-            SipDomain::parse("domain", &d.domain)
-                .map_err(|_| StoreError::Corrupt("sip domain".to_owned()))
-        })
-        .transpose()
+    found.map(|d| parse_domain(d.domain)).transpose()
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]

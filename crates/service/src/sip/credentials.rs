@@ -70,7 +70,12 @@ pub(super) async fn account_domain(
     reads: &mut Reads<'_>,
     account: switchboard_domain::AccountId,
 ) -> Result<SipDomain> {
-    match store::find_sip_domain(reads, account).await? {
+    domain_or_refusal(store::find_sip_domain(reads, account).await?)
+}
+
+/// The account's SIP domain as read, or the refusal to go on without one.
+pub(super) fn domain_or_refusal(domain: Option<SipDomain>) -> Result<SipDomain> {
+    match domain {
         Some(d) => Ok(d),
         None => refuse(DomainError::InvalidState(
             "the account has no SIP domain yet; an Administrator sets it first".to_owned(),

@@ -14,9 +14,9 @@ use switchboard_domain::sip::route::{
 };
 use switchboard_domain::{AccountId, DepartmentId, E164, Extension};
 use switchboard_store::sip::{self as store, MemberBy};
-use switchboard_store::{Reads, accounts, departments, resources};
+use switchboard_store::{Reads, departments, resources};
 
-use super::credentials::account_domain;
+use super::credentials::domain_or_refusal;
 use super::proxy::require_sip_proxy;
 use super::route_cache::RouteCache;
 use crate::error::{Result, not_found};
@@ -204,14 +204,15 @@ async fn first_step_from(
 }
 
 /// The step at or after position `stage` of the route of a call to `to`, read by `reads`
-/// for a requester already found to be the SIP proxy.
+/// for a requester already found to be the SIP proxy, in the account's SIP domain as read.
 async fn route_from(
     reads: &mut Reads<'_>,
     r: &Routing<'_>,
+    domain: Option<SipDomain>,
     to: &str,
     stage: usize,
 ) -> Result<Option<CallRoute>> {
-    let domain = account_domain(reads, r.account).await?;
+    let domain = domain_or_refusal(domain)?;
     let to = to.trim();
     let Some(callee) = resolve(reads, r.account, to)
         .await?
@@ -259,17 +260,21 @@ impl Switchboard {
         // call as a moment earlier or later would.
         {
             let mut reads = self.db.reads().await?;
-            if let Some(version) = accounts::find_rights_version(&mut reads, r.account).await?
+            if let Some((version, domain)) = store::find_route_head(&mut reads, r.account).await?
                 && self.held_at(ctx, version).is_some()
                 && ctx.known_sip_proxy(version) == Some(true)
             {
-                return route_from(&mut reads, &r, to, stage).await;
+                return route_from(&mut reads, &r, domain, to, stage).await;
             }
         }
         let mut c = self.begin_read_latest(ctx).await?;
         require_sip_proxy(&mut c, ctx, "asking for a call route").await?;
         r.at = at.unwrap_or(c.now);
-        let found = route_from(&mut Reads::Tx(&mut c.tx), &r, to, stage).await?;
+        let found = {
+            let mut reads = Reads::Tx(&mut c.tx);
+            let domain = store::find_sip_domain(&mut reads, r.account).await?;
+            route_from(&mut reads, &r, domain, to, stage).await?
+        };
         c.tx.rollback().await?;
         Ok(found)
     }
