@@ -6,7 +6,7 @@ use switchboard_domain::{
 };
 
 use crate::audit::AuditHead;
-use crate::db::{Arg, Reads, StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
 
 #[derive(sqlx::FromRow)]
 struct AccountRow {
@@ -143,20 +143,13 @@ pub async fn find_account(tx: &mut Tx, id: AccountId) -> StoreResult<Option<Acco
 }
 
 /// The account's rights version (see `accounts.rights_version`).
-pub async fn find_rights_version(reads: &mut Reads<'_>, id: AccountId) -> StoreResult<Option<i64>> {
-    let row: Option<RightsVersion> = reads
-        .row(
-            "SELECT rights_version FROM accounts WHERE id = $1",
-            &["rights_version"],
-            &[Arg::Text(id.to_string())],
-        )
-        .await?;
-    Ok(row.map(|r| r.rights_version))
-}
-
-#[derive(sqlx::FromRow, serde::Deserialize)]
-struct RightsVersion {
-    rights_version: i64,
+pub async fn find_rights_version(tx: &mut Tx, id: AccountId) -> StoreResult<Option<i64>> {
+    Ok(on!(tx, |c| sqlx::query_scalar(
+        "SELECT rights_version FROM accounts WHERE id = $1"
+    )
+    .bind(id.to_string())
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// Takes the account's write lock for the rest of the transaction and reads the account.

@@ -12,7 +12,7 @@ use crate::ids::{DepartmentId, UserId};
 use crate::phone::E164;
 use crate::routing::{RingPlan, Ringable};
 use crate::schedule::WeeklySchedule;
-use crate::user::{Availability, User, UserStatus};
+use crate::user::{Availability, UserStatus};
 use crate::values::{Extension, TimeZoneName};
 
 /// Seconds a direct call to a user's extension rings before their fallback.
@@ -51,24 +51,6 @@ pub struct RouteMember {
     pub voicemail: bool,
     /// Their phone registered now, if any.
     pub phone: Option<RegisteredPhone>,
-}
-
-impl RouteMember {
-    /// The route's view of a whole user, with their phone.
-    pub fn of(user: &User, phone: Option<RegisteredPhone>) -> Self {
-        Self {
-            id: user.id,
-            extension: user.extension,
-            mobile: user.mobile.clone(),
-            status: user.status,
-            receive_calls: user.receive_calls,
-            call_hours: user.call_hours.clone(),
-            time_zone: user.time_zone.clone(),
-            availability: user.availability,
-            voicemail: user.voicemail,
-            phone,
-        }
-    }
 }
 
 impl Ringable for RouteMember {

@@ -7,7 +7,6 @@
 mod queue;
 
 use std::collections::HashSet;
-use switchboard_store::Reads;
 
 use switchboard_domain::adding::{Adder, Found, Holders, judge_add};
 use switchboard_domain::{
@@ -141,9 +140,7 @@ impl Switchboard {
         }
         let mut tx = self.db().read_latest().await?;
         // Rights held from an earlier request must still stand before anything is told.
-        if account_store::find_rights_version(&mut Reads::Tx(&mut tx), ctx.account_id).await?
-            != Some(held_at)
-        {
+        if account_store::find_rights_version(&mut tx, ctx.account_id).await? != Some(held_at) {
             return Ok(LookedUp::default());
         }
         check_contacts_free(
