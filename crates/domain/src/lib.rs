@@ -14,6 +14,7 @@ pub(crate) mod fixtures;
 pub mod ids;
 pub mod import;
 pub mod mail;
+pub mod net;
 pub mod phone;
 pub mod resources;
 pub mod role;

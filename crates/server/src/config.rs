@@ -110,11 +110,18 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
-/// The service over `db`.
-pub fn service(db: Db, public_url: &str, secret_key: SecretKey) -> Switchboard {
+/// The service over `db`; identity providers at private addresses are reached only when
+/// `sso_private_providers`.
+pub fn service(
+    db: Db,
+    public_url: &str,
+    secret_key: SecretKey,
+    sso_private_providers: bool,
+) -> Switchboard {
     let settings = Settings {
         public_url: public_url.trim_end_matches('/').to_owned(),
         secret_key,
+        sso_private_providers,
         ..Settings::default()
     };
     Switchboard::new(db, std::sync::Arc::new(SystemClock), settings)

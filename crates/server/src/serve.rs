@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// until one closes.
     #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Let accounts' identity providers be reached at loopback and private-network
+    /// addresses (a provider run on this machine or inside your network). Without it the
+    /// server connects to providers at public addresses only, whatever an administrator
+    /// enters as the issuer.
+    #[arg(long, env = "SWITCHBOARD_SSO_PRIVATE_PROVIDERS")]
+    pub sso_private_providers: bool,
 }
 
 /// The mailer `--smtp-url` asks for, if any; refuses bad settings with how to fix them.
@@ -113,7 +119,7 @@ pub async fn serve(
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => format!("http://{local}"),
     };
-    let sb = config::service(db.clone(), &public_url, key);
+    let sb = config::service(db.clone(), &public_url, key, args.sso_private_providers);
     let state = AppState::new(sb.clone());
     let setup_token = if sb
         .any_account_exists()

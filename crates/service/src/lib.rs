@@ -53,6 +53,11 @@ pub struct Settings {
     pub email_verification_ttl: jiff::SignedDuration,
     /// The key secrets stored in the database are sealed with (SSO client secrets).
     pub secret_key: sso::SecretKey,
+    /// Whether identity providers may be reached at loopback or private-network addresses
+    /// (a provider run beside Switchboard or inside the operator's network). Off unless
+    /// the operator turns it on: administrators name the provider, and the server must
+    /// not be made to fetch from its own surroundings.
+    pub sso_private_providers: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +68,7 @@ impl Default for Settings {
             email_verification_ttl: jiff::SignedDuration::from_hours(48),
             // A fresh random key: the server always configures its own.
             secret_key: sso::SecretKey::generate(),
+            sso_private_providers: false,
         }
     }
 }
@@ -112,9 +118,9 @@ impl Switchboard {
         Self {
             db,
             clock,
+            providers: Arc::new(sso::Providers::new(settings.sso_private_providers)),
             settings: Arc::new(settings),
             adds: Arc::default(),
-            providers: Arc::default(),
             routes: Arc::default(),
             tokens: Arc::default(),
         }

@@ -109,6 +109,14 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+/// The settings of a test's service: the tests' identity provider runs on this machine.
+fn settings() -> Settings {
+    Settings {
+        sso_private_providers: true,
+        ..Settings::default()
+    }
+}
+
 /// An account made for a test, with its owner signed up and a context acting as them.
 pub struct TestAccount {
     /// Account id.
@@ -126,7 +134,7 @@ impl TestApp {
     pub async fn new(backend: Backend) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let clock = Arc::new(FakeClock::new());
-        let sb = Switchboard::new(db.db.clone(), clock.clone(), Settings::default());
+        let sb = Switchboard::new(db.db.clone(), clock.clone(), settings());
         Some(Self { sb, clock, db })
     }
 
@@ -134,7 +142,15 @@ impl TestApp {
     /// database through a proxy, say), with the same clock.
     pub async fn service_at(&self, url: &str) -> Switchboard {
         let db = Db::connect(url).await.unwrap();
-        Switchboard::new(db, self.clock.clone(), Settings::default())
+        Switchboard::new(db, self.clock.clone(), settings())
+    }
+
+    /// This app with its service's settings adjusted by `adjust` (same database and clock).
+    pub fn with_settings(mut self, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut s = settings();
+        adjust(&mut s);
+        self.sb = Switchboard::new(self.db.db.clone(), self.clock.clone(), s);
+        self
     }
 
     /// Creates an account whose owner has accepted their invite.

@@ -423,7 +423,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .public_url
         .as_deref()
         .unwrap_or(config::DEFAULT_PUBLIC_URL);
-    let sb = config::service(db, public_url, key);
+    // Commands never talk to identity providers.
+    let sb = config::service(db, public_url, key, false);
     let result = match cli.command {
         Command::Serve(_) | Command::Openapi => Ok(ExitCode::SUCCESS),
         Command::Migrate => {

@@ -3,6 +3,7 @@
 
 mod admit;
 mod provider;
+mod reach;
 pub mod seal;
 mod settings;
 mod sign_in;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use switchboard_domain::sso::is_loopback_http;
 
+use super::reach::{GuardedResolver, refused_address};
 use super::token::Jwks;
 
 /// How long a discovery document is trusted before it is fetched again.
@@ -48,6 +49,8 @@ pub(crate) struct Tokens {
 /// Providers' documents kept in memory, shared by every request of the process.
 pub(crate) struct Providers {
     http: reqwest::Client,
+    /// Whether providers at loopback or private-network addresses may be reached.
+    private_ok: bool,
     discovered: Mutex<HashMap<String, (Instant, Arc<Discovery>)>>,
     /// Per key set URL: when fetched, when last fetched by force, the keys.
     keys: Mutex<HashMap<String, KeptKeys>>,
@@ -59,19 +62,25 @@ struct KeptKeys {
     keys: Arc<Jwks>,
 }
 
-impl Default for Providers {
-    fn default() -> Self {
+impl Providers {
+    /// Providers reached at public addresses only, unless `private_ok`
+    /// ([`crate::Settings::sso_private_providers`]).
+    pub(crate) fn new(private_ok: bool) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
             // A provider's documents are at the URLs it names; a redirect could lead the
             // server anywhere.
             .redirect(reqwest::redirect::Policy::none())
+            // Connected to directly, so that the address checked is the one reached.
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver { private_ok }))
             .user_agent("Switchboard")
             .build()
             .unwrap_or_default();
         Self {
             http,
+            private_ok,
             discovered: Mutex::default(),
             keys: Mutex::default(),
         }
@@ -87,6 +96,9 @@ impl Providers {
         what: &str,
         url: &str,
     ) -> Result<T, Trouble> {
+        if let Some(why) = refused_address(url, self.private_ok) {
+            return Err(format!("could not fetch the {what}: {why}"));
+        }
         let answer = self
             .http
             .get(url)
@@ -217,6 +229,9 @@ impl Providers {
             ("redirect_uri", redirect_uri),
             ("code_verifier", code_verifier),
         ];
+        if let Some(why) = refused_address(&d.token_endpoint, self.private_ok) {
+            return Err(format!("could not reach the token endpoint: {why}"));
+        }
         let mut request = self
             .http
             .post(&d.token_endpoint)

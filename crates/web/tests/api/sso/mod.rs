@@ -4,6 +4,7 @@
 //! `SWITCHBOARD_TEST_OIDC_PROVIDER` is not set (scripts/test sets it).
 
 mod flow;
+mod reach;
 mod settings;
 mod tokens;
 
