@@ -46,7 +46,10 @@ pub fn router() -> Router<AppState> {
         .route("/sign-in", get(home::sign_in_form).post(home::sign_in_post))
         .route("/sign-out", axum::routing::post(home::sign_out_post))
         .route("/sign-in/sso", axum::routing::post(sso::sign_in_by_email))
-        .route("/sign-in/{slug}", get(sso::sign_in_link))
+        .route(
+            "/sign-in/{slug}",
+            get(sso::sign_in_link).post(sso::sign_in_link_confirmed),
+        )
         .route("/sso/callback/{slug}", get(sso::callback))
         .route(
             "/settings/sso",

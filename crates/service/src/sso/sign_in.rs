@@ -103,6 +103,15 @@ impl Switchboard {
         Some(format!("{end}{sep}{query}"))
     }
 
+    /// The name people know the provider of the sign-in link `/sign-in/<slug>` by;
+    /// `None` when there is no such link.
+    pub async fn sso_link_name(&self, slug: &str) -> Result<Option<String>> {
+        let mut tx = self.db().read().await?;
+        Ok(store::find_sso_connection_by_slug(&mut tx, slug)
+            .await?
+            .map(|r| r.connection.display_name))
+    }
+
     /// Starts a sign-in through the provider whose sign-in link is `/sign-in/<slug>`.
     pub async fn sso_begin(&self, slug: &str) -> Result<SsoFound> {
         let record = {

@@ -2,6 +2,7 @@
 //! (`/sign-in/<slug>`), the sign-in page's "continue with single sign-on" (by the email's
 //! domain), and the callback the provider sends the browser back to.
 
+use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -88,25 +89,76 @@ fn throttled(state: &AppState, ip: &str) -> Option<Response> {
     None
 }
 
-/// `/sign-in/<slug>`: straight to the account's provider.
+/// `/sign-in/<slug>`: straight to the account's provider when the person opened the link
+/// themselves (typed, bookmarked, from a mail program or from this site). Followed from
+/// another site, it asks first: otherwise any site could send its visitors through a
+/// provider of its choosing and back signed in to an account of its choosing (login CSRF).
+/// Browsers say where a navigation came from in `Sec-Fetch-Site`; without it, it asks.
 pub(super) async fn sign_in_link(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     Path(slug): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    if let Some(page) = throttled(&state, &ip) {
-        return page;
+    let opened_here = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site == "none" || site == "same-origin");
+    if opened_here {
+        return start_by_link(&state, &ip, &slug, false).await;
     }
-    match state.sb.sso_begin(&slug).await {
-        Ok(f) => found(&state, f, "", false),
-        Err(e) if e.domain().is_some() => message(
-            StatusCode::NOT_FOUND,
-            "No such sign-in link",
-            "This sign-in link does not exist. Ask your administrator for your company's link.",
-            Some(("/sign-in", "Sign in")),
+    match state.sb.sso_link_name(&slug).await {
+        Ok(Some(provider)) => render(
+            StatusCode::OK,
+            &ConfirmPage {
+                slug: &slug,
+                provider: &provider,
+            },
         ),
+        Ok(None) => no_such_link(),
         Err(e) => failure(&e),
     }
+}
+
+/// The page's "Continue with <provider>" on a sign-in link followed from another site.
+pub(super) async fn sign_in_link_confirmed(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&state, &headers) {
+        return cross_site();
+    }
+    start_by_link(&state, &ip, &slug, true).await
+}
+
+/// Asks before a sign-in link followed from another site goes on to the provider.
+#[derive(Template)]
+#[template(path = "sso_confirm_page.html")]
+struct ConfirmPage<'a> {
+    slug: &'a str,
+    provider: &'a str,
+}
+
+async fn start_by_link(state: &AppState, ip: &str, slug: &str, after_form: bool) -> Response {
+    if let Some(page) = throttled(state, ip) {
+        return page;
+    }
+    match state.sb.sso_begin(slug).await {
+        Ok(f) => found(state, f, "", after_form),
+        Err(e) if e.domain().is_some() => no_such_link(),
+        Err(e) => failure(&e),
+    }
+}
+
+fn no_such_link() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "No such sign-in link",
+        "This sign-in link does not exist. Ask your administrator for your company's link.",
+        Some(("/sign-in", "Sign in")),
+    )
 }
 
 #[derive(Debug, Deserialize)]

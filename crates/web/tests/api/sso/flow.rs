@@ -242,11 +242,17 @@ async fn one_address_cannot_start_sign_ins_without_end(s: Server) {
     };
     // Each start writes a pending sign-in: one address gets a bounded number per window.
     let busy = sso.s.browser_from("127.0.0.9");
+    let open = || async {
+        let url = format!("{}/sign-in/acme", busy.base);
+        let r = busy.http.get(url).header("sec-fetch-site", "none");
+        let r = r.send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
     for _ in 0..switchboard_web::ratelimit::SSO_START_IP_LIMIT {
-        let (status, _) = busy.page("/sign-in/acme").await;
+        let (status, _) = open().await;
         assert!(status.is_success(), "{status}");
     }
-    let (status, page) = busy.page("/sign-in/acme").await;
+    let (status, page) = open().await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
     assert!(page.contains("Try again in 15 minutes"), "{page}");
     // Someone else is not held up by it.
@@ -255,7 +261,65 @@ async fn one_address_cannot_start_sign_ins_without_end(s: Server) {
     assert_refused(&b, &landed, "There is no Switchboard user for you").await;
 }
 
+async fn a_sign_in_link_followed_from_another_site_asks_before_going_on(s: Server) {
+    let Some(sso) = set_up(s, Plan::Pro, 5, json!({})).await else {
+        return;
+    };
+    let (s, idp) = (&sso.s, &sso.idp);
+    s.app
+        .user(
+            &sso.acct.owner_ctx,
+            json!({"name": "Sam Single", "email": "sam@acme.example.com", "panel_access": true}),
+        )
+        .await;
+    let b = Browser::new(s);
+    // A link on another site (or a browser that does not say) gets a page to continue from,
+    // not a trip to the provider: a site cannot sign its visitors in to an account.
+    for landed in [
+        b.open("/sign-in/acme", "cross-site").await,
+        b.open("/sign-in/acme", "same-site").await,
+        b.get("/sign-in/acme").await,
+    ] {
+        assert_eq!(landed.status, StatusCode::OK, "{}", landed.page);
+        assert_eq!(landed.location, None);
+        assert_eq!(landed.moves_on_to(), None, "{}", landed.page);
+        assert!(
+            landed.page.contains("Continue with Acme ID"),
+            "{}",
+            landed.page
+        );
+        assert!(
+            landed.page.contains("action=\"/sign-in/acme\""),
+            "{}",
+            landed.page
+        );
+    }
+    assert_eq!(
+        b.open("/sign-in/nope", "cross-site").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Another site cannot press the button for them.
+    let url = format!("{}/sign-in/acme", s.base);
+    let forged = b
+        .http
+        .post(&url)
+        .header("origin", "https://elsewhere.example");
+    let forged = forged.form(&[("x", "")]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // They press it: on to the provider, and back signed in.
+    let pressed = b.http.post(&url).header("origin", s.base.as_str());
+    let pressed = super::Landed::from(pressed.form(&[("x", "")]).send().await.unwrap()).await;
+    assert_eq!(pressed.status, StatusCode::OK, "{}", pressed.page);
+    let auth = pressed.moves_on_to().unwrap();
+    assert!(auth.starts_with(&idp.issuer), "{auth}");
+    let landed = b
+        .callback(&idp.log_in(&auth, "sam@acme.example.com").await)
+        .await;
+    assert_signed_in(&b, &landed, "sam@acme.example.com").await;
+}
+
 crate::on_both!(
+    a_sign_in_link_followed_from_another_site_asks_before_going_on,
     one_address_cannot_start_sign_ins_without_end,
     an_active_user_signs_in_and_later_by_the_subject_they_first_used,
     a_pending_invite_is_accepted_by_the_first_sign_in,

@@ -61,8 +61,8 @@ pub async fn set_up(s: Server, plan: Plan, seats: u32, changes: Value) -> Option
 
 /// A browser on Switchboard's side: keeps cookies, follows no redirect.
 pub struct Browser {
-    base: String,
-    http: reqwest::Client,
+    pub base: String,
+    pub http: reqwest::Client,
 }
 
 /// How a sign-in ended, as the browser saw it.
@@ -89,14 +89,23 @@ impl Browser {
         Landed::from(self.http.get(url).send().await.unwrap()).await
     }
 
+    /// Opens `path` as a browser does, saying in `Sec-Fetch-Site` where the navigation
+    /// came from (`none`: typed or bookmarked; `cross-site`: a link on another site).
+    pub async fn open(&self, path: &str, from_site: &str) -> Landed {
+        let url = format!("{}{path}", self.base);
+        let r = self.http.get(url).header("sec-fetch-site", from_site);
+        Landed::from(r.send().await.unwrap()).await
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Landed {
         let url = format!("{}{path}", self.base);
         Landed::from(self.http.post(url).form(form).send().await.unwrap()).await
     }
 
-    /// Opens `/sign-in/acme`: the provider's authorization URL it redirects to.
+    /// Opens `/sign-in/acme` from a bookmark: the provider's authorization URL it
+    /// redirects to.
     pub async fn start(&self) -> String {
-        let r = self.get("/sign-in/acme").await;
+        let r = self.open("/sign-in/acme", "none").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.page);
         r.location.unwrap()
     }
@@ -144,7 +153,7 @@ impl Browser {
 }
 
 impl Landed {
-    async fn from(r: reqwest::Response) -> Self {
+    pub async fn from(r: reqwest::Response) -> Self {
         let status = r.status();
         let location = r
             .headers()
@@ -164,6 +173,7 @@ impl Landed {
         let url = &rest[..rest.find('"')?];
         Some(
             url.replace("&amp;", "&")
+                .replace("&#38;", "&")
                 .replace("&#x3d;", "=")
                 .replace("&#61;", "="),
         )

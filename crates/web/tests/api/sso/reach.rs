@@ -61,10 +61,14 @@ async fn providers_on_private_addresses_are_not_reached(backend: Backend) {
         named.contains("localhost resolves to a private network address"),
         "{named}"
     );
-    let (status, page) = s.browser().page("/sign-in/acme").await;
+    let landed = super::Browser::new(&s).open("/sign-in/acme", "none").await;
+    let (status, page) = (landed.status, landed.page);
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{page}");
     // People signing in are told it cannot be reached, not where it is.
-    assert!(page.contains("cannot be reached for single sign-on"), "{page}");
+    assert!(
+        page.contains("cannot be reached for single sign-on"),
+        "{page}"
+    );
     assert!(!page.contains("localhost"), "{page}");
     for issuer in [
         "https://[::1]:9/",
