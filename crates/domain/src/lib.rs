@@ -23,6 +23,7 @@ pub mod schedule;
 pub mod search;
 pub mod sip;
 pub mod sso;
+pub mod throttle;
 pub mod tokens;
 pub mod user;
 pub mod values;

@@ -27,6 +27,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod sip;
 pub mod sso;
+pub mod throttles;
 pub mod tokens;
 pub mod users;
 

@@ -9,7 +9,7 @@
 //!
 //! Audit: a successful sign-in and a sign-out each write one event. Failed attempts write
 //! none — anyone can make them, so they would flood the append-only log; they are logged
-//! to tracing (without the password) and throttled by the interface's rate limiter.
+//! to tracing (without the password) and throttled ([`crate::throttles`]).
 
 use std::sync::OnceLock;
 

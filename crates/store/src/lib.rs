@@ -22,6 +22,7 @@ pub mod schema;
 pub mod sip;
 pub mod sqlite;
 pub mod sso;
+pub mod throttles;
 pub mod user_search;
 pub mod users;
 

@@ -11,7 +11,6 @@ pub mod headers;
 pub mod health;
 pub mod openapi;
 pub mod pages;
-pub mod ratelimit;
 pub mod scim;
 pub mod setup;
 
@@ -22,7 +21,6 @@ use axum::extract::DefaultBodyLimit;
 use switchboard_service::Switchboard;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::ratelimit::SignInLimiter;
 use crate::setup::SetupGate;
 
 /// What every handler can reach.
@@ -32,12 +30,6 @@ pub struct AppState {
     pub sb: Switchboard,
     /// Whether cookies are marked `Secure` (the public URL is https).
     pub secure_cookies: bool,
-    /// Failed sign-in counters (per process).
-    pub limiter: Arc<SignInLimiter>,
-    /// Password reset request counters (per process).
-    pub reset_limiter: Arc<SignInLimiter>,
-    /// Single sign-on starts per address (each writes a pending sign-in; per process).
-    pub sso_limiter: Arc<SignInLimiter>,
     /// The first-run setup link, when open.
     pub setup: Arc<SetupGate>,
 }
@@ -49,9 +41,6 @@ impl AppState {
         Self {
             sb,
             secure_cookies,
-            limiter: Arc::new(SignInLimiter::new()),
-            reset_limiter: Arc::new(SignInLimiter::for_password_resets()),
-            sso_limiter: Arc::new(SignInLimiter::for_sso_starts()),
             setup: Arc::new(SetupGate::closed()),
         }
     }

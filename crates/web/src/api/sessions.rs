@@ -1,7 +1,7 @@
 //! `/api/v1/sessions` and `/api/v1/session`: signing in with an email and password (sets
 //! the `sb_session` cookie and hands out the CSRF token), who is signed in, signing out.
 //! Sign-in is throttled per (email, client address) and per client address (see
-//! [`crate::ratelimit`]).
+//! [`switchboard_domain::throttle`]).
 
 use axum::Json;
 use axum::extract::State;
@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::AccountId;
+use switchboard_domain::throttle::Throttle;
 use switchboard_service::sessions::{SessionStarted, SessionView, SignIn};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -109,8 +110,7 @@ pub async fn attempt_sign_in(
     password: &str,
     account: Option<&str>,
 ) -> ApiResult<SignIn> {
-    let now = state.sb.now();
-    if let Err(secs) = state.limiter.check(ip, email, now) {
+    if let Some(secs) = state.sb.throttle_wait(Throttle::SignIn, ip, email).await? {
         return Err(ApiError::too_many(
             "too many failed sign-in attempts; try again later",
             secs,
@@ -125,16 +125,16 @@ pub async fn attempt_sign_in(
     let outcome = state.sb.sign_in(email, password, account, ip).await?;
     match &outcome {
         SignIn::Refused => {
-            state.limiter.fail(ip, email, now);
+            state.sb.throttle_count(Throttle::SignIn, ip, email).await?;
             Err(invalid_credentials())
         }
         SignIn::Started(_) => {
-            state.limiter.succeed(ip, email);
+            state.sb.throttle_clear(Throttle::SignIn, ip, email).await?;
             Ok(outcome)
         }
         SignIn::ChooseAccount(_) => Ok(outcome),
         SignIn::UseProvider { .. } => {
-            state.limiter.fail(ip, email, now);
+            state.sb.throttle_count(Throttle::SignIn, ip, email).await?;
             Ok(outcome)
         }
     }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use switchboard_domain::Email;
+use switchboard_domain::throttle::Throttle;
 use switchboard_service::Error as ServiceError;
 use switchboard_service::secrets::MIN_PASSWORD_CHARS;
 
@@ -78,8 +79,15 @@ pub(super) async fn forgot_post(
             "That is not an email address; check it and try again.",
         );
     }
-    let now = state.sb.now();
-    if let Err(secs) = state.reset_limiter.check(&ip, email, now) {
+    let waits = state
+        .sb
+        .throttle_wait(Throttle::PasswordReset, &ip, email)
+        .await;
+    let waits = match waits {
+        Ok(w) => w,
+        Err(e) => return failure(&e),
+    };
+    if let Some(secs) = waits {
         let minutes = secs.div_ceil(60);
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -91,7 +99,13 @@ pub(super) async fn forgot_post(
         );
     }
     // Every request counts, sent or not: the answer must not say which it was.
-    state.reset_limiter.fail(&ip, email, now);
+    if let Err(e) = state
+        .sb
+        .throttle_count(Throttle::PasswordReset, &ip, email)
+        .await
+    {
+        return failure(&e);
+    }
     if let Err(e) = state.sb.request_password_reset(email, &ip).await {
         return failure(&e);
     }

@@ -8,6 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use switchboard_domain::throttle::Throttle;
 use switchboard_service::sso::{SsoCallback, SsoFinish, SsoFound, SsoRedirect};
 
 use super::home::SignInPage;
@@ -72,21 +73,27 @@ fn found(state: &AppState, f: SsoFound, email: &str, after_form: bool) -> Respon
 }
 
 /// Counts a start from `ip`; the page to answer when it has made too many.
-fn throttled(state: &AppState, ip: &str) -> Option<Response> {
-    let now = state.sb.now();
-    if let Err(secs) = state.sso_limiter.check(ip, "sso", now) {
-        return Some(message(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many sign-ins",
-            &format!(
-                "Too many single sign-ons were started from your address. Try again in {} minutes.",
-                secs.div_ceil(60)
-            ),
-            Some(("/sign-in", "Sign in")),
-        ));
+async fn throttled(state: &AppState, ip: &str) -> Option<Response> {
+    let sb = &state.sb;
+    match sb.throttle_wait(Throttle::SsoStart, ip, "").await {
+        Ok(Some(secs)) => {
+            return Some(message(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-ins",
+                &format!(
+                    "Too many single sign-ons were started from your address. Try again in {} minutes.",
+                    secs.div_ceil(60)
+                ),
+                Some(("/sign-in", "Sign in")),
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => return Some(failure(&e)),
     }
-    state.sso_limiter.fail(ip, "sso", now);
-    None
+    sb.throttle_count(Throttle::SsoStart, ip, "")
+        .await
+        .err()
+        .map(|e| failure(&e))
 }
 
 /// `/sign-in/<slug>`: straight to the account's provider when the person opened the link
@@ -142,7 +149,7 @@ struct ConfirmPage<'a> {
 }
 
 async fn start_by_link(state: &AppState, ip: &str, slug: &str, after_form: bool) -> Response {
-    if let Some(page) = throttled(state, ip) {
+    if let Some(page) = throttled(state, ip).await {
         return page;
     }
     match state.sb.sso_begin(slug).await {
@@ -178,7 +185,7 @@ pub(super) async fn sign_in_by_email(
     if !same_origin(&state, &headers) {
         return cross_site();
     }
-    if let Some(page) = throttled(&state, &ip) {
+    if let Some(page) = throttled(&state, &ip).await {
         return page;
     }
     let Form(f) = match form {

@@ -149,7 +149,7 @@ async fn audit_actions(s: &Server, acct: &switchboard_testkit::TestAccount) -> V
 
 async fn repeated_failures_are_throttled_with_retry_after(s: Server) {
     let _acct = s.account("Acme", Plan::Pro, 5).await;
-    for _ in 0..switchboard_web::ratelimit::PAIR_FREE_FAILURES {
+    for _ in 0..switchboard_domain::throttle::PAIR_FREE_FAILURES {
         let (_, r) = s.sign_in("owner@acme.example.com", "wrong password!").await;
         assert_eq!(r.status, 401);
     }
@@ -212,7 +212,7 @@ async fn wrong_passwords_from_one_address_never_lock_the_user_out_elsewhere(s: S
 
 async fn one_address_guessing_many_emails_is_stopped(s: Server) {
     let _acct = s.account("Acme", Plan::Pro, 5).await;
-    for i in 0..switchboard_web::ratelimit::IP_LIMIT {
+    for i in 0..switchboard_domain::throttle::IP_LIMIT {
         let (_, r) = s
             .sign_in_with(
                 s.browser_from("127.0.0.66"),
@@ -448,7 +448,31 @@ async fn an_email_in_two_accounts_asks_which_account_only_after_the_password_mat
     );
 }
 
+async fn failures_through_two_processes_add_up(s: Server) {
+    let _acct = s.account("Acme", Plan::Pro, 5).await;
+    let other = s.other_process().await;
+    // Failures alternate between two processes serving one database: each counts them all.
+    for i in 0..switchboard_domain::throttle::PAIR_FREE_FAILURES {
+        let through = if i % 2 == 0 {
+            s.anonymous()
+        } else {
+            other.anonymous()
+        };
+        let (_, r) = s
+            .sign_in_with(through, "owner@acme.example.com", "wrong password!")
+            .await;
+        assert_eq!(r.status, 401, "{:?}", r.body);
+    }
+    for through in [s.anonymous(), other.anonymous()] {
+        let (_, r) = s
+            .sign_in_with(through, "owner@acme.example.com", PASSWORD)
+            .await;
+        assert_eq!(r.status, 429, "{:?}", r.body);
+    }
+}
+
 crate::on_both!(
+    failures_through_two_processes_add_up,
     signing_in_sets_an_http_only_same_site_cookie_and_the_api_then_works_with_it,
     a_cookie_authenticated_write_needs_the_sessions_csrf_token,
     every_failed_sign_in_gets_the_identical_refusal,

@@ -17,7 +17,7 @@ pub struct Server {
     pub base: String,
     /// The service and database the server uses (to arrange state directly).
     pub app: TestApp,
-    /// The state the server runs with (its setup gate and sign-in limiter).
+    /// The state the server runs with (its setup gate).
     pub state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
@@ -58,6 +58,15 @@ impl Drop for OtherProcess {
 }
 
 impl OtherProcess {
+    /// A client of this process with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: None,
+        }
+    }
+
     /// A client of this process calling with `Authorization: Bearer token`.
     pub fn as_token(&self, token: &str) -> Client {
         Client {

@@ -248,7 +248,7 @@ async fn one_address_cannot_start_sign_ins_without_end(s: Server) {
         let r = r.send().await.unwrap();
         (r.status(), r.text().await.unwrap())
     };
-    for _ in 0..switchboard_web::ratelimit::SSO_START_IP_LIMIT {
+    for _ in 0..switchboard_domain::throttle::SSO_START_IP_LIMIT {
         let (status, _) = open().await;
         assert!(status.is_success(), "{status}");
     }
