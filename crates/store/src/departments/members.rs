@@ -40,8 +40,9 @@ pub(super) async fn insert_member(
     position: i64,
 ) -> StoreResult<()> {
     on!(tx, |c| sqlx::query(
-        "INSERT INTO department_members (account_id, department_id, user_id, position) \
-         VALUES ($1, $2, $3, $4)"
+        "INSERT INTO department_members (account_id, department_id, user_id, position, \
+         user_name) VALUES ($1, $2, $3, $4, COALESCE((SELECT u.name FROM users u \
+         WHERE u.account_id = $1 AND u.id = $3), ''))"
     )
     .bind(account.to_string())
     .bind(dep.to_string())

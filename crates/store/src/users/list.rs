@@ -162,8 +162,13 @@ pub async fn list_users_listed(
         None => None,
     };
     let mut from = filter_clauses(&mut q, filter, reads.backend());
-    let past_cursor = after.map(|cursor| cursor_clause(&mut q, cursor));
-    let mut order = "u.name, u.id";
+    // A department's members are walked in name order from their memberships, which carry
+    // the name (and equal the user's name and id).
+    let (mut order, listed) = match filter.department {
+        Some(_) => ("dm.user_name, dm.user_id", "dm.user_"),
+        None => ("u.name, u.id", "u."),
+    };
+    let past_cursor = after.map(|cursor| cursor_clause(&mut q, cursor, listed));
     let index_walk;
     if let Some(m) = &in_index_order {
         index_walk = text_index::walk_in_list_order(m, past_cursor.as_deref());
@@ -291,14 +296,14 @@ fn filter_clauses(q: &mut Built, filter: &UserFilter, backend: Backend) -> &'sta
     from
 }
 
-/// The condition of users past `cursor` in list order; returns it without the table
-/// alias, for the index walk's bounds.
-fn cursor_clause(q: &mut Built, cursor: &UserCursor) -> String {
+/// The condition of users past `cursor` in list order, on the name and id columns named
+/// by `listed` and `name`/`id`; returns it without a prefix, for the index walk's bounds.
+fn cursor_clause(q: &mut Built, cursor: &UserCursor, listed: &str) -> String {
     let n = q.arg(Arg::Text(cursor.name.clone()));
     let i = q.arg(Arg::Text(cursor.id.clone()));
     // The first condition alone bounds the index range (users_account_name_idx); an OR
     // of the two would read the account's users from the start.
     let past = |t: &str| format!("{t}name >= {n} AND ({t}name > {n} OR {t}id > {i})");
-    q.clauses.push(past("u."));
+    q.clauses.push(past(listed));
     past("")
 }

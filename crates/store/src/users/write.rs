@@ -263,6 +263,18 @@ pub async fn update_user(tx: &mut Tx, u: &User, touches: Touches) -> StoreResult
     if done == 0 {
         return Ok(false);
     }
+    if touches.name {
+        // Memberships list their users by name (migration 0025).
+        on!(tx, |c| sqlx::query(
+            "UPDATE department_members SET user_name = $1 WHERE account_id = $2 AND user_id = $3"
+        )
+        .bind(u.name.as_str())
+        .bind(u.account_id.to_string())
+        .bind(u.id.to_string())
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
     if touches.name
         && let Tx::Sqlite(t) = tx
     {

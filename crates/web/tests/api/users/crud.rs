@@ -537,7 +537,79 @@ async fn free_extensions_are_listed_and_paged(s: Server) {
     assert_problem(&r, 401, "unauthorized", None);
 }
 
+/// Every name of a department's list, read `limit` at a time with the cursor.
+async fn department_pages(api: &crate::support::Client, dep: &str, limit: u32) -> Vec<String> {
+    let mut seen = Vec::new();
+    let base = format!("/api/v1/users?department={dep}&limit={limit}");
+    let mut path = base.clone();
+    loop {
+        let page = api.get(&path).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        let got = names(&page);
+        assert!(got.len() <= limit as usize);
+        seen.extend(got);
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("{base}&cursor={c}"),
+            None => return seen,
+        }
+    }
+}
+
+async fn a_departments_list_follows_renames_and_new_members_in_name_order(s: Server) {
+    let acct = s.account("Acme", Plan::Pro, 10).await;
+    let api = owner_api(&s, &acct).await;
+    let mut ids = Vec::new();
+    for (name, mobile) in [
+        ("Bela Bose", "+919876543221"),
+        ("Chitra Das", "+919876543222"),
+        ("Arjun Iyer", "+919876543223"),
+    ] {
+        ids.push(user(&s, &acct, json!({ "name": name, "mobile": mobile })).await);
+    }
+    let sales = department(&s, &acct.owner_ctx, "Sales", ids.clone(), vec![]).await;
+    let sales = sales.to_string();
+    assert_eq!(
+        department_pages(&api, &sales, 1).await,
+        ["Arjun Iyer", "Bela Bose", "Chitra Das"]
+    );
+    // Renamed, a member moves in the department's list at once.
+    let r = api
+        .patch(
+            &format!("/api/v1/users/{}", ids[0]),
+            &json!({ "name": "Zoya Bose" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        department_pages(&api, &sales, 2).await,
+        ["Arjun Iyer", "Chitra Das", "Zoya Bose"]
+    );
+    // A member added later takes their place by name; two equal names keep one order.
+    for mobile in ["+919876543224", "+919876543225"] {
+        user(
+            &s,
+            &acct,
+            json!({ "name": "Deepa Nair", "mobile": mobile, "departments": [sales] }),
+        )
+        .await;
+    }
+    for limit in [1, 2, 50] {
+        assert_eq!(
+            department_pages(&api, &sales, limit).await,
+            [
+                "Arjun Iyer",
+                "Chitra Das",
+                "Deepa Nair",
+                "Deepa Nair",
+                "Zoya Bose"
+            ],
+            "{limit} a page"
+        );
+    }
+}
+
 crate::on_both!(
+    a_departments_list_follows_renames_and_new_members_in_name_order,
     adding_a_user_answers_201_with_location_etag_and_whether_an_invite_was_sent,
     bad_input_is_refused_with_a_problem_naming_the_field,
     taken_values_are_conflicts_naming_the_holder,
