@@ -43,6 +43,24 @@ describe('single sign-on', () => {
     await shot(page, 'sso-settings');
   });
 
+  test('the sign-in link goes to the provider, but asks first when another site links it', async () => {
+    const { page, errors } = await person(browser);
+    // Typed or bookmarked, it goes straight to the provider.
+    await page.goto(`${BASE}/sign-in/acme`);
+    await page.waitForURL(`${ISSUER}/**`);
+    // Followed from a page of another site (localhost is another site than 127.0.0.1), it
+    // shows a page to continue from: no site can send its visitors through unasked.
+    await page.goto(`${BASE.replace('127.0.0.1', 'localhost')}/healthz`);
+    await page.setContent(`<a id="go" href="${BASE}/sign-in/acme">Sign in to Acme</a>`);
+    errors.length = 0;
+    await Promise.all([page.waitForURL(`${BASE}/sign-in/acme`), page.click('#go')]);
+    const go = page.getByRole('button', { name: 'Continue with Acme ID' });
+    await go.waitFor();
+    await shot(page, 'sso-link-from-another-site');
+    assert.deepEqual(errors, []);
+    await Promise.all([page.waitForURL(`${ISSUER}/**`), go.click()]);
+  });
+
   test('a colleague signs in at the provider and lands on the dashboard', async () => {
     await api('POST', '/users', { name: 'Sam Single', email: 'sam@acme.example.com', panel_access: true });
     const { page, errors } = await person(browser);
