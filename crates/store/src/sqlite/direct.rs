@@ -162,9 +162,21 @@ fn read_rows<T: DeserializeOwned>(
     }
     let mut rows = st.raw_query();
     let mut out = Vec::new();
+    // The column names, kept from the second row on: a page of users has dozens of rows of
+    // 30-odd columns, a single user one row (copying them would cost it more than reading).
+    let mut names: Option<Vec<String>> = None;
     while let Some(row) = rows.next().map_err(translate)? {
-        let decoded =
-            T::deserialize(RowDecoder { row, at: 0 }).map_err(|e| StoreError::Corrupt(e.0))?;
+        if names.is_none() && !out.is_empty() {
+            let statement: &rusqlite::Statement<'_> = row.as_ref();
+            let all = statement.column_names().into_iter().map(str::to_owned);
+            names = Some(all.collect());
+        }
+        let decoded = T::deserialize(RowDecoder {
+            row,
+            names: names.as_deref(),
+            at: 0,
+        })
+        .map_err(|e| StoreError::Corrupt(e.0))?;
         out.push(decoded);
     }
     Ok(out)
@@ -191,6 +203,8 @@ impl de::Error for DecodeError {
 /// A row seen as a map from column name to value, read in column order.
 struct RowDecoder<'a, 'r> {
     row: &'a rusqlite::Row<'r>,
+    /// The statement's column names, when kept; else asked of the statement.
+    names: Option<&'a [String]>,
     at: usize,
 }
 
@@ -216,12 +230,18 @@ impl<'de> de::MapAccess<'de> for RowDecoder<'_, '_> {
         seed: K,
     ) -> Result<Option<K::Value>, DecodeError> {
         let statement: &rusqlite::Statement<'_> = self.row.as_ref();
-        if self.at >= statement.column_count() {
+        let name = match self.names {
+            Some(names) => names.get(self.at).map(String::as_str),
+            None if self.at < statement.column_count() => Some(
+                statement
+                    .column_name(self.at)
+                    .map_err(|e| DecodeError(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let Some(name) = name else {
             return Ok(None);
-        }
-        let name = statement
-            .column_name(self.at)
-            .map_err(|e| DecodeError(e.to_string()))?;
+        };
         seed.deserialize(de::value::StrDeserializer::<DecodeError>::new(name))
             .map(Some)
     }
