@@ -129,9 +129,9 @@ impl Counter {
         (until > now).then_some(until)
     }
 
-    /// `count` after one more failure at `now` (`None`: nothing counted yet).
-    pub fn after_failure(&self, count: Option<Count>, now: Timestamp) -> Count {
-        let mut c = count.unwrap_or(Count::zero(now));
+    /// `count` ([`Count::zero`] when nothing is counted yet) after one more failure at `now`.
+    pub fn after_failure(&self, count: Count, now: Timestamp) -> Count {
+        let mut c = count;
         // A pair forgets its failures a window after its last one; an address's window is
         // fixed from its first.
         let last = match self.rule {
@@ -191,7 +191,8 @@ mod tests {
 
         fn fail(&mut self, t: Throttle, ip: &str, email: &str, now: Timestamp) {
             for c in t.counters(ip, email) {
-                let next = c.after_failure(self.0.get(&c.key).copied(), now);
+                let kept = self.0.get(&c.key).copied().unwrap_or(Count::zero(now));
+                let next = c.after_failure(kept, now);
                 self.0.insert(c.key, next);
             }
         }

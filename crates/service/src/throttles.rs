@@ -43,7 +43,7 @@ impl Switchboard {
         for c in t.counters(ip, email) {
             let key = stored_key(&c);
             let count = store::lock_throttle(&mut tx, &key, now).await?;
-            store::set_throttle(&mut tx, &key, &c.after_failure(Some(count), now)).await?;
+            store::set_throttle(&mut tx, &key, &c.after_failure(count, now)).await?;
         }
         tx.commit().await?;
         Ok(())
