@@ -89,6 +89,21 @@ pub struct UserProfile {
     pub invite: Option<InviteInfo>,
     /// A new email waiting for verification.
     pub pending_email: Option<String>,
+    /// The account's view version this was read at: a copy kept by the caller shows the
+    /// user as they are while [`Switchboard::user_profile_unless`] answers it is the same.
+    pub view_version: i64,
+    /// When what this shows turns by time alone (an open invite or a pending email
+    /// expiring), which no version records.
+    pub same_until: Option<jiff::Timestamp>,
+}
+
+/// What a caller keeping a copy of a read learns.
+#[derive(Clone, Debug)]
+pub enum Kept<T> {
+    /// The copy read at the version it named is still what a read would answer.
+    Same,
+    /// Read afresh.
+    Fresh(T),
 }
 
 impl Switchboard {
@@ -330,20 +345,54 @@ impl Switchboard {
         let now = self.now();
         let mut departments = p.departments;
         departments.sort_by_cached_key(|(d, name)| (name.to_lowercase(), *d));
+        let invite = p.invite.map(|i| InviteInfo {
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            state: InviteState::of(&i, now, true),
+        });
+        let pending = p.pending_email.filter(|p| p.expires_at > now);
+        let same_until = [
+            invite
+                .as_ref()
+                .filter(|i| i.state == InviteState::Open)
+                .map(|i| i.expires_at),
+            pending.as_ref().map(|p| p.expires_at),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         Ok(UserProfile {
             user: p.user,
             role_name: p.role_name.unwrap_or_default(),
             departments,
-            invite: p.invite.map(|i| InviteInfo {
-                created_at: i.created_at,
-                expires_at: i.expires_at,
-                state: InviteState::of(&i, now, true),
-            }),
-            pending_email: p
-                .pending_email
-                .filter(|p| p.expires_at > now)
-                .and_then(|p| p.new_email),
+            invite,
+            pending_email: pending.and_then(|p| p.new_email),
+            view_version: p.view_version,
+            same_until,
         })
+    }
+
+    /// [`Self::user_profile`], unless the caller keeps a copy read at the account's view
+    /// version `kept` and nothing it shows has changed since: then only the account's
+    /// versions are read (one indexed row), the rights held for the request's token are
+    /// checked against them, and the answer is [`Kept::Same`]. The caller also drops its
+    /// copy at the profile's `same_until`.
+    pub async fn user_profile_unless(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+        kept: Option<i64>,
+    ) -> Result<Kept<UserProfile>> {
+        if let (Some(kept), Some(_)) = (kept, ctx.known_principal()) {
+            let versions = accounts::read_versions(self.db(), ctx.account_id).await?;
+            if let Some(v) = versions.filter(|v| v.view_version == kept)
+                && let Some(who) = self.held_at(ctx, v.rights_version)
+            {
+                who.require(who.perms.view_users || who.is_self(id), "view users")?;
+                return Ok(Kept::Same);
+            }
+        }
+        self.user_profile(ctx, id).await.map(Kept::Fresh)
     }
 
     /// The user's pending (unverified) new email, if any.

@@ -6,7 +6,7 @@ use switchboard_domain::{
 };
 
 use crate::audit::AuditHead;
-use crate::db::{StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::db::{Arg, Db, StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
 
 #[derive(sqlx::FromRow)]
 struct AccountRow {
@@ -150,6 +150,31 @@ pub async fn find_rights_version(tx: &mut Tx, id: AccountId) -> StoreResult<Opti
     .bind(id.to_string())
     .fetch_optional(c)
     .await)?)
+}
+
+/// An account's versions: what held rights and kept views were read at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+pub struct Versions {
+    /// `accounts.rights_version`.
+    pub rights_version: i64,
+    /// `accounts.view_version`.
+    pub view_version: i64,
+}
+
+const VERSIONS_SQL: &str = "SELECT rights_version, view_version FROM accounts WHERE id = $1";
+
+/// The account's versions as a read of its own, outside any transaction: on SQLite on the
+/// calling thread, on PostgreSQL on a pooled connection. `None` when there is no account.
+pub async fn read_versions(db: &Db, id: AccountId) -> StoreResult<Option<Versions>> {
+    let Some(direct) = db.direct() else {
+        let mut tx = db.read_latest().await?;
+        return Ok(on!(&mut tx, |c| sqlx::query_as(VERSIONS_SQL)
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await)?);
+    };
+    let rows: Vec<Versions> = direct.rows(VERSIONS_SQL, &[Arg::Text(id.to_string())])?;
+    Ok(rows.into_iter().next())
 }
 
 /// Takes the account's write lock for the rest of the transaction and reads the account.

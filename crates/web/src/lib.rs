@@ -32,6 +32,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The first-run setup link, when open.
     pub setup: Arc<SetupGate>,
+    /// Users kept rendered between requests.
+    pub user_views: Arc<api::users::views::UserViews>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             sb,
             secure_cookies,
             setup: Arc::new(SetupGate::closed()),
+            user_views: Arc::default(),
         }
     }
 }

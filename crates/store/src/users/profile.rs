@@ -25,6 +25,8 @@ pub struct UserProfileRecord {
     pub invite: Option<LinkRecord>,
     /// Their latest email change neither used nor revoked (it may have expired).
     pub pending_email: Option<LinkRecord>,
+    /// The account's view version this was read at (see `accounts.view_version`).
+    pub view_version: i64,
 }
 
 /// A user's row and what the single-user view reads beside it.
@@ -33,6 +35,7 @@ type ProfileRow = UserAnd<Profile>;
 #[derive(sqlx::FromRow, serde::Deserialize)]
 struct Profile {
     rights_version: i64,
+    view_version: i64,
     tags_json: String,
     role_name: Option<String>,
     departments_json: String,
@@ -98,7 +101,7 @@ fn profile_sql(backend: Backend) -> String {
     let tags = tags_list(backend);
     let departments = departments_list(backend);
     format!(
-        "SELECT {cols}, a.rights_version, {tags} AS tags_json, \
+        "SELECT {cols}, a.rights_version, a.view_version, {tags} AS tags_json, \
          (SELECT r.name FROM roles r WHERE r.account_id = u.account_id AND r.id = u.role_id) \
          AS role_name, {departments} AS departments_json, \
          i.id AS invite_id, i.created_at AS invite_created_at, \
@@ -168,6 +171,7 @@ impl ProfileRow {
                 departments,
                 invite,
                 pending_email,
+                view_version: p.view_version,
             },
         ))
     }

@@ -34,5 +34,6 @@ mod sip_route_processes;
 mod sso;
 mod token_processes;
 mod tokens;
+mod user_views;
 mod users;
 mod workflows;

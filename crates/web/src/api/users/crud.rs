@@ -2,14 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{DepartmentId, DomainError, UserId, UserStatus};
+use switchboard_service::invites::Kept;
 use switchboard_service::users::UserQuery;
 
 use super::input::{UserCreateIn, UserListQuery, UserPatchIn};
 use super::output::{Lookups, UserCreatedOut, UserOut, UserPage};
-use super::{etag_headers, location, user_out};
+use super::views::KeptView;
+use super::{etag_headers, location, profile_out, user_out};
 use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -66,12 +68,36 @@ pub async fn get_user(
     Id(id): Id<UserId>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let user = user_out(&state, &ctx, id).await?;
-    let tags = etag_headers(user.version);
-    if if_none_match(&headers, user.version) {
+    let kept = state.user_views.get(ctx.account_id, id, state.sb.now());
+    let answer = state
+        .sb
+        .user_profile_unless(&ctx, id, kept.as_ref().map(|k| k.view_version))
+        .await?;
+    let view = match (answer, kept) {
+        (Kept::Same, Some(kept)) => kept,
+        (Kept::Fresh(profile), _) => {
+            let view = KeptView {
+                view_version: profile.view_version,
+                version: profile.user.version,
+                until: profile.same_until,
+                body: serde_json::to_vec(&profile_out(profile))
+                    .map_err(|e| ApiError::internal(&e))?
+                    .into(),
+            };
+            state.user_views.keep(ctx.account_id, id, view.clone());
+            view
+        }
+        (Kept::Same, None) => return Err(ApiError::internal(&"a view kept was not asked for")),
+    };
+    let mut tags = etag_headers(view.version);
+    if if_none_match(&headers, view.version) {
         return Ok((StatusCode::NOT_MODIFIED, tags).into_response());
     }
-    Ok((tags, Json(user)).into_response())
+    tags.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok((tags, view.body).into_response())
 }
 
 /// Whether `If-None-Match` names `version` (weak comparison, RFC 9110 §13.1.2).

@@ -7,10 +7,12 @@ mod crud;
 mod extensions;
 mod input;
 mod output;
+pub(crate) mod views;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use switchboard_domain::UserId;
 use switchboard_service::Ctx;
+use switchboard_service::invites::UserProfile;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -53,11 +55,15 @@ fn etag_headers(version: i64) -> HeaderMap {
 
 /// The single-user answer: the user with role, departments, invite and pending email.
 async fn user_out(state: &AppState, ctx: &Ctx, id: UserId) -> ApiResult<UserOut> {
-    let profile = state.sb.user_profile(ctx, id).await?;
+    Ok(profile_out(state.sb.user_profile(ctx, id).await?))
+}
+
+/// The single-user answer of a profile read.
+fn profile_out(profile: UserProfile) -> UserOut {
     let mut out = Lookups::of_profile(&profile).user(&profile.user);
     out.invite = profile.invite.map(output::UserInvite::from);
     out.pending_email = profile.pending_email;
-    Ok(out)
+    out
 }
 
 /// The path of a user, for `Location`.
