@@ -12,6 +12,7 @@ use clap::Args;
 use switchboard_service::mail::{DeliveryPolicy, Mailer, SmtpTransport, parse_mailbox};
 use switchboard_store::Db;
 use switchboard_web::AppState;
+use switchboard_web::kept::KeptAnswers;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -59,6 +60,11 @@ pub struct ServeArgs {
     /// enters as the issuer.
     #[arg(long, env = "SWITCHBOARD_SSO_PRIVATE_PROVIDERS")]
     pub sso_private_providers: bool,
+    /// Most memory, in MiB, for answers about users kept between requests (a user, a page
+    /// of the users list, a SCIM search), sent again while nothing they show has changed;
+    /// 0 keeps none.
+    #[arg(long, env = "SWITCHBOARD_KEPT_ANSWERS_MIB", default_value_t = switchboard_web::kept::DEFAULT_MIB)]
+    pub kept_answers_mib: usize,
 }
 
 /// The mailer `--smtp-url` asks for, if any; refuses bad settings with how to fix them.
@@ -120,7 +126,8 @@ pub async fn serve(
         None => format!("http://{local}"),
     };
     let sb = config::service(db.clone(), &public_url, key, args.sso_private_providers);
-    let state = AppState::new(sb.clone());
+    let mut state = AppState::new(sb.clone());
+    state.kept = std::sync::Arc::new(KeptAnswers::new(args.kept_answers_mib));
     let setup_token = if sb
         .any_account_exists()
         .await

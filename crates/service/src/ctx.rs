@@ -306,6 +306,12 @@ impl Principal {
         }
     }
 
+    /// Refuses unless this principal may see `user` (anyone's with "view users", else
+    /// only their own).
+    pub fn require_view_user(&self, user: UserId) -> Result<()> {
+        self.require(self.perms.view_users || self.is_self(user), "view users")
+    }
+
     /// Whether this principal is `user` themselves.
     pub fn is_self(&self, user: UserId) -> bool {
         self.user_id == Some(user)

@@ -64,8 +64,7 @@ impl Switchboard {
     /// A user with what the actor may change on them, and why not the rest.
     pub async fn editable(&self, ctx: &Ctx, id: UserId) -> Result<Editable> {
         let mut c = self.begin_read(ctx).await?;
-        c.who
-            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
+        c.who.require_view_user(id)?;
         let user = store::find_user(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("user"))?;

@@ -89,21 +89,11 @@ pub struct UserProfile {
     pub invite: Option<InviteInfo>,
     /// A new email waiting for verification.
     pub pending_email: Option<String>,
-    /// The account's view version this was read at: a copy kept by the caller shows the
-    /// user as they are while [`Switchboard::user_profile_unless`] answers it is the same.
+    /// The account's view version this was read at ([`Switchboard::kept_stands`]).
     pub view_version: i64,
     /// When what this shows turns by time alone (an open invite or a pending email
     /// expiring), which no version records.
     pub same_until: Option<jiff::Timestamp>,
-}
-
-/// What a caller keeping a copy of a read learns.
-#[derive(Clone, Debug)]
-pub enum Kept<T> {
-    /// The copy read at the version it named is still what a read would answer.
-    Same,
-    /// Read afresh.
-    Fresh(T),
 }
 
 impl Switchboard {
@@ -340,7 +330,7 @@ impl Switchboard {
                 |tx| Box::pin(user_store::find_user_profile(tx, account, id)),
             )
             .await?;
-        who.require(who.perms.view_users || who.is_self(id), "view users")?;
+        who.require_view_user(id)?;
         let p = found.ok_or_else(|| not_found("user"))?;
         let now = self.now();
         let mut departments = p.departments;
@@ -370,29 +360,6 @@ impl Switchboard {
             view_version: p.view_version,
             same_until,
         })
-    }
-
-    /// [`Self::user_profile`], unless the caller keeps a copy read at the account's view
-    /// version `kept` and nothing it shows has changed since: then only the account's
-    /// versions are read (one indexed row), the rights held for the request's token are
-    /// checked against them, and the answer is [`Kept::Same`]. The caller also drops its
-    /// copy at the profile's `same_until`.
-    pub async fn user_profile_unless(
-        &self,
-        ctx: &Ctx,
-        id: UserId,
-        kept: Option<i64>,
-    ) -> Result<Kept<UserProfile>> {
-        if let (Some(kept), Some(_)) = (kept, ctx.known_principal()) {
-            let versions = accounts::read_versions(self.db(), ctx.account_id).await?;
-            if let Some(v) = versions.filter(|v| v.view_version == kept)
-                && let Some(who) = self.held_at(ctx, v.rights_version)
-            {
-                who.require(who.perms.view_users || who.is_self(id), "view users")?;
-                return Ok(Kept::Same);
-            }
-        }
-        self.user_profile(ctx, id).await.map(Kept::Fresh)
     }
 
     /// The user's pending (unverified) new email, if any.

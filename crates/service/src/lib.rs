@@ -14,6 +14,7 @@ pub mod editable;
 pub mod error;
 pub mod import;
 pub mod invites;
+pub mod kept;
 pub mod lifecycle;
 pub mod mail;
 pub mod numbers;

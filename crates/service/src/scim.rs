@@ -11,7 +11,7 @@ use switchboard_domain::{
     AccountId, Blocker, Department, DepartmentId, DomainError, Role, User, UserId, UserStatus,
 };
 use switchboard_store::department_search;
-use switchboard_store::{Reads, roles, user_search};
+use switchboard_store::{Reads, accounts, roles, user_search};
 
 use crate::error::{Error, Result, not_found};
 use crate::lifecycle::load;
@@ -126,6 +126,7 @@ async fn search(
     offset: u64,
     limit: u32,
 ) -> switchboard_store::StoreResult<Option<(i64, UserSearch)>> {
+    let versions = accounts::versions_in(&mut reads, account).await?;
     let found = user_search::search_users(&mut reads, account, &cond, sort, offset, limit).await?;
     // No user found (as an identity provider's lookup before a create): no roles to name.
     let roles = match found.users.is_empty() {
@@ -145,6 +146,7 @@ async fn search(
         users,
         roles,
         departments,
+        view_version: versions.map(|v| v.view_version),
     };
     Ok(Some((found.rights_version, view)))
 }
@@ -160,4 +162,6 @@ pub struct UserSearch {
     pub roles: Vec<Role>,
     /// Each listed user's departments (id, name), by name.
     pub departments: HashMap<UserId, Vec<(DepartmentId, String)>>,
+    /// The account's view version the search was read at ([`Switchboard::kept_stands`]).
+    pub view_version: Option<i64>,
 }

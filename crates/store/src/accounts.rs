@@ -7,6 +7,7 @@ use switchboard_domain::{
 
 use crate::audit::AuditHead;
 use crate::db::{Arg, Db, StoreError, StoreResult, Tx, from_micros, on, parse_id, to_micros};
+use crate::reads::Reads;
 
 #[derive(sqlx::FromRow)]
 struct AccountRow {
@@ -175,6 +176,19 @@ pub async fn read_versions(db: &Db, id: AccountId) -> StoreResult<Option<Version
     };
     let rows: Vec<Versions> = direct.rows(VERSIONS_SQL, &[Arg::Text(id.to_string())])?;
     Ok(rows.into_iter().next())
+}
+
+/// The account's versions, read where `reads` runs. A read that tags what it reads next
+/// with them reads them first: outside a snapshot a change in between then shows as a
+/// newer version on the next request, never as an older answer under a newer tag.
+pub async fn versions_in(reads: &mut Reads<'_>, id: AccountId) -> StoreResult<Option<Versions>> {
+    reads
+        .row(
+            VERSIONS_SQL,
+            &["rights_version", "view_version"],
+            &[Arg::Text(id.to_string())],
+        )
+        .await
 }
 
 /// Takes the account's write lock for the rest of the transaction and reads the account.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod health;
+pub mod kept;
 pub mod openapi;
 pub mod pages;
 pub mod scim;
@@ -32,8 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The first-run setup link, when open.
     pub setup: Arc<SetupGate>,
-    /// Users kept rendered between requests.
-    pub user_views: Arc<api::users::views::UserViews>,
+    /// Answers about users kept rendered between requests.
+    pub kept: Arc<kept::KeptAnswers>,
 }
 
 impl AppState {
@@ -44,7 +45,7 @@ impl AppState {
             sb,
             secure_cookies,
             setup: Arc::new(SetupGate::closed()),
-            user_views: Arc::default(),
+            kept: Arc::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use switchboard_domain::{DepartmentId, Permissions, RoleRef, Scope, User, UserId};
 use switchboard_store::users::{ListedPage, UserCursor, UserFilter};
-use switchboard_store::{Reads, roles, users as store};
+use switchboard_store::{Reads, accounts, roles, users as store};
 
 use super::{Page, UserListView, UserQuery, decode_cursor, encode_cursor, resolve_role};
 use crate::ctx::Principal;
@@ -129,13 +129,16 @@ impl Switchboard {
             return Ok(view);
         }
         let mut c = self.begin_read(ctx).await?;
+        let versions = accounts::versions_in(&mut Reads::Tx(&mut c.tx), c.account.id).await?;
         let (page, departments) = list_users_in(&mut c, query, cursor, limit, true).await?;
         let roles = roles::list_roles(&mut c.tx, c.account.id).await?;
         let managed = match c.who.perms.edit_users {
             Scope::Departments => c.who.managed_departments(&mut c.tx, c.account.id).await?,
             _ => Vec::new(),
         };
-        Ok(view_of(&c.who, page, roles, departments, &managed))
+        let mut view = view_of(&c.who, page, roles, departments, &managed);
+        view.view_version = versions.map(|v| v.view_version);
+        Ok(view)
     }
 
     /// [`Switchboard::list_users_view`] with the rights held for the request's token:
@@ -168,23 +171,26 @@ impl Switchboard {
                 let asked = Arc::clone(&asked);
                 Box::pin(async move {
                     let mut reads = db.reads().await?;
+                    let versions = accounts::versions_in(&mut reads, account).await?;
                     let listed = asked.read(&mut reads, account, true).await?;
                     let Some(version) = listed.rights_version else {
                         return Ok(None);
                     };
                     let roles = roles::list_roles_in(&mut reads, account).await?;
-                    Ok(Some((version, (listed, roles))))
+                    Ok(Some((version, (listed, roles, versions))))
                 })
             })
             .await?;
-        let Some((who, (listed, roles))) = held else {
+        let Some((who, (listed, roles, versions))) = held else {
             return Ok(None);
         };
         if !who.perms.view_users {
             return Ok(None);
         }
         let (page, departments) = asked.page(listed);
-        Ok(Some(view_of(who, page, roles, departments, &[])))
+        let mut view = view_of(who, page, roles, departments, &[]);
+        view.view_version = versions.map(|v| v.view_version);
+        Ok(Some(view))
     }
 }
 
@@ -242,5 +248,6 @@ fn view_of(
         roles,
         departments,
         rights,
+        view_version: None,
     }
 }

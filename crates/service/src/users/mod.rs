@@ -37,6 +37,8 @@ pub struct UserListView {
     pub departments: HashMap<UserId, Vec<(DepartmentId, String)>>,
     /// What the actor may do to each listed user.
     pub rights: HashMap<UserId, Rights>,
+    /// The account's view version the page was read at ([`Switchboard::kept_stands`]).
+    pub view_version: Option<i64>,
 }
 
 /// What an actor may do to a user (R1, R15), answered by the rules the edit and the
@@ -103,8 +105,7 @@ impl Switchboard {
     /// Reads a user of the account.
     pub async fn get_user(&self, ctx: &Ctx, id: UserId) -> Result<User> {
         let mut c = self.begin_read(ctx).await?;
-        c.who
-            .require(c.who.perms.view_users || c.who.is_self(id), "view users")?;
+        c.who.require_view_user(id)?;
         store::find_user(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("user"))

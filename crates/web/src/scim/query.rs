@@ -103,16 +103,18 @@ pub fn search_params(body: &Value) -> Result<HashMap<String, String>, ScimError>
 
 /// A ListResponse message (RFC 7644 §3.4.2).
 pub fn list_response(total: u64, start: i64, resources: Vec<Value>) -> Response {
-    scim_json(
-        StatusCode::OK,
-        &serde_json::json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    )
+    scim_json(StatusCode::OK, &list_body(total, start, resources))
+}
+
+/// The body of [`list_response`].
+pub fn list_body(total: u64, start: i64, resources: Vec<Value>) -> Value {
+    serde_json::json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
 }
 
 /// Whether `If-Match` names the current version `current` (an ETag): `false` without the

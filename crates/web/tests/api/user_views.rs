@@ -185,7 +185,122 @@ async fn a_kept_invite_and_pending_email_expire_without_a_change(s: Server) {
     );
 }
 
+/// A SCIM lookup of the user whose userName is `login`, as an identity provider makes
+/// before each create or update.
+fn lookup(login: &str) -> String {
+    format!("/scim/v2/Users?filter=userName%20eq%20%22{login}%22")
+}
+
+async fn kept_list_pages_and_scim_lookups_follow_every_change(s: Server) {
+    let acct = s.account("Kept Views Co", Plan::Pro, 10).await;
+    let owner = owner_api(&s, &acct).await;
+    let mia = user(
+        &s,
+        &acct,
+        json!({ "name": "Mia Chen", "email": "mia@example.com", "tags": ["french"] }),
+    )
+    .await;
+    let sales = department(&s, &acct.owner_ctx, "Sales", vec![mia], vec![]).await;
+    let other = s.other_process().await;
+    let there = other.as_token(&token_of(&s, &acct, acct.owner, "Administrator").await);
+    let (_, secret) = s
+        .app
+        .sb
+        .create_api_token(&acct.system, "Identity provider", "scim", None, None)
+        .await
+        .unwrap();
+    let idp_here = s.as_token(&secret);
+    let idp_there = other.as_token(&secret);
+    let page = format!("/api/v1/users?department={sales}&limit=50");
+    let names = |u: &Value| -> Vec<String> {
+        u["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = [&owner, &there];
+    let idps = [&idp_here, &idp_there];
+    shown_by_all(&all, &page, |p| names(p) == ["Mia Chen"], "Mia").await;
+    shown_by_all(
+        &idps,
+        &lookup("mia@example.com"),
+        |r| r["totalResults"] == 1,
+        "Mia",
+    )
+    .await;
+    let ravi = lookup("ravi@example.com");
+    shown_by_all(&idps, &ravi, |r| r["totalResults"] == 0, "nobody").await;
+
+    // Created through one process: the other's lookup and page find him.
+    let r = owner
+        .post(
+            "/api/v1/users",
+            &json!({ "name": "Ravi Iyer", "email": "ravi@example.com", "departments": [sales.to_string()] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    shown_by_all(&idps, &ravi, |r| r["totalResults"] == 1, "Ravi").await;
+    shown_by_all(
+        &all,
+        &page,
+        |p| names(p) == ["Mia Chen", "Ravi Iyer"],
+        "both",
+    )
+    .await;
+
+    // Renamed through the other: the page's order and the lookup's name follow.
+    let r = there.patch(&at(mia), &json!({ "name": "Zoe Chen" })).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    shown_by_all(
+        &all,
+        &page,
+        |p| names(p) == ["Ravi Iyer", "Zoe Chen"],
+        "the order",
+    )
+    .await;
+    shown_by_all(
+        &idps,
+        &lookup("mia@example.com"),
+        |r| r["Resources"][0]["displayName"] == "Zoe Chen",
+        "the new name",
+    )
+    .await;
+
+    // Deactivated by the identity provider through one process.
+    let id = at(mia);
+    let scim_id = id.rsplit('/').next().unwrap();
+    let r = idp_there
+        .scim(
+            reqwest::Method::PATCH,
+            &format!("/Users/{scim_id}"),
+            Some(&json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{ "op": "replace", "path": "active", "value": false }]
+            })),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    shown_by_all(
+        &idps,
+        &lookup("mia@example.com"),
+        |r| r["Resources"][0]["active"] == false,
+        "inactive",
+    )
+    .await;
+    shown_by_all(
+        &all,
+        &format!("{page}&status=active"),
+        |p| names(p) == ["Ravi Iyer"],
+        "only Ravi active",
+    )
+    .await;
+}
+
 crate::on_both!(
     every_process_shows_a_users_change_made_anywhere_at_once,
     a_kept_invite_and_pending_email_expire_without_a_change,
+    kept_list_pages_and_scim_lookups_follow_every_change,
 );

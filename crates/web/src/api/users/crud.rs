@@ -1,21 +1,21 @@
 //! Add, read, list and edit (merge semantics, `If-Match`).
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{DepartmentId, DomainError, UserId, UserStatus};
-use switchboard_service::invites::Kept;
+use switchboard_service::kept::Shows;
 use switchboard_service::users::UserQuery;
 
 use super::input::{UserCreateIn, UserListQuery, UserPatchIn};
 use super::output::{Lookups, UserCreatedOut, UserOut, UserPage};
-use super::views::KeptView;
 use super::{etag_headers, location, profile_out, user_out};
 use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Id};
+use crate::kept::{Asked, KeptAnswer, kept_or_read};
 
 /// Adds a user (Administrators; Managers into departments they manage). Panel Access users
 /// start `pending_invite` and are emailed an invite; others start `active` as call-only
@@ -68,36 +68,24 @@ pub async fn get_user(
     Id(id): Id<UserId>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let kept = state.user_views.get(ctx.account_id, id, state.sb.now());
-    let answer = state
-        .sb
-        .user_profile_unless(&ctx, id, kept.as_ref().map(|k| k.view_version))
-        .await?;
-    let view = match (answer, kept) {
-        (Kept::Same, Some(kept)) => kept,
-        (Kept::Fresh(profile), _) => {
-            let view = KeptView {
-                view_version: profile.view_version,
-                version: profile.user.version,
-                until: profile.same_until,
-                body: serde_json::to_vec(&profile_out(profile))
-                    .map_err(|e| ApiError::internal(&e))?
-                    .into(),
-            };
-            state.user_views.keep(ctx.account_id, id, view.clone());
-            view
-        }
-        (Kept::Same, None) => return Err(ApiError::internal(&"a view kept was not asked for")),
-    };
-    let mut tags = etag_headers(view.version);
-    if if_none_match(&headers, view.version) {
+    let answer = kept_or_read(&state, &ctx, Asked::User(id), Shows::User(id), || async {
+        let profile = state.sb.user_profile(&ctx, id).await?;
+        Ok::<_, ApiError>(KeptAnswer {
+            view_version: Some(profile.view_version),
+            until: profile.same_until,
+            version: Some(profile.user.version),
+            body: serde_json::to_vec(&profile_out(profile))
+                .map_err(|e| ApiError::internal(&e))?
+                .into(),
+        })
+    })
+    .await?;
+    let version = answer.version.unwrap_or_default();
+    let tags = etag_headers(version);
+    if if_none_match(&headers, version) {
         return Ok((StatusCode::NOT_MODIFIED, tags).into_response());
     }
-    tags.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok((tags, view.body).into_response())
+    Ok((tags, json_body(answer.body)).into_response())
 }
 
 /// Whether `If-None-Match` names `version` (weak comparison, RFC 9110 §13.1.2).
@@ -118,8 +106,9 @@ fn if_none_match(headers: &HeaderMap, version: i64) -> bool {
 pub async fn list_users(
     State(state): State<AppState>,
     Authed(ctx): Authed,
+    RawQuery(raw): RawQuery,
     ApiQuery(q): ApiQuery<UserListQuery>,
-) -> ApiResult<Json<UserPage>> {
+) -> ApiResult<Response> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::field(
@@ -158,15 +147,40 @@ pub async fn list_users(
         tag: nonblank(q.tag),
     };
     let cursor = nonblank(q.cursor);
-    let view = state
-        .sb
-        .list_users_view(&ctx, &query, cursor.as_deref(), limit)
-        .await?;
-    let lookups = Lookups::of_list(&view);
-    Ok(Json(UserPage {
-        items: view.page.items.iter().map(|u| lookups.user(u)).collect(),
-        next_cursor: view.page.next_cursor,
-    }))
+    let asked = Asked::Users(raw.unwrap_or_default());
+    let answer = kept_or_read(&state, &ctx, asked, Shows::Users, || async {
+        let view = state
+            .sb
+            .list_users_view(&ctx, &query, cursor.as_deref(), limit)
+            .await?;
+        let lookups = Lookups::of_list(&view);
+        let page = UserPage {
+            items: view.page.items.iter().map(|u| lookups.user(u)).collect(),
+            next_cursor: view.page.next_cursor,
+        };
+        Ok::<_, ApiError>(KeptAnswer {
+            view_version: view.view_version,
+            until: None,
+            version: None,
+            body: serde_json::to_vec(&page)
+                .map_err(|e| ApiError::internal(&e))?
+                .into(),
+        })
+    })
+    .await?;
+    Ok(json_body(answer.body))
+}
+
+/// A JSON answer of `body`, as [`Json`] sends it.
+fn json_body(body: axum::body::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The entity tags of an `If-Match` header: `None` for `*` (any version).

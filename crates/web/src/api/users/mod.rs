@@ -7,7 +7,6 @@ mod crud;
 mod extensions;
 mod input;
 mod output;
-pub(crate) mod views;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use switchboard_domain::UserId;

@@ -4,19 +4,21 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchboard_domain::search::UserCond;
 use switchboard_domain::{DepartmentId, IdpProfile, NewUser, Role, User, UserId};
 use switchboard_service::Ctx;
+use switchboard_service::kept::Shows;
 
 use super::error::{ScimError, ScimResult};
 use super::query::Params;
 use super::resource::{etag, fields, render};
-use super::{ScimAuthed, ScimJson, filter, patch, query, scim_json};
+use super::{SCIM_JSON, ScimAuthed, ScimJson, filter, patch, query, scim_json};
 use crate::AppState;
+use crate::kept::{Asked, KeptAnswer, kept_or_read};
 
 mod update;
 
@@ -80,13 +82,35 @@ fn if_match(headers: &HeaderMap, u: &User) -> ScimResult<Option<i64>> {
     Ok(query::if_match(headers, &etag(u), "user")?.then_some(u.version))
 }
 
-/// `GET /Users`.
+/// `GET /Users`: an identity provider's lookups (`userName eq …` before each create or
+/// update) are answered from what this process keeps while they still stand.
 pub async fn list(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
+    RawQuery(raw): RawQuery,
     Query(q): Params,
 ) -> ScimResult<Response> {
-    list_by(&state, &ctx, &q).await
+    let (start, count) = query::paging(&q)?;
+    let asked = Asked::ScimUsers(raw.unwrap_or_default());
+    let answer = kept_or_read(&state, &ctx, asked, Shows::Users, || async {
+        let (total, resources, view_version) = found_at(&state, &ctx, &q, start - 1, count).await?;
+        let body = query::list_body(total, start, resources);
+        Ok::<_, ScimError>(KeptAnswer {
+            view_version,
+            until: None,
+            version: None,
+            body: serde_json::to_vec(&body)
+                .map_err(|e| {
+                    ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string())
+                })?
+                .into(),
+        })
+    })
+    .await?;
+    let mut res = answer.body.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    Ok(res)
 }
 
 /// `POST /Users/.search` (RFC 7644 §3.4.3): the query in the body.
@@ -113,6 +137,18 @@ pub(super) async fn found(
     offset: i64,
     count: i64,
 ) -> ScimResult<(u64, Vec<Value>)> {
+    let (total, resources, _) = found_at(state, ctx, q, offset, count).await?;
+    Ok((total, resources))
+}
+
+/// [`found`], with the account's view version it was read at.
+async fn found_at(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &HashMap<String, String>,
+    offset: i64,
+    count: i64,
+) -> ScimResult<(u64, Vec<Value>, Option<i64>)> {
     let cond = match query::filter(q)? {
         Some(f) => filter::user_cond(&f)?,
         None => UserCond::All,
@@ -141,7 +177,7 @@ pub(super) async fn found(
         query::project(&mut r, q)?;
         resources.push(r);
     }
-    Ok((found.total, resources))
+    Ok((found.total, resources, found.view_version))
 }
 
 /// `GET /Users/{id}`.
