@@ -6,10 +6,10 @@
 //!
 //! [`Switchboard::kept_stands`]: switchboard_service::Switchboard::kept_stands
 
-use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use axum::body::Bytes;
+use indexmap::IndexMap;
 use switchboard_domain::{AccountId, UserId};
 use switchboard_service::Ctx;
 use switchboard_service::error::Error;
@@ -63,8 +63,30 @@ pub struct KeptAnswers {
 
 #[derive(Debug, Default)]
 struct Kept {
-    answers: HashMap<(AccountId, Asked), KeptAnswer>,
+    answers: IndexMap<(AccountId, Asked), KeptAnswer>,
     bytes: usize,
+    /// Picks which answer goes when room is needed (xorshift).
+    pick: u64,
+}
+
+impl Kept {
+    /// Drops one answer at random: those asked for often are back soon, and nothing is
+    /// spent keeping an order of use on every request.
+    fn drop_one(&mut self) {
+        let len = self.answers.len();
+        if len == 0 {
+            return;
+        }
+        let mut x = self.pick.max(1);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.pick = x;
+        let at = usize::try_from(x % len as u64).unwrap_or(0);
+        if let Some(((_, asked), old)) = self.answers.swap_remove_index(at) {
+            self.bytes -= asked.size() + old.body.len();
+        }
+    }
 }
 
 impl KeptAnswers {
@@ -93,24 +115,23 @@ impl KeptAnswers {
             .cloned()
     }
 
-    /// Keeps `answer` to `asked`, in place of any older one. Past the budget every answer
-    /// is dropped and read afresh when asked again: a miss costs the read it would cost
-    /// without keeping, and nothing is spent choosing what to drop.
+    /// Keeps `answer` to `asked`, in place of any older one, dropping others at random
+    /// while the budget has no room for it.
     pub fn keep(&self, account: AccountId, asked: Asked, answer: KeptAnswer) {
         let size = asked.size() + answer.body.len();
         if size > self.most_bytes || answer.view_version.is_none() {
             return;
         }
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(old) = kept.answers.remove(&(account, asked.clone())) {
-            kept.bytes -= asked.size() + old.body.len();
+        let key = (account, asked);
+        if let Some(old) = kept.answers.swap_remove(&key) {
+            kept.bytes -= key.1.size() + old.body.len();
         }
-        if kept.bytes + size > self.most_bytes {
-            kept.answers.clear();
-            kept.bytes = 0;
+        while kept.bytes + size > self.most_bytes {
+            kept.drop_one();
         }
         kept.bytes += size;
-        kept.answers.insert((account, asked), answer);
+        kept.answers.insert(key, answer);
     }
 }
 
