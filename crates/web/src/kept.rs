@@ -18,7 +18,7 @@ use switchboard_service::kept::Shows;
 use crate::AppState;
 
 /// The default for `serve --kept-answers-mib`.
-pub const DEFAULT_MIB: usize = 128;
+pub const DEFAULT_MIB: usize = 256;
 
 /// What was asked, within an account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
