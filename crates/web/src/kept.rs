@@ -1,5 +1,5 @@
-//! Answers about users kept rendered between requests: a user, a page of the users list,
-//! a SCIM search. A kept answer is sent again only when the service says
+//! Answers about users kept rendered between requests: a user (REST and SCIM), a page of
+//! the users list, a SCIM search. A kept answer is sent again only when the service says
 //! it still stands ([`Switchboard::kept_stands`]: the rights held for the token and the
 //! account's view version, one indexed row), and not past the time something it shows
 //! turns by itself (an invite or a pending email expiring).
@@ -27,6 +27,8 @@ pub enum Asked {
     User(UserId),
     /// `GET /api/v1/users?…`, by its query string as sent.
     Users(String),
+    /// `GET /scim/v2/Users/{id}?…`, by its query string as sent.
+    ScimUser(UserId, String),
     /// `GET /scim/v2/Users?…`, by its query string as sent.
     ScimUsers(String),
 }
@@ -36,7 +38,7 @@ impl Asked {
     fn size(&self) -> usize {
         64 + match self {
             Self::User(_) => 0,
-            Self::Users(q) | Self::ScimUsers(q) => q.len(),
+            Self::Users(q) | Self::ScimUser(_, q) | Self::ScimUsers(q) => q.len(),
         }
     }
 }

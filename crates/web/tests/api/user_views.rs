@@ -230,6 +230,8 @@ async fn kept_list_pages_and_scim_lookups_follow_every_change(s: Server) {
         "Mia",
     )
     .await;
+    let scim_mia = format!("/scim/v2/Users/{mia}");
+    shown_by_all(&idps, &scim_mia, |u| u["displayName"] == "Mia Chen", "Mia").await;
     let ravi = lookup("ravi@example.com");
     shown_by_all(&idps, &ravi, |r| r["totalResults"] == 0, "nobody").await;
 
@@ -267,14 +269,19 @@ async fn kept_list_pages_and_scim_lookups_follow_every_change(s: Server) {
         "the new name",
     )
     .await;
+    shown_by_all(
+        &idps,
+        &scim_mia,
+        |u| u["displayName"] == "Zoe Chen",
+        "the new name",
+    )
+    .await;
 
     // Deactivated by the identity provider through one process.
-    let id = at(mia);
-    let scim_id = id.rsplit('/').next().unwrap();
     let r = idp_there
         .scim(
             reqwest::Method::PATCH,
-            &format!("/Users/{scim_id}"),
+            &format!("/Users/{mia}"),
             Some(&json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [{ "op": "replace", "path": "active", "value": false }]
@@ -290,6 +297,7 @@ async fn kept_list_pages_and_scim_lookups_follow_every_change(s: Server) {
         "inactive",
     )
     .await;
+    shown_by_all(&idps, &scim_mia, |u| u["active"] == false, "inactive").await;
     shown_by_all(
         &all,
         &format!("{page}&status=active"),

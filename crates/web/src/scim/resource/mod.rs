@@ -17,7 +17,12 @@ pub use render::render;
 
 /// The weak ETag of a user's version (`W/"3"`).
 pub fn etag(u: &User) -> String {
-    format!("W/\"{}\"", u.version)
+    etag_of(u.version)
+}
+
+/// The `ETag` of a user at `version`.
+pub fn etag_of(version: i64) -> String {
+    format!("W/\"{version}\"")
 }
 
 /// The member of `obj` named `key`, ignoring case (RFC 7643 §2.1).

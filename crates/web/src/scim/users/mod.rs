@@ -15,7 +15,7 @@ use switchboard_service::kept::Shows;
 
 use super::error::{ScimError, ScimResult};
 use super::query::Params;
-use super::resource::{etag, fields, render};
+use super::resource::{etag, etag_of, fields, render};
 use super::{SCIM_JSON, ScimAuthed, ScimJson, filter, patch, query, scim_json};
 use crate::AppState;
 use crate::kept::{Asked, KeptAnswer, kept_or_read};
@@ -94,23 +94,15 @@ pub async fn list(
     let asked = Asked::ScimUsers(raw.unwrap_or_default());
     let answer = kept_or_read(&state, &ctx, asked, Shows::Users, || async {
         let (total, resources, view_version) = found_at(&state, &ctx, &q, start - 1, count).await?;
-        let body = query::list_body(total, start, resources);
         Ok::<_, ScimError>(KeptAnswer {
             view_version,
             until: None,
             version: None,
-            body: serde_json::to_vec(&body)
-                .map_err(|e| {
-                    ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string())
-                })?
-                .into(),
+            body: json_bytes(&query::list_body(total, start, resources))?,
         })
     })
     .await?;
-    let mut res = answer.body.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
-    Ok(res)
+    Ok(scim_body(answer.body))
 }
 
 /// `POST /Users/.search` (RFC 7644 §3.4.3): the query in the body.
@@ -180,22 +172,53 @@ async fn found_at(
     Ok((found.total, resources, found.view_version))
 }
 
-/// `GET /Users/{id}`.
+/// `GET /Users/{id}`: the user with role and departments in one read, kept between
+/// requests while it stands (as an identity provider reads a user before updating it).
 pub async fn get_one(
     State(state): State<AppState>,
     ScimAuthed(ctx): ScimAuthed,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     Query(q): Params,
 ) -> ScimResult<Response> {
-    let u = state.sb.get_user(&ctx, parse_id(&id)?).await?;
-    let mut doc = view(&state, &ctx, &u).await?;
-    query::project(&mut doc, &q)?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &u,
-        &doc,
-        &state.sb.settings().public_url,
-    ))
+    let id = parse_id(&id)?;
+    let asked = Asked::ScimUser(id, raw.unwrap_or_default());
+    let answer = kept_or_read(&state, &ctx, asked, Shows::User(id), || async {
+        let p = state.sb.user_profile(&ctx, id).await?;
+        let base = &state.sb.settings().public_url;
+        let mut doc = render(&p.user, &p.role_name, &p.departments, base);
+        query::project(&mut doc, &q)?;
+        Ok::<_, ScimError>(KeptAnswer {
+            view_version: Some(p.view_version),
+            until: p.same_until,
+            version: Some(p.user.version),
+            body: json_bytes(&doc)?,
+        })
+    })
+    .await?;
+    let mut res = scim_body(answer.body);
+    if let Some(v) = answer
+        .version
+        .and_then(|v| HeaderValue::from_str(&etag_of(v)).ok())
+    {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(res)
+}
+
+/// `doc` as the bytes of a SCIM answer.
+fn json_bytes(doc: &Value) -> ScimResult<axum::body::Bytes> {
+    serde_json::to_vec(doc)
+        .map(Into::into)
+        .map_err(|e| ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string()))
+}
+
+/// A 200 SCIM answer of `body`.
+fn scim_body(body: axum::body::Bytes) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    res
 }
 
 /// `POST /Users`.
