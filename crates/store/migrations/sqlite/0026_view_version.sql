@@ -17,14 +17,29 @@ BEGIN
     UPDATE accounts SET view_version = view_version + 1 WHERE id = NEW.account_id;
 END;
 
-CREATE TRIGGER users_view_after_insert AFTER INSERT ON users
+-- A user added or deleted: moved by the usage counters' triggers (migration 0007), now one
+-- update of the account row each instead of two (an add's path is the creates' bound).
+DROP TRIGGER users_usage_after_insert;
+CREATE TRIGGER users_usage_after_insert AFTER INSERT ON users
 BEGIN
-    UPDATE accounts SET view_version = view_version + 1 WHERE id = NEW.account_id;
+    UPDATE accounts
+    SET users_in_use = users_in_use + (CASE WHEN NEW.status <> 'inactive' THEN 1 ELSE 0 END),
+        seats_in_use = seats_in_use
+            + (CASE WHEN NEW.status <> 'inactive' AND NEW.panel_access THEN 1 ELSE 0 END),
+        view_version = view_version + 1
+    WHERE id = NEW.account_id;
 END;
 
-CREATE TRIGGER users_view_after_delete AFTER DELETE ON users
+DROP TRIGGER users_usage_after_delete;
+CREATE TRIGGER users_usage_after_delete AFTER DELETE ON users
 BEGIN
-    UPDATE accounts SET view_version = view_version + 1 WHERE id = OLD.account_id;
+    UPDATE accounts
+    SET users_in_use = users_in_use - (CASE WHEN OLD.status <> 'inactive' THEN 1 ELSE 0 END),
+        seats_in_use = seats_in_use
+            - (CASE WHEN OLD.status <> 'inactive' AND OLD.panel_access THEN 1 ELSE 0 END),
+        extension_floor = MIN(extension_floor, OLD.extension),
+        view_version = view_version + 1
+    WHERE id = OLD.account_id;
 END;
 
 CREATE TRIGGER user_tags_view_after_insert AFTER INSERT ON user_tags
