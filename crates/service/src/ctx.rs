@@ -312,6 +312,11 @@ impl Principal {
         self.require(self.perms.view_users || self.is_self(user), "view users")
     }
 
+    /// Refuses unless this principal may see the account's users ("view users").
+    pub fn require_view_users(&self) -> Result<()> {
+        self.require(self.perms.view_users, "view users")
+    }
+
     /// Whether this principal is `user` themselves.
     pub fn is_self(&self, user: UserId) -> bool {
         self.user_id == Some(user)

@@ -242,7 +242,7 @@ impl Switchboard {
         id: DepartmentId,
     ) -> Result<DepartmentPeople> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
+        c.who.require_view_users()?;
         let department = store::find_department(&mut c.tx, c.account.id, id)
             .await?
             .ok_or_else(|| not_found("department"))?;

@@ -39,7 +39,7 @@ impl Switchboard {
         };
         match shows {
             Shows::User(id) => who.require_view_user(id)?,
-            Shows::Users => who.require(who.perms.view_users, "view users")?,
+            Shows::Users => who.require_view_users()?,
         }
         Ok(true)
     }

@@ -94,7 +94,7 @@ impl Switchboard {
         at: Option<jiff::Timestamp>,
     ) -> Result<RingPlanView> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
+        c.who.require_view_users()?;
         let at = at.unwrap_or(c.now);
         read_ring_plan(&mut c, id, at)
             .await?

@@ -57,7 +57,7 @@ impl Switchboard {
                 },
             )
             .await?;
-        who.require(who.perms.view_users, "view users")?;
+        who.require_view_users()?;
         found.ok_or_else(|| not_found("account"))
     }
 

@@ -168,11 +168,7 @@ const VERSIONS_SQL: &str = "SELECT rights_version, view_version FROM accounts WH
 /// calling thread, on PostgreSQL on a pooled connection. `None` when there is no account.
 pub async fn read_versions(db: &Db, id: AccountId) -> StoreResult<Option<Versions>> {
     let Some(direct) = db.direct() else {
-        let mut tx = db.read_latest().await?;
-        return Ok(on!(&mut tx, |c| sqlx::query_as(VERSIONS_SQL)
-            .bind(id.to_string())
-            .fetch_optional(c)
-            .await)?);
+        return versions_in(&mut Reads::Own(db.read_latest().await?), id).await;
     };
     let rows: Vec<Versions> = direct.rows(VERSIONS_SQL, &[Arg::Text(id.to_string())])?;
     Ok(rows.into_iter().next())

@@ -290,7 +290,7 @@ impl Switchboard {
         id: DepartmentId,
     ) -> Result<Option<HashMap<switchboard_domain::UserId, RegisteredPhone>>> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
+        c.who.require_view_users()?;
         if store::find_sip_domain(&mut Reads::Tx(&mut c.tx), c.account.id)
             .await?
             .is_none()

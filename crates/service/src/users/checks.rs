@@ -239,7 +239,7 @@ impl Switchboard {
         limit: u32,
     ) -> Result<Vec<Extension>> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
+        c.who.require_view_users()?;
         let range = c.account.extension_range;
         let from = match after {
             Some(a) if a.value() >= range.max => return Ok(Vec::new()),

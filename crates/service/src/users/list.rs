@@ -203,7 +203,7 @@ async fn list_users_in(
     limit: u32,
     departments: bool,
 ) -> Result<(Page<User>, Departments)> {
-    c.who.require(c.who.perms.view_users, "view users")?;
+    c.who.require_view_users()?;
     let Some(mut asked) = Asked::of(query, cursor, limit)? else {
         let none = Page {
             items: Vec::new(),

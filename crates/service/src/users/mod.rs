@@ -114,7 +114,7 @@ impl Switchboard {
     /// Finds the user of the account holding `email` (compared without case).
     pub async fn find_user_by_email(&self, ctx: &Ctx, email: &Email) -> Result<User> {
         let mut c = self.begin_read(ctx).await?;
-        c.who.require(c.who.perms.view_users, "view users")?;
+        c.who.require_view_users()?;
         store::find_user_by_email(&mut c.tx, c.account.id, email)
             .await?
             .ok_or_else(|| not_found("user"))
